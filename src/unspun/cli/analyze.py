@@ -1,0 +1,117 @@
+"""``unspun analyze PATH...``: read, clean and attribute articles; print a report or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from contextlib import contextmanager
+from typing import IO, Iterator
+
+from unspun.article import Article
+from unspun.batch import Failed, analyze_stream
+from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs, where
+
+FORMATS = ("text", "json", "jsonl", "html")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "analyze", help="analyse articles (text, HTML, JSONL, WARC; .gz too)",
+        description="Analyse articles: title, date, wire credits, page furniture, quotes and speakers, "
+                    "and the voice of every sentence. PATH is a file, a folder or - for stdin.")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="text: terminal report (default); json: one object, or an array for several; "
+                        "jsonl: one object per line; html: one standalone page")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of standard output")
+    p.add_argument("--outlet", metavar="NAME", help="the outlet, when the input does not name it")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="processes for a batch (default: the cores, up to 8)")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
+
+
+def run(args: argparse.Namespace) -> int:
+    status = {"bad": 0, "failed": 0}
+
+    def good() -> Iterator[Article]:
+        for result in analyze_stream(read_inputs(args.paths, max_bytes=args.max_bytes),
+                                     outlet=args.outlet, jobs=args.jobs):
+            if isinstance(result, Failed):
+                status["failed"] += 1
+                print(result, file=sys.stderr)
+            elif isinstance(result, BadInput):
+                status["bad"] += 1
+                print(result, file=sys.stderr)
+            else:
+                for warning in result.warnings:
+                    status["bad"] += 1
+                    print(f"{where(result.source)}: {warning}", file=sys.stderr)
+                yield result
+
+    try:
+        with _open_output(args.output) as out:
+            WRITERS[args.format](good(), out)
+    except OSError as exc:
+        print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if status["failed"]:
+        return 1
+    return 2 if status["bad"] else 0
+
+
+@contextmanager
+def _open_output(path: str | None) -> Iterator[IO[str]]:
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with open(path, "w", encoding="utf-8") as f:
+        yield f
+
+
+def _write_jsonl(articles: Iterator[Article], out: IO[str]) -> None:
+    for a in articles:
+        out.write(a.to_json() + "\n")
+
+
+def _write_json(articles: Iterator[Article], out: IO[str]) -> None:
+    """One object for one article, else an array — streamed, so memory stays flat."""
+    first = next(articles, None)
+    if first is None:
+        out.write("[]\n")
+        return
+    second = next(articles, None)
+    if second is None:
+        out.write(json.dumps(first.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    out.write("[\n")
+    out.write(first.to_json())
+    for item in itertools.chain([second], articles):
+        out.write(",\n" + item.to_json())
+    out.write("\n]\n")
+
+
+def _write_text(articles: Iterator[Article], out: IO[str]) -> None:
+    from rich.console import Console
+
+    from unspun.render.terminal import render_terminal
+
+    console = Console(file=out, highlight=False, soft_wrap=False)
+    for i, a in enumerate(articles):
+        if i:
+            console.rule()
+        render_terminal(a, console)
+
+
+def _write_html(articles: Iterator[Article], out: IO[str]) -> None:
+    from unspun.render.html import render_html, render_html_many
+
+    items = list(articles)
+    if items:
+        out.write(render_html(items[0]) if len(items) == 1 else render_html_many(items))
+
+
+WRITERS = {"text": _write_text, "json": _write_json, "jsonl": _write_jsonl, "html": _write_html}

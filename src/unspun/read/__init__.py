@@ -1,0 +1,188 @@
+"""Readers: turn files, folders, stdin, JSONL records and WARC records into ``Document``s.
+
+Every reader yields ``Document`` (something to analyse) or ``BadInput`` (a record that cannot be
+read, with a one-line reason) and goes on: one bad record never stops a batch.
+
+``read_inputs`` is the entry point: a path is a file (format by extension, else by content), a
+folder (its supported files, recursively, sorted) or ``-`` for stdin; gzip is decompressed on
+the fly wherever it appears. One article (a text or HTML file, a JSONL line, a WARC record) may
+be at most ``max_bytes``; JSONL and WARC files stream and have no total limit.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator
+
+from unspun.errors import InputError
+from unspun.read.files import (GZIP_ERRORS, gunzipped, gzip_reason, head, is_gzip, open_input, os_reason,
+                               over_limit, read_capped, regular_file_size)
+
+
+@dataclass
+class Document:
+    """What a reader found, before analysis.
+
+    ``text`` is the decoded input with line endings normalised to ``\\n`` (for HTML: the title
+    line, a blank line, then the body paragraphs separated by blank lines). ``meta`` holds what
+    the input states for certain (``title``, ``date``, ``byline``, ``outlet`` from a JSONL
+    record; ``sitename`` and ``url`` from HTML or WARC headers); these win over what the clean
+    stage finds in the text. ``title_line`` says the reader put the title on the first line.
+
+    An HTML page is read as ``html`` with ``text`` empty: extraction (``read.html.extract``) is
+    the costly part of reading, so it runs where the analysis runs, in the batch's workers.
+    """
+
+    text: str
+    source: dict
+    meta: dict = field(default_factory=dict)
+    id: str | None = None
+    title_line: bool = False
+    warnings: list[str] = field(default_factory=list)
+    html: str | None = None
+
+
+@dataclass
+class BadInput:
+    """An input or record that cannot be analysed: ``where`` is ``PATH``, ``PATH:LINE`` or ``PATH@OFFSET``."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+def where(source: dict) -> str:
+    """How messages name an input: ``PATH``, ``PATH:LINE`` (JSONL) or ``PATH@OFFSET`` (WARC)."""
+    path = source.get("path")
+    if path is None:  # given to unspun.analyze() as a string
+        path = source.get("url") or "<input>"
+    record = source.get("record")
+    if record is None:
+        return str(path)
+    return f"{path}@{record}" if source.get("format") == "warc" else f"{path}:{record}"
+
+
+DEFAULT_MAX_BYTES = 10_000_000
+# Extensions read by name (each may end in .gz); folders hold only these.
+EXTENSIONS = {".txt": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".warc": "warc"}
+
+
+def read_inputs(paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | BadInput]:
+    """Yield a ``Document`` or ``BadInput`` for every article in ``paths``, in order.
+
+    ``source.path`` is the path as given, joined with the relative path inside a folder.
+    """
+    for path in paths:
+        if path == "-":
+            yield from _read_path("-", max_bytes)
+        elif os.path.isdir(path):
+            files = _folder_files(path)
+            if not files:
+                kinds = ", ".join(EXTENSIONS)
+                yield BadInput(path, f"no supported files in this folder ({kinds}, optionally .gz)")
+            for rel in files:
+                yield from _read_path(os.path.join(path, rel), max_bytes)
+        elif os.path.lexists(path):
+            yield from _read_path(path, max_bytes)
+        else:
+            yield BadInput(path, "no such file or directory")
+
+
+def format_of(name: str) -> str | None:
+    """``text``, ``html``, ``jsonl`` or ``warc`` from a file name (``.gz`` allowed), else None.
+
+    >>> format_of("crawl/2024-05.warc.gz"), format_of("notes.md")
+    ('warc', None)
+    """
+    stem, ext = os.path.splitext(name.lower())
+    if ext == ".gz":
+        ext = os.path.splitext(stem)[1]
+    return EXTENSIONS.get(ext)
+
+
+def _folder_files(folder: str) -> list[str]:
+    """Supported files under ``folder`` (hidden ones skipped), relative, sorted by path parts."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and format_of(name):
+                found.append(os.path.relpath(os.path.join(root, name), folder))
+    return sorted(found, key=lambda rel: rel.split(os.sep))
+
+
+def _read_path(path: str, max_bytes: int) -> Iterator[Document | BadInput]:
+    """Open one path (or stdin) and read it; whatever goes wrong becomes a ``BadInput``."""
+    try:
+        stream = open_input(path)
+    except OSError as exc:
+        yield BadInput(path, os_reason(exc))
+        return
+    except InputError as exc:
+        yield BadInput(exc.where, exc.reason)
+        return
+    try:
+        yield from _read_stream(stream, path, max_bytes)
+    except InputError as exc:
+        yield BadInput(exc.where, exc.reason)
+    except GZIP_ERRORS as exc:
+        yield BadInput(path, gzip_reason(exc))
+    except OSError as exc:
+        yield BadInput(path, os_reason(exc))
+    finally:
+        if path != "-":
+            stream.close()
+
+
+def _read_stream(stream: BinaryIO, path: str, max_bytes: int) -> Iterator[Document | BadInput]:
+    """One input: WARC and JSONL stream; a text or HTML article is read up to ``max_bytes``."""
+    fmt = None if path == "-" else format_of(path)
+    compressed = is_gzip(stream)
+    if fmt is None:
+        fmt = _sniff(head(stream))
+    if fmt == "warc":
+        from unspun.read.warc import read_warc
+
+        # warcio reads per-record gzip itself, so offsets are those of the file; a pipe cannot
+        # be re-read if the gzip turns out to be one stream, so it is decompressed here.
+        yield from read_warc(stream if not compressed or stream.seekable() else gunzipped(stream), path, max_bytes)
+        return
+    content = gunzipped(stream)
+    if fmt == "jsonl":
+        from unspun.read.jsonl import read_jsonl
+
+        yield from read_jsonl(content, path, max_bytes)
+        return
+    size = None if compressed else regular_file_size(stream)
+    if size is not None and size > max_bytes:
+        yield BadInput(path, over_limit(size, max_bytes))
+        return
+    data = read_capped(content, max_bytes, path, compressed=compressed)
+    source = {"path": path, "url": None, "format": fmt, "record": None}
+    if fmt == "html":
+        from unspun.read.html import decode_html
+
+        yield Document(text="", source=source, html=decode_html(data, path))
+    else:
+        from unspun.read.text import document_from_text
+
+        yield document_from_text(data, source)
+
+
+def _sniff(start: bytes) -> str:
+    """The format of content with no telling extension: ``<`` html, ``{`` jsonl, ``WARC/`` warc."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if start.startswith(bom):
+            start = start[len(bom):].decode(encoding, errors="ignore").encode("utf-8", errors="ignore")
+            break
+    start = start.replace(b"\x00", b"").lstrip()
+    if start.startswith(b"WARC/"):
+        return "warc"
+    if start.startswith(b"<"):
+        return "html"
+    if start.startswith(b"{"):
+        return "jsonl"
+    return "text"

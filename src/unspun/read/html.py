@@ -1,0 +1,118 @@
+"""HTML pages: the article body and metadata, extracted with trafilatura.
+
+The ``Document`` text is the title line, a blank line, then the body paragraphs separated by
+blank lines (comments excluded). Extraction favours recall, so that paragraphs are not
+dropped; the clean stage marks what furniture is left.
+"""
+
+from __future__ import annotations
+
+import re
+
+from unspun.article import normalise_newlines
+from unspun.errors import InputError
+from unspun.read import Document
+from unspun.read import where as where_of
+from unspun.read.decode import decode
+
+EMPTY_BODY = "no article body found in the page (trafilatura extracted nothing)"
+
+_TAG = re.compile(r"<\s*(?:[a-zA-Z][a-zA-Z0-9:-]*|!doctype|!--)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def document_from_html(html: str, source: dict) -> Document:
+    """A ``Document`` for an HTML page; ``source`` is the reader's source dict.
+
+    Raises ``InputError`` when the input is not HTML or holds no text at all; a page whose
+    body extraction comes back empty gives a ``Document`` (title only) with a warning.
+    """
+    where = where_of(source)
+    if not html.strip():
+        raise InputError(where, "empty page")
+    if not _TAG.search(html[:100_000]):
+        raise InputError(where, "not an HTML page (no tags found)")
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
+
+    url = source.get("url")
+    try:
+        tree = trafilatura.load_html(html)
+        if tree is None:  # a fragment without <html>: trafilatura wants a whole page
+            tree = trafilatura.load_html(f"<html><body>{html}</body></html>")
+        found = None
+        if tree is not None:
+            found = trafilatura.bare_extraction(
+                tree, url=url, with_metadata=True, include_comments=False, favor_recall=True,
+                output_format="python")
+            if found is None:  # no body: still take the title and date if there are any
+                found = extract_metadata(tree, url)
+    except Exception as exc:  # noqa: BLE001 - a third-party parser on untrusted input: one page, not the batch
+        detail = " ".join(str(exc).split())[:160]
+        raise InputError(where, f"could not extract the page ({type(exc).__name__}: {detail})") from None
+    if found is None:
+        raise InputError(where, "could not parse the HTML")
+
+    title = " ".join((found.title or "").split())
+    paragraphs = _paragraphs(getattr(found, "text", None) or "")
+    if paragraphs and title and " ".join(paragraphs[0].split()) == title:
+        paragraphs = paragraphs[1:]  # the headline repeated at the top of the body
+    if not title and not paragraphs:
+        raise InputError(where, "no text found in the page (no title and no article body)")
+
+    text = "\n\n".join(([title] if title else []) + paragraphs)
+    meta = _meta(found, title, url)
+    warnings = [] if paragraphs else [EMPTY_BODY]
+    return Document(text=text, source=dict(source), meta=meta, title_line=bool(title), warnings=warnings)
+
+
+def decode_html(data: bytes, where: str, content_type: str | None = None) -> str:
+    """Decode an HTML page: BOM, UTF-8, then the charset of the HTTP header or ``<meta>``.
+
+    A mostly-UTF-8 page with a few invalid bytes is decoded with U+FFFD for them, as
+    browsers do.
+    """
+    declared = None
+    if content_type:
+        m = _HEADER_CHARSET.search(content_type)
+        declared = m.group(1) if m else None
+    if not declared:
+        m = _META_CHARSET.search(data[:4096])
+        declared = m.group(1).decode("ascii") if m else None
+    return decode(data, where, declared=declared, errors="replace")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in normalise_newlines(text).split("\n") if line.strip()]
+
+
+def _meta(found, title: str, url: str | None) -> dict:
+    meta: dict = {}
+    if title:
+        meta["title"] = title
+    if found.date:
+        meta["date"] = found.date
+    names = [n.strip() for n in (found.author or "").split(";") if n.strip()]
+    if names:
+        meta["byline"] = names
+    if found.sitename and found.sitename.strip():
+        meta["sitename"] = found.sitename.strip()
+    page_url = url or found.url
+    if page_url:
+        meta["url"] = page_url
+    return meta
+
+
+def extract(doc: Document) -> Document:
+    """The extracted ``Document`` for one read as ``html``; what the record stated wins.
+
+    Raises ``InputError`` as ``document_from_html`` does.
+    """
+    if doc.html is None:
+        return doc
+    found = document_from_html(doc.html, doc.source)
+    found.meta.update(doc.meta)
+    found.id = doc.id
+    found.warnings[:0] = doc.warnings
+    return found

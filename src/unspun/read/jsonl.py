@@ -1,0 +1,115 @@
+"""JSONL: one article per line, read incrementally so that a file of any size streams.
+
+A record is ``{"id"?, "text" | "html", "title"?, "url"?, "date"?, "outlet"?, "byline"?}``.
+A record's ``text`` is the article as given (line endings normalised; its first line is body,
+not a title); ``html`` goes through the HTML reader and the record's fields then win over
+what extraction found. Blank lines are skipped; a bad line becomes ``BadInput("PATH:LINE")``
+and reading goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import BinaryIO, Iterator
+
+from unspun.article import normalise_newlines
+from unspun.errors import InputError
+from unspun.read import BadInput, Document
+from unspun.read.files import GZIP_ERRORS, gzip_reason, os_reason, size_text
+
+_SKIP_CHUNK = 1 << 20
+_META_FIELDS = ("title", "url", "date", "outlet")
+
+
+def read_jsonl(stream: BinaryIO, path: str, max_bytes: int) -> Iterator[Document | BadInput]:
+    """Yield a ``Document`` or ``BadInput`` per non-blank line of ``stream`` (named ``path``).
+
+    Each line is read with ``readline(max_bytes + 1)``, so one giant line (or a gzip bomb
+    without newlines) is skipped in chunks instead of being loaded.
+    """
+    line_no = 0
+    while True:
+        try:
+            line = stream.readline(max_bytes + 1)
+        except GZIP_ERRORS as exc:
+            yield BadInput(f"{path}:{line_no + 1}", f"{gzip_reason(exc)}; stopped reading")
+            return
+        except OSError as exc:
+            yield BadInput(f"{path}:{line_no + 1}", f"{os_reason(exc)}; stopped reading")
+            return
+        if not line:
+            return
+        line_no += 1
+        where = f"{path}:{line_no}"
+        if len(line.rstrip(b"\r\n")) > max_bytes:
+            if not line.endswith(b"\n"):
+                yield from _skip_rest_of_line(stream, where)
+            yield BadInput(where, f"record is over the {size_text(max_bytes)} limit for one article; "
+                                  "split it or raise --max-bytes")
+            continue
+        if line_no == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        if not line.strip():
+            continue
+        try:
+            yield _record(line, where, {"path": path, "url": None, "format": "jsonl", "record": line_no})
+        except InputError as exc:
+            yield BadInput(exc.where, exc.reason)
+
+
+def _skip_rest_of_line(stream: BinaryIO, where: str) -> Iterator[BadInput]:
+    """Consume the rest of an over-long line in bounded chunks."""
+    try:
+        while True:
+            chunk = stream.readline(_SKIP_CHUNK)
+            if not chunk or chunk.endswith(b"\n"):
+                return
+    except GZIP_ERRORS as exc:
+        yield BadInput(where, gzip_reason(exc))
+
+
+def _record(line: bytes, where: str, source: dict) -> Document:
+    try:
+        text_line = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(where, f"not valid UTF-8 at byte {exc.start} of the line (JSONL must be UTF-8)") from None
+    try:
+        record = json.loads(text_line)
+    except json.JSONDecodeError as exc:
+        raise InputError(where, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(where, "invalid JSON (nested too deeply)") from None
+    if not isinstance(record, dict):
+        raise InputError(where, f"not a JSON object (a {type(record).__name__})")
+
+    meta = {k: record[k].strip() for k in _META_FIELDS if isinstance(record.get(k), str) and record[k].strip()}
+    byline = _byline(record.get("byline"))
+    if byline:
+        meta["byline"] = byline
+    source["url"] = meta.get("url")
+    record_id = record["id"] if isinstance(record.get("id"), str) and record["id"] else None
+
+    text, html = record.get("text"), record.get("html")
+    if text is not None:
+        if not isinstance(text, str):
+            raise InputError(where, f'"text" is not a string (a {_json_type(text)})')
+        if not text.strip():
+            raise InputError(where, 'empty "text"')
+        return Document(text=normalise_newlines(text), source=source, meta=meta, id=record_id, title_line=False)
+    if html is not None:
+        if not isinstance(html, str):
+            raise InputError(where, f'"html" is not a string (a {_json_type(html)})')
+        return Document(text="", source=source, meta=meta, id=record_id, html=html)
+    raise InputError(where, 'the record has neither "text" nor "html"')
+
+
+def _byline(value) -> list[str]:
+    if isinstance(value, str):
+        return [n.strip() for n in value.split(";") if n.strip()]
+    if isinstance(value, list):
+        return [n.strip() for n in value if isinstance(n, str) and n.strip()]
+    return []
+
+
+def _json_type(value) -> str:
+    return {bool: "boolean", int: "number", float: "number", list: "list", dict: "object"}.get(type(value), "value")
