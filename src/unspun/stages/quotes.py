@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from unspun.article import strip_range
+
 _DOUBLE_OPEN = "“„«"
 _DOUBLE_CLOSE = "”»"
 _SINGLE_OPEN = "‘‚"
@@ -105,7 +107,7 @@ def _scan_paragraph(text: str, lo: int, hi: int) -> tuple[list[Piece], list[Piec
             if is_open:
                 open_double, open_width = i, width  # an earlier mark still open here was a stray one
             elif open_double is not None:
-                s, e = _strip(text, open_double + open_width, i)
+                s, e = strip_range(text, open_double + open_width, i)
                 doubles.append(Piece(s, e, open_double, i + width, True))
                 open_double = None
             i += width
@@ -123,19 +125,11 @@ def _scan_paragraph(text: str, lo: int, hi: int) -> tuple[list[Piece], list[Piec
             nxt = text[i:i + 2]
             if before in "sS" and len(nxt) == 2 and nxt[0] == " " and nxt[1].islower():
                 continue  # plural possessive: the students’ union
-            s, e = _strip(text, open_single + 1, i - 1)
+            s, e = strip_range(text, open_single + 1, i - 1)
             singles.append(Piece(s, e, open_single, i, True))
             open_single = None
     left_open = (open_double, open_double + open_width) if open_double is not None else None
     return doubles, singles, left_open
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> list[Quote]:
@@ -149,13 +143,13 @@ def find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> list[Quote]:
     for lo, hi in paragraphs:
         doubles, singles, left_open = _scan_paragraph(text, lo, hi)
         if carry:
-            first, _ = _strip(text, lo, hi)
+            first, _ = strip_range(text, lo, hi)
             if doubles and doubles[0].outer_start == first:  # the quotation ends in this paragraph
                 quotes.append(Quote(tuple(carry) + (doubles[0],)))
                 carry = []
                 doubles = doubles[1:]
             elif left_open is not None and left_open[0] == first:  # the whole paragraph continues it
-                s, e = _strip(text, left_open[1], hi)
+                s, e = strip_range(text, left_open[1], hi)
                 carry.append(Piece(s, e, left_open[0], e, False))
                 left_open = None
             else:  # the continuation never came: the quotation ended with its paragraph
@@ -167,7 +161,7 @@ def find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> list[Quote]:
             if not any(d.outer_start <= p.outer_start and p.outer_end <= d.outer_end for d in doubles):
                 quotes.append(Quote((p,), single=True))
         if left_open is not None:
-            s, e = _strip(text, left_open[1], hi)
+            s, e = strip_range(text, left_open[1], hi)
             if s < e:
                 carry = [Piece(s, e, left_open[0], e, False)]
     if carry:

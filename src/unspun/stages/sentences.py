@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from unspun.article import Article
+from unspun.article import Article, strip_range
 from unspun.stages.quotes import find_quotes
 
 # Abbreviations after which a period never ends a sentence.
@@ -59,7 +59,7 @@ def _lines(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     for piece in text[lo:hi].split("\n"):
         start, end = pos, pos + len(piece)
         pos = end + 1
-        s, e = _strip(text, start, end)
+        s, e = strip_range(text, start, end)
         if s >= e:
             out.append([])  # blank line: always a paragraph break
             continue
@@ -68,14 +68,6 @@ def _lines(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
         else:
             out.append([s, e])
     return [(p[0], p[1]) for p in out if p and _HAS_WORD.search(text, p[0], p[1])]
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _attribution_tail(text: str, at: int, hi: int) -> bool:
@@ -128,11 +120,11 @@ def _split(text: str, lo: int, hi: int, protected: list[tuple[int, int]]) -> lis
             continue
         if not _ends_sentence(text, start, stop, stop, hi):
             continue
-        s, e = _strip(text, start, stop)
+        s, e = strip_range(text, start, stop)
         if s < e:
             out.append((s, e))
         start = stop
-    s, e = _strip(text, start, hi)
+    s, e = strip_range(text, start, hi)
     if s < e:
         out.append((s, e))
     return out
