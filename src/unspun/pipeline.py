@@ -15,6 +15,7 @@ from unspun.stages.attribution import attribution
 from unspun.stages.clean import clean
 from unspun.stages.language import language
 from unspun.stages.sentences import sentences
+from unspun.stages.spin import spin
 
 
 def analyze(text: str | None = None, *, html: str | None = None, url: str | None = None,
@@ -37,8 +38,9 @@ def analyze(text: str | None = None, *, html: str | None = None, url: str | None
     return analyze_document(doc, outlet=outlet)
 
 
-def analyze_document(doc: Document, outlet: str | None = None) -> Article:
-    """Run every stage on one ``Document``. ``outlet`` is the user's ``--outlet``.
+def analyze_document(doc: Document, outlet: str | None = None, min_score: float | None = None) -> Article:
+    """Run every stage on one ``Document``. ``outlet`` is the user's ``--outlet``; ``min_score`` the
+    lowest technique score kept (``--min-score``).
 
     Raises ``InputError`` when a page read as HTML has nothing to extract.
     """
@@ -54,6 +56,7 @@ def analyze_document(doc: Document, outlet: str | None = None) -> Article:
     if article.meta["language"] == "en":
         sentences(article)
         attribution(article)
+        spin(article, min_score=min_score)
     article.sort_spans()
     return article
 

@@ -1,0 +1,105 @@
+"""Speed of the technique layer (encode + SI + TC heads) on 600-word articles, one process, same run:
+ONNX int8 (shipped) vs ONNX fp32 vs the same weights in PyTorch.
+
+    python benchmarks/techniques_speed.py --fp32 DIR/fp32 --checkpoint DIR/checkpoints/best.pt [-n 40]
+
+DIR is an ``unspun train techniques`` output folder (fp32 ONNX and the torch checkpoint are not
+shipped). Articles: PTC dev articles cut to 600 words when ../shared is present, else the bundled
+example repeated to 600 words. Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def articles(n: int, words: int = 600) -> list[str]:
+    texts: list[str] = []
+    folder = SHARED / "ptc" / "dev-articles"
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.txt")):
+            body = path.read_text(encoding="utf-8")
+            if len(body.split()) >= words:
+                texts.append(_cut(body, words))
+            if len(texts) >= n:
+                return texts
+    example = (ROOT / "examples" / "harbour-strike.txt").read_text(encoding="utf-8")
+    while len(texts) < n:
+        texts.append(_cut((example + "\n\n") * 6, words))
+    return texts
+
+
+def _cut(text: str, words: int) -> str:
+    out, count = [], 0
+    for para in text.split("\n"):
+        take = para.split()
+        if count + len(take) > words:
+            out.append(" ".join(take[:words - count]))
+            break
+        out.append(para)
+        count += len(take)
+    return "\n".join(out)
+
+
+def measure(model, texts: list[str], warm: int = 3) -> dict:
+    for t in texts[:warm]:
+        model.predict(t)
+    times, tokens = [], 0
+    for t in texts:
+        t0 = time.perf_counter()
+        enc = model.encoder.encode(t)
+        model.predict(t, enc)
+        times.append(time.perf_counter() - t0)
+        tokens += len(enc.offsets)
+    total = sum(times)
+    return {"art_s": len(texts) / total, "ms": 1000 * statistics.median(times),
+            "p90": 1000 * sorted(times)[int(0.9 * len(times)) - 1], "tok": tokens / len(texts)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=40, help="articles (default 40)")
+    ap.add_argument("--int8", default=None, help="int8 model folder (default: the shipped model)")
+    ap.add_argument("--fp32", help="fp32 model folder (from unspun train)")
+    ap.add_argument("--checkpoint", help="the torch state dict of the same model (best.pt)")
+    args = ap.parse_args()
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from unspun.models.runtime import DEFAULT_DIR
+    from unspun.models.techniques import TechniqueModel
+
+    texts = articles(args.n)
+    rows = [("ONNX int8 (shipped)", TechniqueModel(args.int8 or DEFAULT_DIR))]
+    if args.fp32:
+        rows.append(("ONNX fp32", TechniqueModel(args.fp32)))
+    if args.checkpoint:
+        import torch
+
+        from unspun.train.techniques import Net, base_model_dir, torch_forward
+
+        torch.set_num_threads(2)
+        net = Net(base_model_dir(), 14)
+        net.load_state_dict(torch.load(args.checkpoint, weights_only=True))
+        net.eval()
+        rows.append(("PyTorch fp32 (same weights)", TechniqueModel(args.fp32 or args.int8 or DEFAULT_DIR,
+                                                                  forward=torch_forward(net))))
+    results = [(name, measure(model, texts)) for name, model in rows]
+    base = results[-1][1]["art_s"]
+    words = statistics.mean(len(t.split()) for t in texts)
+    print(f"{len(texts)} articles, {words:.0f} words, {results[0][1]['tok']:.0f} tokens each on average\n")
+    print("| runtime | articles/s | median ms/article | p90 ms | x PyTorch |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r in results:
+        print(f"| {name} | {r['art_s']:.1f} | {r['ms']:.0f} | {r['p90']:.0f} | {r['art_s'] / base:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The encoder at run time: onnxruntime + tokenizers, no torch.
+
+An article is tokenised once (with character offsets), cut into overlapping token windows,
+every window runs through the encoder in one batch, and the token states are stitched back
+into one array for the whole text: each token takes its state from the window where it sits
+farthest from an edge. Heads (``unspun.models.techniques`` and later ones) read the stitched
+``Encoding``, so one encoder pass per window serves every head.
+
+A model folder holds ``model.onnx``, ``tokenizer.json`` and ``config.json``
+(``{"window": 256, "overlap": 64, ...}``); it is loaded once per process (``load_encoder``).
+
+>>> enc = load_encoder(DEFAULT_DIR).encode("Cowards and traitors run this country.")  # doctest: +SKIP
+>>> enc.hidden.shape[1], enc.offsets[0].tolist()  # doctest: +SKIP
+(384, [0, 7])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+DEFAULT_DIR = Path(__file__).resolve().parent / "techniques"
+
+# forward(input_ids [B, T] int64, attention_mask [B, T] int64) -> hidden states [B, T, H] float32
+Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass
+class Encoding:
+    """Encoder output for one text, stitched over its windows.
+
+    ``offsets[i]`` is the ``[start, end)`` character range of token ``i`` in the text,
+    ``hidden[i]`` its state; ``windows[w]`` the token range ``[start, end)`` of window ``w``,
+    ``cls[w]`` that window's [CLS] state and ``owner[i]`` the window token ``i`` was taken from.
+    """
+
+    offsets: np.ndarray  # (N, 2) int64
+    hidden: np.ndarray   # (N, H) float32
+    windows: list[tuple[int, int]]
+    cls: np.ndarray      # (W, H) float32
+    owner: np.ndarray    # (N,) int64
+
+    def tokens_in(self, start: int, end: int) -> tuple[int, int]:
+        """Token range ``[i, j)`` of the tokens that overlap characters ``[start, end)``."""
+        i = int(np.searchsorted(self.offsets[:, 1], start, side="right"))
+        j = int(np.searchsorted(self.offsets[:, 0], end, side="left"))
+        return i, max(i, j)
+
+
+def plan_windows(n_tokens: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """Token ranges of overlapping windows of at most ``size`` tokens covering ``n_tokens``.
+
+    Windows are spread evenly, so neighbours overlap by at least ``overlap`` tokens.
+
+    >>> plan_windows(10, 4, 1)
+    [(0, 4), (3, 7), (6, 10)]
+    >>> plan_windows(3, 4, 1)
+    [(0, 3)]
+    """
+    if n_tokens <= size:
+        return [(0, n_tokens)]
+    step = size - overlap
+    count = -(-(n_tokens - overlap) // step)
+    stride = (n_tokens - size) / (count - 1)
+    return [(round(k * stride), round(k * stride) + size) for k in range(count)]
+
+
+def stitch_owner(windows: list[tuple[int, int]], n_tokens: int) -> np.ndarray:
+    """For each token, the window whose state it takes: cut every overlap in its middle."""
+    owner = np.zeros(n_tokens, dtype=np.int64)
+    for w in range(1, len(windows)):
+        cut = (windows[w][0] + windows[w - 1][1]) // 2
+        owner[cut:] = w
+    return owner
+
+
+class Encoder:
+    """Tokeniser + encoder for one model folder. ``forward`` defaults to the folder's ONNX model."""
+
+    def __init__(self, model_dir: str | os.PathLike, forward: Forward | None = None,
+                 onnx_file: str = "model.onnx") -> None:
+        self.dir = Path(model_dir)
+        self.config = json.loads((self.dir / "config.json").read_text(encoding="utf-8"))
+        self.tokenizer = load_tokenizer(str(self.dir / "tokenizer.json"))
+        self.window = int(self.config.get("window", 256))
+        self.overlap = min(int(self.config.get("overlap", 64)), (self.window - 2) // 2)
+        self.cls_id = self.tokenizer.token_to_id("[CLS]")
+        self.sep_id = self.tokenizer.token_to_id("[SEP]")
+        self.forward = forward or _onnx_forward(str(self.dir / onnx_file))
+
+    def encode(self, text: str) -> Encoding:
+        """Tokenise ``text``, run every window through the encoder in one batch, stitch."""
+        enc = self.tokenizer.encode(text, add_special_tokens=False)
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        n = len(ids)
+        windows = plan_windows(n, self.window - 2, self.overlap)
+        longest = max(e - s for s, e in windows) + 2
+        batch = np.zeros((len(windows), longest), dtype=np.int64)
+        mask = np.zeros_like(batch)
+        for w, (s, e) in enumerate(windows):
+            batch[w, 0] = self.cls_id
+            batch[w, 1:e - s + 1] = ids[s:e]
+            batch[w, e - s + 1] = self.sep_id
+            mask[w, :e - s + 2] = 1
+        states = self.forward(batch, mask)
+        owner = stitch_owner(windows, n)
+        hidden = np.empty((n, states.shape[-1]), dtype=np.float32)
+        for w, (s, e) in enumerate(windows):
+            take = np.nonzero(owner[s:e] == w)[0]
+            hidden[s + take] = states[w, 1 + take]
+        return Encoding(offsets=offsets, hidden=hidden, windows=windows,
+                        cls=np.ascontiguousarray(states[:, 0], dtype=np.float32), owner=owner)
+
+
+@lru_cache(maxsize=None)
+def load_tokenizer(path: str):
+    """A ``tokenizers.Tokenizer`` with truncation and padding off (windows are cut here)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(path)
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+@lru_cache(maxsize=None)
+def load_encoder(model_dir: str | os.PathLike = DEFAULT_DIR, onnx_file: str = "model.onnx") -> Encoder:
+    """The ONNX encoder of ``model_dir``, loaded once per process."""
+    return Encoder(model_dir, onnx_file=onnx_file)
+
+
+def _onnx_forward(path: str) -> Forward:
+    session = _session(path)
+    names = {i.name for i in session.get_inputs()}
+
+    def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in names:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        return session.run(None, feed)[0]
+
+    return forward
+
+
+@lru_cache(maxsize=None)
+def _session(path: str):
+    import onnxruntime as ort
+
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{path}: model file missing (reinstall unspun or pass a model folder)")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = int(os.environ.get("UNSPUN_THREADS", "0")) or min(os.cpu_count() or 1, 4)
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])

