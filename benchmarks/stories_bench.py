@@ -1,0 +1,245 @@
+"""Grouping benchmark for ``unspun stories``: quality on a generated corpus, speed and memory,
+the MinHash-LSH stage side by side with datasketch, and the NeuS event check.
+
+    python benchmarks/storygen.py --docs 10000 --seed 1 -o benchmarks/out/stories-10k.jsonl.gz
+    python benchmarks/stories_bench.py benchmarks/out/stories-10k.jsonl.gz --jobs 2 --datasketch
+    python benchmarks/stories_bench.py --neus            # NeuS left/centre/right triplets as events
+
+Speed is the whole ``unspun stories`` path (reading the JSONL with ``unspun.read.read_inputs``,
+features, signatures, candidates, verification, copy and event stories) in this process and
+``--jobs`` workers; peak memory is the largest resident set of this process plus that of the
+largest worker (``ru_maxrss``). Quality: pairwise precision/recall/F1 of copy stories against
+the generator's stories (every version keeps 30-100% of its base), the adjusted Rand index
+over all documents, and how many candidate pairs the words could not settle.
+
+With ``--datasketch``: datasketch's MinHash (``update_batch``) and MinHashLSH with the same
+shingles, the same number of permutations and the same bands x rows, timed against this
+package's signatures + banding on the same documents, and the recall of true pairs among each
+one's candidates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import resource
+import sys
+import time
+from collections import defaultdict
+from math import comb
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from unspun.stories.candidates import candidate_pairs, threshold  # noqa: E402
+from unspun.stories.features import features  # noqa: E402
+from unspun.stories.group import Settings, Stats, group  # noqa: E402
+from unspun.stories.minhash import MinHash, shingles  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def peak_mb() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return me, kids
+
+
+def truth_of(path: Path) -> dict:
+    """Story label per id (singletons: their own id)."""
+    labels = {}
+    for line in gzip.open(path, "rt", encoding="utf-8"):
+        r = json.loads(line)
+        labels[r["id"]] = r["story"] or r["id"]
+    return labels
+
+
+def pair_set(labels: dict) -> set:
+    groups = defaultdict(list)
+    for k, v in labels.items():
+        groups[v].append(k)
+    return {p for members in groups.values() for p in itertools.combinations(sorted(members), 2)}
+
+
+def ari(a: dict, b: dict) -> float:
+    """Adjusted Rand index of two labellings of the same keys."""
+    keys = sorted(a)
+    cont = defaultdict(int)
+    ra, rb = defaultdict(int), defaultdict(int)
+    for k in keys:
+        cont[(a[k], b[k])] += 1
+        ra[a[k]] += 1
+        rb[b[k]] += 1
+    n = len(keys)
+    s_ij = sum(comb(v, 2) for v in cont.values())
+    s_a = sum(comb(v, 2) for v in ra.values())
+    s_b = sum(comb(v, 2) for v in rb.values())
+    expected = s_a * s_b / comb(n, 2)
+    top = (s_a + s_b) / 2
+    return (s_ij - expected) / (top - expected) if top != expected else 1.0
+
+
+def run_group(path: Path, jobs: int) -> tuple[dict, Stats, float]:
+    from unspun.read import BadInput, read_inputs
+
+    def docs():
+        for item in read_inputs([str(path)]):
+            if not isinstance(item, BadInput):
+                yield item.id, item.source.get("record"), item.text
+
+    stats = Stats()
+    t = time.perf_counter()
+    result = group(docs(), Settings(), jobs=jobs, stats=stats)
+    return result, stats, time.perf_counter() - t
+
+
+def quality(result: dict, truth: dict) -> dict:
+    pred = {}
+    for s in result["stories"]:
+        if s["kind"] == "copy":
+            for m in s["members"]:
+                pred[m["id"]] = s["id"]
+    P, T = pair_set(pred), pair_set(truth)
+    tp = len(P & T)
+    p = tp / len(P) if P else 1.0
+    r = tp / len(T) if T else 1.0
+    return {"pairs_pred": len(P), "pairs_true": len(T), "precision": p, "recall": r,
+            "f1": 2 * p * r / (p + r) if p + r else 0.0, "ari": ari(truth, pred)}
+
+
+def datasketch_vs_ours(path: Path, truth: dict, settings: Settings, limit: int | None) -> dict:
+    """The LSH stage only, on the same shingles: datasketch vs this package."""
+    from datasketch import MinHash as DSMinHash, MinHashLSH
+
+    ids, sets = [], []
+    for line in gzip.open(path, "rt", encoding="utf-8"):
+        r = json.loads(line)
+        f = features(r["text"])
+        ids.append(r["id"])
+        sets.append(shingles(f.words, f.sids, settings.shingle))
+        if limit and len(ids) >= limit:
+            break
+    true_pairs = {(a, b) for a, b in pair_set({i: truth[i] for i in ids})}
+
+    t = time.perf_counter()
+    sig = MinHash(settings.num_perm, settings.seed).signatures(sets)
+    ours = candidate_pairs(sig, settings.bands, settings.rows, settings.max_bucket)
+    ours_s = time.perf_counter() - t
+    ours_pairs = {tuple(sorted((ids[a], ids[b]))) for a, b in ours.tolist()}
+
+    t = time.perf_counter()
+    lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.bands, settings.rows))
+    mhs = []
+    for i, s in enumerate(sets):
+        m = DSMinHash(num_perm=settings.num_perm, seed=settings.seed)
+        if len(s):
+            m.update_batch([v.tobytes() for v in s])
+        mhs.append(m)
+        lsh.insert(str(i), m)
+    ds_pairs = set()
+    for i, m in enumerate(mhs):
+        for j in lsh.query(m):
+            j = int(j)
+            if j != i:
+                ds_pairs.add(tuple(sorted((ids[i], ids[j]))))
+    ds_s = time.perf_counter() - t
+
+    def recall(c: set) -> float:
+        return len(c & true_pairs) / len(true_pairs) if true_pairs else 1.0
+
+    return {"docs": len(ids), "threshold": threshold(settings.bands, settings.rows),
+            "ours_s": ours_s, "datasketch_s": ds_s, "speedup": ds_s / ours_s if ours_s else float("inf"),
+            "ours_candidates": len(ours_pairs), "ds_candidates": len(ds_pairs),
+            "ours_recall": recall(ours_pairs), "ds_recall": recall(ds_pairs)}
+
+
+def neus_check(jobs: int) -> dict:
+    """NeuS raw crawl: each event's left, centre and right articles should land in one event
+    story (or one copy story); events must not merge."""
+    path = next((SHARED / "neus" / "data" / "raw_crawled").glob("*.jsonl"), None)
+    if path is None:
+        raise SystemExit(f"NeuS raw crawl not found under {SHARED}")
+    docs, event_of = [], {}
+    for line in open(path, encoding="utf-8"):
+        r = json.loads(line)
+        for side, item in sorted((r.get("news") or {}).items()):
+            body = item.get("newBody")
+            if isinstance(body, str):
+                body = [body]
+            text = f"{item.get('newsTitle') or ''}\n\n" + "\n\n".join(str(p) for p in (body or []))
+            if len(text.split()) < 30:
+                continue
+            doc_id = f"{r['id']}-{side}"
+            docs.append((doc_id, doc_id, text))
+            event_of[doc_id] = str(r["id"])
+    stats = Stats()
+    result = group(iter(docs), Settings(), jobs=jobs, stats=stats)
+    pred = {}
+    for s in result["stories"]:
+        if s["kind"] == "copy":
+            for m in s["members"]:
+                pred.setdefault(m["id"], s["id"])
+    for s in result["stories"]:
+        if s["kind"] == "event":
+            for m in s["members"]:
+                pred[m["id"]] = s["id"]
+    P, T = pair_set(pred), pair_set(event_of)
+    tp = len(P & T)
+    by_event = defaultdict(set)
+    for d, e in event_of.items():
+        by_event[e].add(pred[d])
+    full = sum(1 for e, labels in by_event.items() if len(labels) == 1 and
+               sum(1 for d in event_of if event_of[d] == e) >= 2)
+    return {"docs": len(docs), "events": len(by_event), "pairs_true": len(T), "pairs_pred": len(P),
+            "precision": tp / len(P) if P else 1.0, "recall": tp / len(T) if T else 1.0,
+            "events_whole": full, "copy_stories_multi": sum(1 for s in result["stories"]
+                                                             if s["kind"] == "copy" and len(s["members"]) > 1),
+            "event_stories": stats.event_stories}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("corpus", nargs="?", type=Path)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--datasketch", action="store_true", help="also time datasketch's MinHashLSH on the same shingles")
+    p.add_argument("--datasketch-limit", type=int, default=None, help="documents for the datasketch comparison")
+    p.add_argument("--neus", action="store_true", help="run the NeuS event check")
+    args = p.parse_args()
+    if args.corpus:
+        truth = truth_of(args.corpus)
+        result, stats, seconds = run_group(args.corpus, args.jobs)
+        me, kids = peak_mb()
+        q = quality(result, truth)
+        print(f"| docs | seconds | docs/s | peak RSS MB (main + largest worker) | LSH candidates | aligned | copies "
+              f"| grey | copy P | copy R | copy F1 | ARI | event stories |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"| {stats.docs:,} | {seconds:.1f} | {stats.docs / seconds:,.0f} | {me:,.0f} + {kids:,.0f} | "
+              f"{stats.candidates:,} | {stats.aligned:,} | {stats.verified:,} | {stats.grey:,} | {q['precision']:.4f} | {q['recall']:.4f} "
+              f"| {q['f1']:.4f} | {q['ari']:.4f} | {stats.event_stories:,} |")
+        print("stage seconds:", {k: round(v, 1) for k, v in stats.seconds.items()},
+              f"| event candidates {stats.event_candidates:,} (rows per band {stats.event_rows})")
+        if args.datasketch:
+            d = datasketch_vs_ours(args.corpus, truth, Settings(), args.datasketch_limit)
+            print()
+            print("| docs | LSH threshold | unspun s | datasketch s | ratio | unspun candidates | datasketch candidates "
+                  "| unspun true-pair recall | datasketch true-pair recall |")
+            print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            print(f"| {d['docs']:,} | {d['threshold']:.3f} | {d['ours_s']:.1f} | {d['datasketch_s']:.1f} | "
+                  f"{d['speedup']:.1f}x | {d['ours_candidates']:,} | {d['ds_candidates']:,} | {d['ours_recall']:.4f} | "
+                  f"{d['ds_recall']:.4f} |")
+    if args.neus:
+        n = neus_check(args.jobs)
+        print()
+        print("| NeuS docs | events | same-event pair P | same-event pair R | events kept whole | multi-member copy "
+              "stories | event stories |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"| {n['docs']:,} | {n['events']:,} | {n['precision']:.4f} | {n['recall']:.4f} | {n['events_whole']:,} | "
+              f"{n['copy_stories_multi']:,} | {n['event_stories']:,} |")
+
+
+if __name__ == "__main__":
+    main()

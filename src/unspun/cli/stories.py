@@ -1,0 +1,126 @@
+"""``unspun stories PATH...``: group articles into copy stories (versions of one text) and
+event stories (independent reports of one event)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Iterator
+
+from unspun.batch import default_jobs, where
+from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs
+
+FORMATS = ("text", "json")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "stories", help="group articles into stories (copies of one text; reports of one event)",
+        description="Group articles: every input lands in exactly one copy story (versions of one text, "
+                    "even rewritten: MinHash-LSH candidates over word shingles, verified by aligning "
+                    "sentences); copy stories that report the same event in independent texts are joined "
+                    "into event stories. Works from the text alone (no parser), so large corpora group in "
+                    "minutes. PATH is a file, a folder, a JSONL file (one article per record) or - for stdin.")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--db", metavar="FILE",
+                   help="group the articles of this store (from `unspun index`) instead of PATHs, and save the "
+                        "stories of several members in it, each copy story with its `unspun compare` result")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="text: one line per story with more than one member (default); json: every story")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of standard output")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="processes for reading features (default: the cores, up to 8)")
+    p.add_argument("--no-events", action="store_true", help="copy stories only")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Members carry their input's ``source`` object (path, url, format, record), as articles do."""
+    from unspun.article import text_id
+    from unspun.stories.group import Settings, Stats, group
+
+    if bool(args.paths) == bool(args.db):
+        print("unspun stories: give PATHs or --db FILE (one of them)", file=sys.stderr)
+        return 2
+    if args.db:
+        return _run_db(args)
+    bad = 0
+
+    def docs() -> Iterator[tuple[str, dict, str]]:
+        nonlocal bad
+        for item in read_inputs(args.paths, max_bytes=args.max_bytes):
+            if isinstance(item, BadInput):
+                bad += 1
+                print(item, file=sys.stderr)
+                continue
+            for warning in item.warnings:
+                print(f"{where(item.source)}: {warning}", file=sys.stderr)
+            yield (item.id or text_id(item.text), item.source, item.text)
+
+    stats = Stats()
+    jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
+    result = group(docs(), Settings(), jobs=jobs, events=not args.no_events, stats=stats)
+    try:
+        out = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")
+    except OSError as exc:
+        print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.format == "json":
+            out.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        else:
+            _write_text(result, stats, out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if not stats.docs and not bad:
+        print("unspun stories: no articles in the input", file=sys.stderr)
+        return 2
+    return 2 if bad else 0
+
+
+def _run_db(args: argparse.Namespace) -> int:
+    from unspun.store import Store, StoreError
+    from unspun.stories.group import Settings, Stats, group
+    from unspun.stories.save import save_stories
+
+    try:
+        store = Store(args.db, create=False)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with store:
+        stats = Stats()
+        jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
+        result = group(store.texts(), Settings(), jobs=jobs, events=not args.no_events, stats=stats)
+        save_stories(store, result)
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        _write_text(result, stats, sys.stdout)
+    if not stats.docs:
+        print(f"{args.db}: no articles in this store", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _write_text(result: dict, stats, out) -> None:
+    stories = result["stories"]
+    copies = [s for s in stories if s["kind"] == "copy"]
+    events = [s for s in stories if s["kind"] == "event"]
+    multi = [s for s in copies if len(s["members"]) > 1]
+    out.write(f"{stats.docs} articles: {len(copies)} copy stories ({len(multi)} with more than one version, "
+              f"{len(copies) - len(multi)} single), {len(events)} event stories\n")
+    if stats.grey:
+        out.write(f"{stats.grey} candidate pairs the words could not settle (left apart; sentence embeddings "
+                  f"would decide them)\n")
+    for s in multi:
+        out.write(f"\ncopy {s['id']} ({len(s['members'])} versions)\n")
+        for m in s["members"]:
+            out.write(f"  {m['id']}  {where(m['source'])}\n")
+    for s in events:
+        out.write(f"\nevent {s['id']} ({len(s['stories'])} stories, {len(s['members'])} articles)\n")
+        for m in s["members"]:
+            out.write(f"  {m['id']}  {where(m['source'])}\n")

@@ -1,0 +1,191 @@
+"""Align one version of a story to another: sentence by sentence, then clause by clause
+inside aligned sentences, then word by word inside aligned clauses.
+
+``align(a, b)`` says, for every token of ``a``, whether ``b`` has it in the same words
+(``SHARED``), in other words (``REWORDED``), or not at all (``None``).
+
+- Sentences: each sentence of ``a`` finds the sentence of ``b`` sharing most content words,
+  in any order, so moved sentences still align (a headline faces the other headline when
+  they share a word).
+- Clauses: each clause of ``a`` (cut at commas, dashes, brackets ...) is aligned to its
+  sentence's partner when it finds 60% of its content words there (``COVERAGE``; a clause
+  of under four content words is measured on all its words), else to the best sentence of
+  ``b`` for the clause alone when that holds 60% and at least three of its content words (a
+  clause moved to another sentence); a clause finding no sentence that way — an aside hung
+  off a wire sentence after a dash — has no counterpart. A clause left over between aligned
+  ones faces the partner's words left between them (``_facing``).
+- Words: inside an aligned clause a diff (difflib) keeps runs of equal words ``SHARED``;
+  replaced words (a synonym, "he" -> "his eminence") and words that moved or that carry no
+  content ("was ... by" of a passive) are ``REWORDED``; an inserted run holding a content word
+  that the partner sentence lacks ("Imam" before "Khamenei") has no counterpart.
+
+>>> from unspun.stories.units import text_units
+>>> a = text_units("Rebels took the town – a victory for freedom. Talks resume Monday.")
+>>> b = text_units("Talks resume on Monday. Rebels took the town.")
+>>> labels = align(a, b)
+>>> [(t.norm, labels[i]) for i, t in enumerate(a.tokens) if t.norm in ("town", "victory", "monday")]
+[('town', 2), ('victory', None), ('monday', 2)]
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from difflib import SequenceMatcher
+
+from unspun.stories.units import Units
+
+SHARED = 2
+REWORDED = 1
+COVERAGE = 0.6  # share of a clause's content words its partner sentence must hold
+SHORT = 4  # clauses with fewer content words are measured on all their words
+MOVED, MOVED_MIN = 0.6, 3  # a clause found in another sentence: share and number of content words
+
+
+def align(a: Units, b: Units) -> list[int | None]:
+    """Per token of ``a``: ``SHARED``, ``REWORDED`` or ``None`` (no counterpart in ``b``)."""
+    labels: list[int | None] = [None] * len(a.tokens)
+    if not a.tokens or not b.tokens:
+        return labels
+    b_bags = [_bag(b, u.first, u.last) for u in b.sentences]
+    b_words = [_bag(b, u.first, u.last, content=False) for u in b.sentences]
+    index: dict[str, list[int]] = defaultdict(list)
+    for j, bag in enumerate(b_bags):
+        for word in bag:
+            index[word].append(j)
+    b_title = next((j for j, u in enumerate(b.sentences) if u.kind == "title"), None)
+    sentence_partner = []
+    for u in a.sentences:
+        if u.kind == "title":  # headlines face each other when they share a word at all
+            shares = b_title is not None and _coverage(a, u.first, u.last, b_bags[b_title], b_words[b_title], 1) > 0
+            sentence_partner.append(b_title if shares else None)
+        else:
+            sentence_partner.append(_best(a, u.first, u.last, u.kind, index, b))
+    # where each aligned clause landed: clause index -> (partner, first, end of matched b tokens)
+    landed: dict[int, tuple[int, int, int]] = {}
+    for c, (first, last, s) in enumerate(a.clauses):
+        partner = sentence_partner[s]
+        if a.sentences[s].kind == "title":
+            if partner is not None:
+                unit = b.sentences[partner]
+                _diff(a, first, last, b, unit.first, unit.last, labels, window=False)
+            continue
+        if partner is None or _coverage(a, first, last, b_bags[partner], b_words[partner]) < COVERAGE:
+            # a clause moved to another sentence: stricter, as any sentence may be chosen
+            partner = _best(a, first, last, "body", index, b)
+            if partner is not None and _coverage(a, first, last, b_bags[partner], b_words[partner],
+                                                 MOVED_MIN, content_only=True) < MOVED:
+                partner = None
+        if partner is not None:
+            unit = b.sentences[partner]
+            hit = _diff(a, first, last, b, unit.first, unit.last, labels, window=True)
+            if hit:
+                landed[c] = (partner, *hit)
+    # A clause left over between clauses that landed in one partner sentence faces the words
+    # of that sentence left between them: "he said" -> "his eminence said" is a rewording,
+    # while an aside with nothing facing it stays without counterpart.
+    for c, (first, last, s) in enumerate(a.clauses):
+        if c in landed or a.sentences[s].kind == "title":
+            continue
+        before = next((landed[k] for k in range(c - 1, -1, -1) if a.clauses[k][2] == s and k in landed), None)
+        after = next((landed[k] for k in range(c + 1, len(a.clauses)) if a.clauses[k][2] == s and k in landed), None)
+        partners = {x[0] for x in (before, after) if x}
+        if len(partners) != 1:
+            continue
+        unit = b.sentences[partners.pop()]
+        lo = before[2] if before else unit.first
+        hi = after[1] if after else unit.last
+        if hi > lo and _facing(a, first, last, b, lo, hi):
+            _diff(a, first, last, b, lo, hi, labels, window=False)
+    return labels
+
+
+def _facing(a: Units, first: int, last: int, b: Units, lo: int, hi: int) -> bool:
+    """Does a left-over clause face the left-over words as their rewording? Only when it is a
+    few words facing a few words ("his eminence said" / "he said") or shares a content word
+    with them; two different asides at the same place are two additions, not a rewording."""
+    words = [t for t in a.tokens[first:last] if t.norm[0].isalnum()]
+    gap = [t for t in b.tokens[lo:hi] if t.norm[0].isalnum()]
+    if not gap:
+        return True  # facing punctuation only: the words stay additions, the full stop matches
+    if len(words) <= 3 and len(gap) <= 3:
+        return True
+    theirs = {t.norm for t in gap if t.content}
+    return any(t.content and t.norm in theirs for t in words)
+
+
+def _bag(units: Units, first: int, last: int, content: bool = True) -> Counter:
+    """Content words of a token range (all words when ``content`` is false or it has none)."""
+    toks = units.tokens[first:last]
+    words = [t.norm for t in toks if t.content] if content else []
+    return Counter(words or [t.norm for t in toks if t.norm[0].isalnum()])
+
+
+def _coverage(a: Units, first: int, last: int, bag: Counter, words: Counter, minimum: int = 2,
+              content_only: bool = False) -> float:
+    """Share of the clause's content words found in the partner's. A clause of fewer than
+    ``SHORT`` content words ("As big as it needs to be.") is measured on all its words, so one
+    synonym does not sink it (unless ``content_only``). 0 when fewer than ``minimum`` words (or
+    all, if fewer) are found."""
+    content = sum(1 for t in a.tokens[first:last] if t.content)
+    if content < SHORT and not content_only:
+        mine = _bag(a, first, last, content=False)
+        bag = words
+        minimum = max(minimum, 3)
+    else:
+        mine = _bag(a, first, last)
+    total = sum(mine.values())
+    if not total:
+        return 0.0
+    hit = sum(min(n, bag.get(w, 0)) for w, n in mine.items())
+    if hit < min(minimum, total):
+        return 0.0
+    return hit / total
+
+
+def _best(a: Units, first: int, last: int, kind: str, index: dict, b: Units) -> int | None:
+    """The sentence of ``b`` of the same kind sharing most content words with ``a[first:last]``."""
+    votes: Counter = Counter()
+    for word, n in _bag(a, first, last).items():
+        for j in index.get(word, ()):
+            if b.sentences[j].kind == kind:
+                votes[j] += n
+    if not votes:
+        return None
+    return min(votes, key=lambda j: (-votes[j], j))
+
+
+def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: list,
+          window: bool) -> tuple[int, int] | None:
+    """Word diff of clause ``a[first:last]`` against ``b[lo:hi]``; returns the range of ``b``
+    tokens matched. With ``window``, ``b[lo:hi]`` is a sentence and the diff is narrowed to
+    its clauses that hold the matching words (so its other clauses do not count as replaced)."""
+    mine = [t.norm for t in a.tokens[first:last]]
+    theirs = [t.norm for t in b.tokens[lo:hi]]
+    present = set(theirs)
+    if window:
+        blocks = [m for m in SequenceMatcher(None, mine, theirs, autojunk=False).get_matching_blocks() if m.size]
+        if blocks:
+            new_lo = b.clauses[b.clause_of[lo + blocks[0].b]][0]
+            hi = b.clauses[b.clause_of[lo + blocks[-1].b + blocks[-1].size - 1]][1]
+            lo = new_lo
+            theirs = [t.norm for t in b.tokens[lo:hi]]
+    matched: list[int] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, mine, theirs, autojunk=False).get_opcodes():
+        run = a.tokens[first + i1:first + i2]
+        if op == "equal":
+            matched += [lo + j1, lo + j2]
+        if op == "equal" or (op != "insert" and not any(t.norm[0].isalnum() for t in run)):
+            value = SHARED  # equal words; punctuation alone does not make a rewording
+        elif op == "replace":
+            value = REWORDED
+            matched += [lo + j1, lo + j2]
+        elif op == "delete":
+            new = any(t.content and t.norm not in present for t in run)
+            value = None if new else REWORDED
+        else:
+            continue
+        for i in range(first + i1, first + i2):
+            old = labels[i]
+            if value is not None and (old is None or value > old):
+                labels[i] = value
+    return (min(matched), max(matched)) if matched else None

@@ -1,0 +1,370 @@
+"""``unspun stories``: group documents into ``copy`` stories (versions of one text) and
+``event`` stories (independent texts about one event).
+
+The path works from text alone — no parser, no analysis stage — so a million documents fit
+in minutes on two cores:
+
+1. ``features``: content-word hashes per sentence; word-bigram shingles inside sentences;
+   MinHash signatures (``minhash``). Run in ``jobs`` processes, chunk by chunk, in order.
+2. ``candidates``: LSH banding at a low Jaccard threshold (rewritten copies share few
+   shingles), skipping buckets that an outlet's furniture fills; pairs whose signatures
+   barely agree (estimated Jaccard < ``min_agreement``) are dropped.
+3. ``verify``: each remaining pair is aligned sentence by sentence (in ``jobs`` processes); sentences that more than
+   ``common_df`` documents carry (share prompts, copyright lines) are ignored. Pairs the
+   words cannot settle go to ``settle`` (the sentence-embedding hook) or count as not copies;
+   their number is reported.
+4. Copy stories are the connected components of verified pairs.
+5. ``events``: copy stories whose keywords (TF-IDF over the corpus) agree are joined into
+   event stories.
+
+Output (DATA-MODEL.md): every input in exactly one copy story; a story's id is its smallest
+member id (``e:`` + that for events); sorted by size (largest first), then id. Equal inputs
+give byte-identical output whatever ``jobs`` is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from unspun.stories.candidates import candidate_pairs
+from unspun.stories.features import batch_features
+from unspun.stories.minhash import MinHash, shingle_keys, unique_sorted
+from unspun.stories.verify import compare_sentences
+
+DF_BITS = 22  # the document-frequency sketch of words has 2**DF_BITS counters
+
+
+@dataclass
+class Settings:
+    """Grouping parameters. ``bands * rows`` <= ``num_perm``; the LSH threshold (Jaccard found
+    with probability 1/2) is ``(1 - 0.5 ** (1 / bands)) ** (1 / rows)``: 0.087 by default."""
+
+    shingle: int = 2
+    num_perm: int = 128
+    bands: int = 64
+    rows: int = 2
+    max_bucket: int = 50
+    common_df: int = 100
+    chunk: int = 1000
+    event_cosine: float = 0.2
+    event_keywords: int = 25
+    min_agreement: float = 0.04
+    seed: int = 1
+
+
+@dataclass
+class Corpus:
+    """What the first pass keeps per document: signature, content words by sentence
+    (concatenated, with offsets), sentence hashes, and a word document-frequency sketch."""
+
+    ids: list[str]
+    sources: list
+    signatures: np.ndarray
+    words: np.ndarray
+    sids: np.ndarray
+    offsets: np.ndarray
+    sentence_hashes: np.ndarray
+    sentence_offsets: np.ndarray
+    df: np.ndarray
+
+    def doc(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.offsets[i], self.offsets[i + 1]
+        return self.words[a:b], self.sids[a:b]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class Stats:
+    """Counts and timings of one run, for the command's summary and the benchmarks."""
+
+    docs: int = 0
+    candidates: int = 0
+    aligned: int = 0
+    verified: int = 0
+    grey: int = 0
+    settled: int = 0
+    copy_stories: int = 0
+    event_stories: int = 0
+    event_candidates: int = 0
+    event_rows: int = 0
+    seconds: dict = field(default_factory=dict)
+
+
+# -- pass 1: features and signatures, in worker processes -------------------------------------
+
+_HASHER: MinHash | None = None
+
+
+def _chunk_features(args: tuple[list[str], int, int, int]) -> tuple:
+    texts, k, num_perm, seed = args
+    global _HASHER
+    if _HASHER is None or _HASHER.num_perm != num_perm:
+        _HASHER = MinHash(num_perm, seed)
+    batch = batch_features(texts)
+    docs = batch.doc_of_words()
+    sigs = _HASHER.signatures_of_keys(shingle_keys(batch.words, batch.gsids, docs, k), len(texts))
+    pairs = unique_sorted((docs.astype(np.uint64) << np.uint64(32)) | batch.words.astype(np.uint64))
+    seen = (pairs & np.uint64((1 << DF_BITS) - 1)).astype(np.uint32)  # each word once per document
+    return (sigs, batch.words, batch.sids, np.diff(batch.offsets), batch.sentence_hashes,
+            np.diff(batch.sentence_offsets), seen)
+
+
+def _chunks(docs: Iterable[tuple[str, object, str]], size: int, meta: list) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for doc_id, source, text in docs:
+        meta.append((doc_id, source))
+        batch.append(text)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def featurize(docs: Iterable[tuple[str, object, str]], settings: Settings, jobs: int = 1) -> Corpus:
+    """Pass 1 over ``(id, source, text)`` triples, in ``jobs`` processes (order kept)."""
+    meta: list = []
+    parts: list = []
+    df = np.zeros(1 << DF_BITS, dtype=np.uint32)
+    seen: list[np.ndarray] = []
+
+    def take(part: tuple) -> None:
+        """Keep a chunk's arrays; fold its words into the document-frequency sketch."""
+        parts.append(part[:6])
+        seen.append(part[6])
+        if len(parts) % 50 == 0:
+            release_memory()
+        if sum(len(x) for x in seen) > 2_000_000:
+            df[:] += np.bincount(np.concatenate(seen), minlength=1 << DF_BITS).astype(np.uint32)
+            seen.clear()
+
+    work = ((texts, settings.shingle, settings.num_perm, settings.seed)
+            for texts in _chunks(docs, settings.chunk, meta))
+    if jobs > 1:
+        # the input is read here, in this thread (a store's connection is bound to it), and at
+        # most 2 * jobs chunks are in flight
+        ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
+        with ctx.Pool(jobs) as pool:
+            pending: deque = deque()
+            for item in work:
+                pending.append(pool.apply_async(_chunk_features, (item,)))
+                while len(pending) > 2 * jobs:
+                    take(pending.popleft().get())
+            for p in pending:
+                take(p.get())
+    else:
+        for w in work:
+            take(_chunk_features(w))
+    if seen:
+        df += np.bincount(np.concatenate(seen), minlength=1 << DF_BITS).astype(np.uint32)
+    if not parts:
+        return Corpus([], [], np.zeros((0, settings.num_perm), np.uint32), np.zeros(0, np.uint32),
+                      np.zeros(0, np.uint16), np.zeros(1, np.int64), np.zeros(0, np.uint64), np.zeros(1, np.int64), df)
+    return _assemble(meta, parts, settings, df)
+
+
+def _assemble(meta: list, parts: list, settings: Settings, df: np.ndarray) -> Corpus:
+    """Concatenate the chunks' arrays one field at a time, dropping each field from the
+    chunks as soon as it is joined, so the peak is the corpus plus its largest field rather
+    than twice the corpus; then hand freed heap back to the system."""
+    fields = []
+    for k in range(6):
+        fields.append(np.concatenate([p[k] for p in parts]))
+        parts[:] = [p[:k] + (None,) + p[k + 1:] for p in parts]
+    parts.clear()
+    sigs, words, sids, lens, hashes, slens = fields
+    release_memory()
+    return Corpus(ids=[m[0] for m in meta], sources=[m[1] for m in meta], signatures=sigs, words=words, sids=sids,
+                  offsets=np.concatenate(([0], np.cumsum(lens))), sentence_hashes=hashes,
+                  sentence_offsets=np.concatenate(([0], np.cumsum(slens))), df=df)
+
+
+def release_memory() -> None:
+    """Return freed heap to the operating system (glibc ``malloc_trim``; a no-op elsewhere).
+    Many mid-sized numpy arrays freed in a row otherwise stay in the process's heap."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+# -- pass 2: candidates, verification, components -----------------------------------------------
+
+
+def components(n: int, edges: Iterable[tuple[int, int]]) -> np.ndarray:
+    """A component label per node: the smallest node index in its component (union-find on
+    Python lists, touching only the nodes that have edges)."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    labels = np.arange(n)
+    for x in list(parent):
+        labels[x] = find(x)
+    return labels
+
+
+def common_sentences(corpus: Corpus, max_df: int) -> np.ndarray:
+    """A mask over all sentences: those that occur more than ``max_df`` times in the corpus."""
+    h = corpus.sentence_hashes
+    if not len(h):
+        return np.zeros(0, dtype=bool)
+    order = np.sort(h)
+    starts = np.flatnonzero(np.concatenate(([True], order[1:] != order[:-1])))
+    counts = np.diff(np.append(starts, len(order)))
+    common = order[starts[counts > max_df]]
+    return np.isin(h, common)
+
+
+Settle = Callable[[int, int], bool]
+
+
+def copy_pairs(corpus: Corpus, settings: Settings, stats: Stats, settle: Settle | None = None,
+               jobs: int = 1) -> list[tuple[int, int]]:
+    """Candidate pairs that sentence alignment (or ``settle`` for grey pairs) accepts.
+
+    Candidates whose signatures agree on fewer than ``settings.min_agreement`` of their values
+    (an estimated Jaccard similarity below it) are dropped before alignment: bucket
+    collisions on one or two common shingles, never a version of the same text in the
+    generated benchmarks. Alignment runs in ``jobs`` forked processes that share the corpus."""
+    t = time.perf_counter()
+    pairs = candidate_pairs(corpus.signatures, settings.bands, settings.rows, settings.max_bucket)
+    stats.candidates = len(pairs)
+    keep = np.ones(len(pairs), dtype=bool)
+    for i in range(0, len(pairs), 500_000):
+        part = pairs[i:i + 500_000]
+        agree = (corpus.signatures[part[:, 0]] == corpus.signatures[part[:, 1]]).mean(axis=1)
+        keep[i:i + 500_000] = agree >= settings.min_agreement
+    pairs = pairs[keep]
+    stats.aligned = len(pairs)
+    stats.seconds["candidates"] = time.perf_counter() - t
+    t = time.perf_counter()
+    global _SHARED
+    _SHARED = (corpus, common_sentences(corpus, settings.common_df))
+    try:
+        step = 5_000
+        chunks = [pairs[i:i + step] for i in range(0, len(pairs), step)]
+        if jobs > 1 and len(pairs) > step:
+            ctx = mp.get_context("fork")
+            with ctx.Pool(jobs) as pool:
+                verdicts = pool.map(_verify_chunk, chunks, chunksize=1)
+        else:
+            verdicts = [_verify_chunk(c) for c in chunks]
+    finally:
+        _SHARED = None
+    kept = []
+    for chunk, (copy, grey) in zip(chunks, verdicts):
+        kept += [tuple(p) for p in chunk[copy].tolist()]
+        for a, b in chunk[grey].tolist():
+            stats.grey += 1
+            if settle is not None and settle(a, b):
+                stats.settled += 1
+                kept.append((a, b))
+    stats.verified = len(kept)
+    stats.seconds["verify"] = time.perf_counter() - t
+    return kept
+
+
+_SHARED: tuple | None = None  # (corpus, common-sentence mask) for forked verification workers
+
+
+def _verify_chunk(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    corpus, common = _SHARED
+    copy = np.zeros(len(pairs), dtype=bool)
+    grey = np.zeros(len(pairs), dtype=bool)
+    for k, (a, b) in enumerate(pairs.tolist()):
+        verdict = compare_sentences(*_clean(corpus, a, common), *_clean(corpus, b, common))
+        copy[k], grey[k] = verdict.copy, verdict.grey
+    return copy, grey
+
+
+def _clean(corpus: Corpus, i: int, common: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    words, sids = corpus.doc(i)
+    s0, s1 = corpus.sentence_offsets[i], corpus.sentence_offsets[i + 1]
+    bad = common[s0:s1]
+    if bad.any():
+        keep = ~bad[sids]
+        return words[keep], sids[keep]
+    return words, sids
+
+
+# -- the whole thing ----------------------------------------------------------------------------
+
+
+def group(docs: Iterable[tuple[str, object, str]], settings: Settings | None = None, *, jobs: int = 1,
+          settle: Settle | None = None, events: bool = True, stats: Stats | None = None) -> dict:
+    """The ``unspun stories`` JSON for ``(id, source, text)`` triples.
+
+    ``source`` is what each member's ``"source"`` shows (the input's path, ``PATH:LINE``...).
+    ``settle(i, j)`` decides pairs the words cannot (indices in input order); ``stats``, when
+    given, is filled in.
+    """
+    from unspun.stories.events import event_links
+
+    settings = settings or Settings()
+    stats = stats if stats is not None else Stats()
+    t = time.perf_counter()
+    corpus = featurize(docs, settings, jobs)
+    stats.docs = len(corpus)
+    stats.seconds["features"] = time.perf_counter() - t
+    edges = copy_pairs(corpus, settings, stats, settle, jobs=jobs)
+    t = time.perf_counter()
+    labels = components(len(corpus), edges)
+    copies = _stories(corpus, labels)
+    stats.copy_stories = len(copies)
+    release_memory()
+    out = [{"id": c["id"], "kind": "copy", "members": c["members"]} for c in copies]
+    if events:
+        links = event_links(corpus, labels, settings, stats)
+        roots = sorted(set(labels.tolist()))
+        index = {r: k for k, r in enumerate(roots)}
+        ev = components(len(roots), ((index[a], index[b]) for a, b in links))
+        groups: dict[int, list[int]] = {}
+        for k, r in enumerate(roots):
+            groups.setdefault(int(ev[k]), []).append(r)
+        by_root = {c["root"]: c for c in copies}
+        event_list = []
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            stories = sorted(by_root[r]["id"] for r in members)
+            people = sorted((m for r in members for m in by_root[r]["members"]), key=lambda m: m["id"])
+            event_list.append({"id": "e:" + people[0]["id"], "kind": "event", "stories": stories, "members": people})
+        event_list.sort(key=lambda s: (-len(s["members"]), s["id"]))
+        stats.event_stories = len(event_list)
+        out += event_list
+    stats.seconds["group"] = time.perf_counter() - t
+    return {"stories": out}
+
+
+def _stories(corpus: Corpus, labels: np.ndarray) -> list[dict]:
+    groups: dict[int, list[int]] = {}
+    for i, root in enumerate(labels.tolist()):
+        groups.setdefault(root, []).append(i)
+    out = []
+    for root, members in groups.items():
+        people = sorted(({"id": corpus.ids[i], "source": corpus.sources[i]} for i in members), key=lambda m: m["id"])
+        out.append({"id": people[0]["id"], "root": root, "members": people})
+    out.sort(key=lambda s: (-len(s["members"]), s["id"]))
+    return out

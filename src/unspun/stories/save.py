@@ -1,0 +1,31 @@
+"""Saving grouped stories into the SQLite store (``unspun stories --db``).
+
+Stories of one member are not stored (a story of one is just its article). A copy story of
+several members is stored with its ``unspun compare`` result over its first ``max_versions``
+members (those the store still holds).
+"""
+
+from __future__ import annotations
+
+from unspun.stories.diff import compare
+
+MAX_VERSIONS = 20
+
+
+def save_stories(store, result: dict, max_versions: int = MAX_VERSIONS) -> int:
+    """Replace the store's stories with ``result`` (the ``unspun stories`` JSON); return how
+    many stories of several members were stored."""
+    several = 0
+    with store.transaction():
+        store.clear_stories()
+        for story in result.get("stories", []):
+            members = story.get("members") or []
+            if len(members) < 2:
+                continue
+            comparison = None
+            if story.get("kind") == "copy":
+                articles = [a for a in (store.article(m["id"]) for m in members[:max_versions]) if a is not None]
+                comparison = compare(articles) if len(articles) > 1 else None
+            store.put_story(story, comparison)
+            several += 1
+    return several

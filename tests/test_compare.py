@@ -1,0 +1,332 @@
+"""`unspun compare`: versions of one story — shared, reworded, added, omitted.
+
+The bundled three-outlet example (examples/story/) always runs; the seed article is used when
+../shared is present, with its two edited versions made here by code at test time.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import unspun
+from unspun.article import Article
+from unspun.cli import main
+from unspun.stories.align import REWORDED, SHARED, align
+from unspun.stories.diff import compare
+from unspun.stories.units import text_units, tokenize
+
+ROOT = Path(__file__).resolve().parents[1]
+STORY = ROOT / "examples" / "story"
+FILES = ["herald.txt", "patriot.txt", "wire.txt"]  # the order a folder is read in
+
+# What examples/story/patriot.txt adds to the wire copy, and herald.txt's edits.
+PATRIOT_ADDS = [
+    " \u2013 a disaster years in the making after the government slashed maintenance budgets",
+    ", who has ignored repeated warnings from engineers,",
+    " Few farmers expect to see a cent of it.",
+]
+HERALD_HONORIFIC = "Her Excellency "
+HERALD_CUTS = [
+    "Farmers\u2019 groups said the planned release would flood thousands of hectares of winter wheat just weeks before harvest.",
+    "The Arven valley was last evacuated in 2013, when a smaller release damaged more than 300 homes.",
+]
+
+
+def unspun_cli(*args: str) -> subprocess.CompletedProcess:
+    """The real console entry point in a subprocess (used once: the seed acceptance)."""
+    return subprocess.run([sys.executable, "-m", "unspun", *args], capture_output=True, timeout=300)
+
+
+def run_main(capsys, *args: str) -> tuple[int, str, str]:
+    """``unspun ARGS`` in this process (spaCy loads once per test run): exit code, stdout, stderr."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(t.start, t.end) for t in tokenize(text, start, end) if t.norm[0].isalnum()]
+
+
+def covered(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in ranges)
+
+
+def assert_exact_additions(article: Article, version: dict, inserted: list[str]) -> None:
+    """Every word of each inserted string is in an ``added`` segment, and every ``added``
+    segment lies inside an inserted string (give or take the space and punctuation at its ends)."""
+    text = article.text
+    places = []
+    for piece in inserted:
+        at = text.find(piece)
+        assert at >= 0, piece
+        places.append((at, at + len(piece)))
+    added = [(s["start"], s["end"]) for s in version["segments"] if s["label"] == "added"]
+    for start, end in places:
+        for w in words(text, start, end):
+            assert covered(added, *w), f"not marked added: {text[w[0]:w[1]]!r} in {text[start:end]!r}"
+    for s, e in added:
+        assert any(a <= s and e <= b for a, b in places), f"marked added but not inserted: {text[s:e]!r}"
+
+
+@pytest.fixture(scope="module")
+def story():
+    articles = [unspun.analyze((STORY / name).read_text(encoding="utf-8")) for name in FILES]
+    return articles, compare(articles)
+
+
+def test_contract_shape(story):
+    articles, result = story
+    assert list(result) == ["versions"]
+    for i, (a, v) in enumerate(zip(articles, result["versions"])):
+        assert list(v) == ["index", "id", "source", "segments", "omitted"]
+        assert v["index"] == i and v["id"] == a.id and v["source"] == a.source
+        for seg in v["segments"]:
+            assert list(seg) == ["start", "end", "label", "voice", "techniques"]
+            assert seg["label"] in ("shared", "reworded", "added")
+            assert 0 <= seg["start"] < seg["end"] <= len(a.text)
+        for om in v["omitted"]:
+            assert list(om) == ["from", "start", "end", "text"]
+            assert om["text"] == articles[om["from"]].text[om["start"]:om["end"]]
+    json.dumps(result)
+
+
+def test_partisan_asides_are_exactly_the_additions(story):
+    articles, result = story
+    assert_exact_additions(articles[1], result["versions"][1], PATRIOT_ADDS)
+    assert result["versions"][1]["omitted"] == []
+
+
+def test_wire_copy_adds_and_omits_nothing(story):
+    _, result = story
+    wire = result["versions"][2]
+    assert {s["label"] for s in wire["segments"]} == {"shared"}
+    assert wire["omitted"] == []
+
+
+def test_honorific_reword_and_cuts(story):
+    articles, result = story
+    herald, v = articles[0], result["versions"][0]
+    text = herald.text
+    body_added = [text[s["start"]:s["end"]] for s in v["segments"]
+                  if s["label"] == "added" and s["start"] > text.index("\n")]
+    assert body_added == [HERALD_HONORIFIC.strip()]
+    carried = text.index("carried")
+    assert any(s["label"] == "reworded" and s["start"] <= carried < s["end"] for s in v["segments"])
+    # the cut sentences are reported once, from the first version that has them, exactly
+    assert [(o["from"], o["text"]) for o in v["omitted"]] == [(1, cut) for cut in HERALD_CUTS]
+
+
+def test_changed_headline_is_reworded_not_omitted(story):
+    articles, result = story
+    herald, v = articles[0], result["versions"][0]
+    title_end = herald.text.index("\n")
+    labels = {s["label"] for s in v["segments"] if s["end"] <= title_end}
+    assert "reworded" in labels
+    for version in result["versions"]:
+        assert all(o["start"] > articles[o["from"]].text.index("\n") for o in version["omitted"])
+
+
+def test_furniture_is_never_a_segment(story):
+    articles, result = story
+    for a, v in zip(articles, result["versions"]):
+        title = [(s.start, s.end) for s in a.layer("title")]
+        furniture = [r for r in a.furniture() if r not in title]
+        assert furniture, "the examples have furniture"
+        for seg in v["segments"]:
+            assert not any(seg["start"] < e and s < seg["end"] for s, e in furniture), a.text[seg["start"]:seg["end"]]
+
+
+def test_voice_is_the_sentence_voice_at_segment_start(story):
+    articles, result = story
+    for a, v in zip(articles, result["versions"]):
+        sentences = a.layer("sentence")
+        for seg in v["segments"]:
+            around = [s.label for s in sentences if s.start <= seg["start"] < s.end]
+            assert seg["voice"] == (around[0] if around else None)
+    first_aside = next(s for s in result["versions"][1]["segments"] if s["label"] == "added")
+    assert first_aside["voice"] == "own"
+
+
+def test_techniques_overlapping_a_segment_are_carried():
+    base = "Rebels took the town on Monday. Talks resume on Friday."
+    edited = "Rebels took the town on Monday \u2013 a glorious victory for freedom. Talks resume on Friday."
+    a, b = Article.from_text(base), Article.from_text(edited)
+    at = edited.index("glorious")
+    b.add("technique", at, at + len("glorious"), "Loaded_Language", score=0.9)
+    result = compare([a, b])
+    added = [s for s in result["versions"][1]["segments"] if s["label"] == "added"]
+    assert [edited[s["start"]:s["end"]] for s in added] == ["\u2013 a glorious victory for freedom"]
+    assert added[0]["techniques"] == ["Loaded_Language"]
+    assert all(s["techniques"] == [] for s in result["versions"][1]["segments"] if s["label"] != "added")
+    assert added[0]["voice"] is None  # no sentence spans: voice unknown
+
+
+# -- alignment, word by word ----------------------------------------------------------------
+
+
+def labels_of(a_text: str, b_text: str) -> dict[str, int | None]:
+    a, b = text_units(a_text), text_units(b_text)
+    got = align(a, b)
+    return {t.norm: got[i] for i, t in enumerate(a.tokens) if t.norm[0].isalnum()}
+
+
+def test_clause_after_a_dash_has_no_counterpart():
+    wire = "Iran backs Assad against rebels and jihadists, including the Islamic State (ISIS) group."
+    partisan = ("Iran backs Assad against rebels and jihadists, including the Islamic State (ISIS) group \u2013 though "
+                "the regime has been exposed engaging in tacit agreements with the jihadist terror group.")
+    got = labels_of(partisan, wire)
+    assert got["iran"] == got["isis"] == SHARED
+    assert got["though"] is None and got["tacit"] is None and got["exposed"] is None
+
+
+def test_moved_sentences_are_shared_and_synonyms_reworded():
+    a = "Talks resume on Friday. Rebels seized the town on Monday."
+    b = "Rebels took the town on Monday. Talks resume on Friday."
+    got = labels_of(a, b)
+    assert got["talks"] == got["friday"] == got["rebels"] == got["monday"] == SHARED
+    assert got["seized"] == REWORDED
+
+
+def test_passive_voice_is_reworded_not_added():
+    got = labels_of("The town was seized by rebels on Monday.", "Rebels seized the town on Monday.")
+    assert got["was"] == REWORDED and got["by"] == REWORDED
+    assert None not in got.values()
+
+
+def test_speech_tag_swap_is_reworded():
+    a = "\u201cWe will win,\u201d his eminence said on Sunday."
+    b = "\u201cWe will win,\u201d he said on Sunday."
+    got = labels_of(a, b)
+    assert got["eminence"] == REWORDED and got["win"] == SHARED
+
+
+# -- the seed article and two versions made from it by code ------------------------------------
+
+ASIDES = [  # (old, new, the words added)
+    (" in remarks published on his website Sunday.",
+     " in remarks published on his website Sunday, in yet another tirade against the West.",
+     ", in yet another tirade against the West"),
+    ("terrorist groups and other sectarian proxies",
+     "terrorist groups, including Hezbollah and Hamas, and other sectarian proxies",
+     ", including Hezbollah and Hamas,"),
+]
+HONORIFICS = [("” Khamenei said in a transcript", "” Imam Khamenei said in a transcript"),
+              ("” he said.", "” his eminence said.")]
+CUTS = ["Tehran rejects any coordination with the US-led coalition that is also bombing the jihadists in Syria and Iraq.\n\n",
+        "Iran complains it has not benefited from the nuclear deal since it came into force in January, with "
+        "international banks still fearful of doing business with Tehran due to remaining US sanctions.\n\n"]
+
+
+def _edited(seed: str, edits: list[tuple], cuts: list[str] = ()) -> str:
+    text = seed
+    for old, new, *_ in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    for cut in cuts:
+        assert text.count(cut) == 1, cut
+        text = text.replace(cut, "")
+    return text
+
+
+@pytest.fixture(scope="module")
+def seed_versions(tmp_path_factory):
+    shared = ROOT.parent / "shared" / "examples" / "seed-article.txt"
+    if not shared.exists():
+        pytest.skip(f"reference example not present: {shared} (../shared is only on developer machines)")
+    seed = shared.read_text(encoding="utf-8")
+    folder = tmp_path_factory.mktemp("seed")
+    paths = [shared, folder / "partisan.txt", folder / "honorific.txt"]
+    paths[1].write_text(_edited(seed, ASIDES), encoding="utf-8")
+    paths[2].write_text(_edited(seed, HONORIFICS, CUTS), encoding="utf-8")
+    proc = unspun_cli("compare", *map(str, paths), "--format", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    result = json.loads(proc.stdout)
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    return texts, result
+
+
+def test_seed_shows_exactly_the_edits(seed_versions):
+    texts, result = seed_versions
+    original, partisan, honorific = result["versions"]
+    assert {s["label"] for s in original["segments"]} == {"shared"} and original["omitted"] == []
+    # partisan asides: exactly the inserted words are added, nothing omitted
+    assert_exact_additions(Article.from_text(texts[1]), partisan, [aside for _, _, aside in ASIDES])
+    assert partisan["omitted"] == []
+    # honorifics: "Imam" added, "his eminence" a rewording of "he"; the two cuts omitted
+    text = texts[2]
+    assert [text[s["start"]:s["end"]] for s in honorific["segments"] if s["label"] == "added"] == ["Imam"]
+    assert [text[s["start"]:s["end"]] for s in honorific["segments"] if s["label"] == "reworded"] == ["his eminence"]
+    assert [(o["from"], o["text"]) for o in honorific["omitted"]] == [(0, c.strip()) for c in CUTS]
+
+
+def test_seed_boilerplate_never_a_segment(seed_versions):
+    texts, result = seed_versions
+    for text, v in zip(texts, result["versions"]):
+        tail = text.index("Protect and Support Israel")
+        assert all(s["end"] <= tail for s in v["segments"])
+        afp = text.index("AFP contributed")
+        assert not any(s["start"] <= afp < s["end"] for s in v["segments"])
+
+
+# -- the command: formats and bad input -------------------------------------------------------
+
+
+def test_cli_text_and_html_escape(tmp_path, capsys):
+    a = tmp_path / "a.txt"
+    b = tmp_path / "b.txt"
+    a.write_text("Storm hits coast\n\nThe storm <b>[bold]</b> hit the coast on Monday. Crews were sent.\n", encoding="utf-8")
+    b.write_text("Storm hits coast\n\nThe storm <b>[bold]</b> hit the coast on Monday. Crews were sent. "
+                 "<script>alert(1)</script> Officials blamed the weather service.\n", encoding="utf-8")
+    code, out, err = run_main(capsys, "compare", str(a), str(b))
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "[bold]" in flat and "{+" in flat and "Officials blamed the weather service." in flat
+    code, page, err = run_main(capsys, "compare", str(a), str(b), "--format", "html")
+    assert code == 0, err
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;[bold]&lt;/b&gt;" in page
+    assert page.count('class="c-added"') >= 1
+
+
+def test_cli_one_version_is_a_usage_error(tmp_path, capsys):
+    a = tmp_path / "a.txt"
+    a.write_text("Storm hits coast\n\nThe storm hit the coast on Monday.\n", encoding="utf-8")
+    code, out, err = run_main(capsys, "compare", str(a))
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "at least two" in lines[0] and str(a) in lines[0]
+
+
+def test_cli_identical_versions_are_all_shared(tmp_path, capsys):
+    text = (STORY / "wire.txt").read_text(encoding="utf-8")
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(text, encoding="utf-8")
+    code, out, err = run_main(capsys, "compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--format", "json")
+    assert code == 0, err
+    assert "identical" in err
+    for v in json.loads(out)["versions"]:
+        assert v["segments"] and {s["label"] for s in v["segments"]} == {"shared"} and v["omitted"] == []
+
+
+def test_cli_empty_version_is_named_and_the_rest_compared(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    code, out, err = run_main(capsys, "compare", str(STORY / "wire.txt"), str(tmp_path / "empty.txt"),
+                              str(STORY / "patriot.txt"), "--format", "json")
+    assert code == 2
+    assert str(tmp_path / "empty.txt") in err
+    assert [v["index"] for v in json.loads(out)["versions"]] == [0, 1]
+
+
+def test_cli_different_languages(tmp_path, capsys):
+    fr = tmp_path / "fr.txt"
+    fr.write_text("La vallée évacuée\n\nLes autorités ont ordonné l'évacuation de 12 000 personnes de la vallée "
+                  "mercredi, après des jours de pluie qui ont rempli le barrage presque jusqu'au bord.\n", encoding="utf-8")
+    code, out, err = run_main(capsys, "compare", str(STORY / "wire.txt"), str(fr), "--format", "json")
+    assert code == 2
+    assert "different languages (en, fr)" in err
+    versions = json.loads(out)["versions"]
+    assert {s["label"] for s in versions[1]["segments"]} <= {"added"}
