@@ -1,0 +1,322 @@
+"""``unspun index PATH... --db FILE``: analyse a corpus into the SQLite store, resumably.
+
+Inputs are read (``unspun.read.read_inputs``) and analysed in parallel, in order, with bounded
+memory (``unspun.batch.analyze_stream``). What is already stored from the same source (article
+id, path, record, url) is skipped before analysis, so rerunning adds nothing twice and an
+interrupted run picks up where it stopped. Results are committed in batches, each one
+transaction: a killed run loses at most the open batch. A record that cannot be read goes to
+the ``quarantine`` table with its reason, one line on stderr, and the run goes on (exit 2 at
+the end). ``--reanalyze`` re-runs the stages on stored articles that an older unspun or older
+models produced, from their stored text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import threading
+import time
+from typing import Iterable, Iterator
+
+from unspun.article import Article, text_id
+from unspun.read import DEFAULT_MAX_BYTES, BadInput, Document
+
+REANALYZE = "_unspun_reanalyze"  # hint key marking a stored article sent for re-analysis
+CLI_OUTLET = "cli_outlet"  # hint key keeping --outlet, so re-analysis gives the same outlet
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "index", help="analyse a corpus into a SQLite store (resumable)",
+        description="Analyse articles (folders, text, HTML, JSONL, WARC; .gz too) into a SQLite store. "
+                    "Rerunning adds nothing twice; an interrupted run resumes. Records that cannot be read "
+                    "are kept in the store's quarantine table and reported (exit 2).")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders; - for stdin")
+    p.add_argument("--db", required=True, metavar="FILE", help="the store (created when missing)")
+    p.add_argument("--outlet", metavar="NAME", help="the outlet, when the input does not name it")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="processes (default: the cores, up to 8)")
+    p.add_argument("--batch", type=int, default=200, metavar="N",
+                   help="articles per transaction (default 200); a crash loses at most one open batch")
+    p.add_argument("--progress", action="store_true",
+                   help="show the progress bar even when stderr is not a terminal")
+    p.add_argument("--reanalyze", action="store_true",
+                   help="also re-analyse stored articles made by another unspun version or other models")
+    p.add_argument("--no-stories", action="store_true", help="do not update the stories after indexing")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from unspun.store import Store, StoreError
+
+    if not args.paths and not args.reanalyze:
+        print("unspun index: error: give PATH... to index, or --reanalyze", file=sys.stderr)
+        return 2
+    if args.batch < 1:
+        print("unspun index: error: --batch must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        store = Store(args.db)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with store:
+        show = args.progress or sys.stderr.isatty()
+        with _Reporter(show, args.paths) as report:
+            try:
+                counts = index(store, args, report)
+            except _WriteError as exc:
+                report.line(f"{args.db}: cannot write: {exc}")
+                return 2
+        report.line(_summary(counts, store))
+        if not args.no_stories and counts["added"] + counts["refreshed"]:
+            report.line("grouping the stored articles into stories ...")
+            stories = update_stories(store, args.jobs)
+            if stories is not None:
+                report.line(f"stories: {stories} with more than one member")
+    if counts["failed"]:
+        return 1
+    return 2 if counts["bad"] or counts["warned"] else 0
+
+
+class _WriteError(Exception):
+    """The store stopped accepting writes (disk full, file made read-only, ...)."""
+
+
+def index(store, args: argparse.Namespace, report: "_Reporter") -> dict:
+    """Index ``args.paths`` (and, with ``args.reanalyze``, outdated stored articles) into ``store``;
+    return the counts: added, occurrences, skipped, refreshed, bad, failed, warned."""
+    import sqlite3
+
+    from unspun.batch import Failed, analyze_stream, where
+    from unspun.read import read_inputs
+
+    counts = dict.fromkeys(("added", "occurrences", "skipped", "refreshed", "bad", "failed", "warned"), 0)
+
+    def pending(items: Iterable[Document | BadInput]) -> Iterator[Document | BadInput]:
+        for item in items:
+            if isinstance(item, Document):
+                url = item.source.get("url") or item.meta.get("url")
+                if store.has_occurrence(item.id or text_id(item.text), item.source, url):
+                    counts["skipped"] += 1
+                    report.advance()
+                    continue
+                if args.outlet:
+                    item.meta.setdefault(CLI_OUTLET, args.outlet)
+            yield item
+
+    items: Iterable[Document | BadInput] = pending(read_inputs(args.paths, max_bytes=args.max_bytes)) \
+        if args.paths else iter(())
+    if args.reanalyze:
+        items = itertools.chain(items, _outdated(store, report))
+    batch, started = 0, time.monotonic()
+    try:
+        store.conn.execute("BEGIN IMMEDIATE")
+        for result in analyze_stream(items, outlet=args.outlet, jobs=args.jobs):
+            report.advance()
+            if isinstance(result, (BadInput, Failed)):
+                kind = "error" if isinstance(result, Failed) else "bad"
+                counts["failed" if kind == "error" else "bad"] += 1
+                location = result.where
+                store.quarantine(location, result.reason if kind == "bad" else f"internal error: {result.reason}", kind)
+                report.line(str(result))
+            else:
+                for warning in result.warnings:
+                    counts["warned"] += 1
+                    report.line(f"{where(result.source)}: {warning}")
+                _store(store, result, counts)
+            batch += 1
+            if batch >= args.batch or time.monotonic() - started > 5:
+                store.conn.execute("COMMIT")
+                store.conn.execute("BEGIN IMMEDIATE")
+                batch, started = 0, time.monotonic()
+        store.conn.execute("COMMIT")
+    except KeyboardInterrupt:
+        if store.conn.in_transaction:
+            store.conn.execute("COMMIT")  # what was analysed is whole; keep it
+        raise
+    except sqlite3.DatabaseError as exc:
+        if store.conn.in_transaction:
+            store.conn.execute("ROLLBACK")
+        raise _WriteError(str(exc)) from None
+    return counts
+
+
+def _store(store, article: Article, counts: dict) -> None:
+    hints = article.hints
+    if hints.pop(REANALYZE, False):
+        store.replace(article)
+        counts["refreshed"] += 1
+        return
+    if store.add(article):
+        counts["added"] += 1
+    else:
+        counts["occurrences"] += 1
+
+
+def _outdated(store, report: "_Reporter") -> Iterator[Document]:
+    """Stored articles analysed by another producer, as Documents rebuilt from the store."""
+    producer = current_producer()
+    ids = list(store.outdated(producer))
+    report.add_total(len(ids))
+    for article_id in ids:
+        article = store.article(article_id)
+        hints = store.hints(article_id)
+        meta = {k: v for k, v in hints.items() if k not in ("title_line", CLI_OUTLET)}
+        if hints.get(CLI_OUTLET) and not meta.get("outlet"):
+            meta["outlet"] = hints[CLI_OUTLET]
+        meta[REANALYZE] = True
+        yield Document(text=article.text, source=dict(article.source), meta=meta, id=article.id,
+                       title_line=bool(hints.get("title_line")))
+
+
+_PROBE = ("Port reopens after strike\n\nMarch 3, 2025\n\nThe port reopened on Monday, officials said. "
+          "\u201cWe are back to work,\u201d the harbour master said. The deal is a disgrace.\n")
+
+
+def current_producer() -> dict:
+    """The producer (unspun version and models) this installation records, found by analysing
+    a short probe article through the same pipeline."""
+    from unspun.pipeline import analyze_document
+
+    doc = Document(text=_PROBE, source={"path": None, "url": None, "format": "text", "record": None})
+    return analyze_document(doc).producer
+
+
+MAX_VERSIONS = 8  # versions of a copy story compared side by side (the members with the smallest ids)
+
+
+def update_stories(store, jobs: int | None = None) -> int | None:
+    """Group every stored article into stories (``unspun.stories.group.group``, from the text
+    alone) and store them, each copy story of several members with its version comparison
+    (``unspun.stories.diff.compare`` over at most ``MAX_VERSIONS`` members). Return the number
+    of stories with several members, or None when this unspun has no stories stage."""
+    try:
+        from unspun.stories.diff import compare
+        from unspun.stories.group import group
+    except ImportError:
+        return None
+    from unspun.batch import where
+
+    docs = ((article_id, where(source), text) for article_id, source, text in store.texts())
+    result = group(docs, jobs=max(1, jobs or 1))
+    several = 0
+    with store.transaction():
+        store.clear_stories()
+        for story in result.get("stories", []):
+            members = story.get("members") or []
+            if len(members) < 2:
+                continue  # a story of one is just its article
+            comparison = None
+            if story.get("kind") == "copy":
+                articles = [a for a in (store.article(m["id"]) for m in members[:MAX_VERSIONS]) if a is not None]
+                comparison = compare(articles) if len(articles) > 1 else None
+            several += 1
+            store.put_story(story, comparison)
+    return several
+
+
+def _summary(counts: dict, store) -> str:
+    parts = [f"{counts['added']:,} new articles", f"{counts['occurrences']:,} new occurrences of stored articles",
+             f"{counts['skipped']:,} already stored"]
+    if counts["refreshed"]:
+        parts.append(f"{counts['refreshed']:,} re-analysed")
+    if counts["bad"] or counts["failed"]:
+        parts.append(f"{counts['bad'] + counts['failed']:,} quarantined")
+    return f"{store.path}: " + ", ".join(parts) + f"; {store.count('articles'):,} articles in the store"
+
+
+class _Reporter:
+    """Progress bar (rich, on stderr) with rate and ETA, and one-line messages that do not
+    break it. The total is estimated in a background thread, so indexing starts at once."""
+
+    def __init__(self, show: bool, paths: list[str]):
+        self.show = show
+        self.paths = paths
+        self.progress = None
+        self.task = None
+        self._extra = 0
+
+    def __enter__(self) -> "_Reporter":
+        if self.show:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            console = Console(file=sys.stderr, force_terminal=sys.stderr.isatty() or None)
+            self.progress = Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                                     TextColumn("ETA"), TimeRemainingColumn(),
+                                     console=console, transient=False, refresh_per_second=4)
+            self.progress.start()
+            self.task = self.progress.add_task("index", total=None, rate="")
+            threading.Thread(target=self._estimate, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def _estimate(self) -> None:
+        total = estimate_records(self.paths)
+        if total is not None and self.progress is not None:
+            self.progress.update(self.task, total=total + self._extra)
+
+    def add_total(self, n: int) -> None:
+        self._extra += n
+        if self.progress is not None:
+            task = self.progress.tasks[0]
+            if task.total is not None:
+                self.progress.update(self.task, total=task.total + n)
+
+    def advance(self) -> None:
+        if self.progress is not None:
+            task = self.progress.tasks[0]
+            speed = task.speed
+            self.progress.update(self.task, advance=1, rate=f"{speed:,.1f}/s" if speed else "")
+
+    def line(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(message, file=sys.stderr)
+
+
+def estimate_records(paths: list[str]) -> int | None:
+    """About how many records ``paths`` hold: one per text or HTML file, the non-blank lines
+    of JSONL files, the response records of WARC files. None for stdin."""
+    from unspun.read import format_of
+
+    total = 0
+    for path in paths:
+        if path == "-":
+            return None
+        if os.path.isdir(path):
+            files = [os.path.join(root, name) for root, dirs, names in os.walk(path)
+                     for name in names if not name.startswith(".") and format_of(name)]
+        else:
+            files = [path]
+        for file in files:
+            total += _records_in(file, format_of(file))
+    return total
+
+
+def _records_in(path: str, fmt: str | None) -> int:
+    import gzip
+
+    try:
+        if fmt == "jsonl":
+            opener = gzip.open if path.endswith(".gz") else open
+            with opener(path, "rb") as f:
+                return sum(1 for line in f if line.strip())
+        if fmt == "warc":
+            from warcio.archiveiterator import ArchiveIterator
+
+            with open(path, "rb") as f:
+                return sum(1 for record in ArchiveIterator(f) if record.rec_type == "response")
+    except Exception:  # noqa: BLE001 - only an estimate; the reader reports the real problem
+        return 1
+    return 1

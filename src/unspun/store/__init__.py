@@ -1,0 +1,450 @@
+"""The corpus store: one SQLite file (WAL) that keeps every analysed article as its JSON model.
+
+Articles are keyed by their ``id`` (the content hash, or a JSONL record's own id); every place an
+article was seen (source path and record, url, outlet) is an *occurrence*, so two outlets that
+ran identical text are both kept. Spans are kept in their own table for queries (technique
+rates, voice shares per outlet), the text and title in an FTS5 index for search, records that
+could not be read in ``quarantine``, and stories with their members and version comparison.
+
+>>> import tempfile, os
+>>> from unspun.article import Article
+>>> with tempfile.TemporaryDirectory() as d, Store(os.path.join(d, "news.db")) as store:
+...     a = Article.from_text("Storm hits coast\\n\\nThe storm hit the coast.")
+...     with store.transaction():
+...         new = store.add(a)
+...     new, store.article(a.id) == a
+(True, True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from unspun.article import FURNITURE_LAYERS, Article, merge_ranges
+from unspun.store.migrations import APPLICATION_ID, LATEST, migrate, version
+
+__all__ = ["Store", "StoreError", "producer_key", "LATEST"]
+
+
+class StoreError(Exception):
+    """A store that cannot be used (corrupt, foreign, newer, read-only), with a one-line reason
+    that names the file."""
+
+
+def producer_key(producer: dict) -> str:
+    """The producer (unspun version and models) as a canonical string, for comparisons."""
+    return json.dumps(producer or {}, sort_keys=True, ensure_ascii=False)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _key(value: Any) -> str:
+    """Occurrence key parts are never NULL (NULLs would defeat the primary key)."""
+    return "" if value is None else str(value)
+
+
+class Store:
+    """An open store. ``readonly`` opens the file without writing (it must exist and be current).
+
+    A ``Store`` holds one connection; use one per thread (``shared=True`` lets a single
+    consumer move between threads, as a streamed download does). Writes happen inside
+    ``with store.transaction():``.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False, create: bool = True,
+                 shared: bool = False):
+        self.path = os.fspath(path)
+        self.readonly = readonly
+        self._in_tx = False
+        exists = os.path.exists(self.path)
+        if not exists and (readonly or not create):
+            raise StoreError(f"{self.path}: no such store (create it with `unspun index PATH... --db {self.path}`)")
+        if os.path.isdir(self.path):
+            raise StoreError(f"{self.path}: is a folder, not a store file")
+        if not readonly:
+            where = os.path.dirname(os.path.abspath(self.path))
+            if (exists and not os.access(self.path, os.W_OK)) or (not exists and not os.access(where, os.W_OK)):
+                raise StoreError(f"{self.path}: cannot write here (read-only file or folder); "
+                                 "choose a writable --db path")
+        try:
+            if readonly:
+                uri = "file:" + _quote_path(os.path.abspath(self.path)) + "?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=not shared)
+            else:
+                self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                            check_same_thread=not shared)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open or create a store here ({exc})") from None
+        try:
+            self._check_and_migrate()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            message = str(exc)
+            if "not a database" in message or "malformed" in message:
+                raise StoreError(f"{self.path}: not a SQLite database, or a corrupt one ({message})") from None
+            if "readonly" in message or "read-only" in message:
+                raise StoreError(f"{self.path}: cannot write ({message}); choose a writable --db path") from None
+            if "unable to open" in message:
+                raise StoreError(f"{self.path}: cannot open or create a store here ({message})") from None
+            raise StoreError(f"{self.path}: cannot use this store ({message})") from None
+        except StoreError:
+            self.conn.close()
+            raise
+
+    def _check_and_migrate(self) -> None:
+        conn = self.conn
+        conn.execute("PRAGMA foreign_keys = ON")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        current = version(conn)
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id != APPLICATION_ID and (tables or current):
+            raise StoreError(f"{self.path}: a SQLite file that is not an unspun store; "
+                             "give a new file name or an existing unspun store")
+        if current > LATEST:
+            raise StoreError(f"{self.path}: made by a newer unspun (schema {current}, this reads up to {LATEST}); "
+                             "upgrade unspun")
+        if self.readonly:
+            if current < LATEST:
+                raise StoreError(f"{self.path}: store schema {current} is older than {LATEST}; "
+                                 "open it once with write access (e.g. `unspun index --db`) to upgrade it")
+            conn.execute("PRAGMA query_only = ON")
+            return
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        # WAL with synchronous=NORMAL: a killed process loses nothing committed; a power cut may
+        # lose the last transactions but never leaves the file inconsistent.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """One write transaction: everything in it is stored, or (on error or kill) nothing."""
+        if self._in_tx:
+            yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._in_tx = True
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    @property
+    def schema_version(self) -> int:
+        return version(self.conn)
+
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever articles, occurrences or stories change (cache key)."""
+        return self.conn.execute("SELECT value FROM store_info WHERE key = 'generation'").fetchone()[0]
+
+    # -- writing --------------------------------------------------------------------------
+    def has_occurrence(self, article_id: str, source: dict, url: str | None = None) -> bool:
+        """Whether this article was already stored from this source (path, record, url)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM occurrences WHERE article_id = ? AND path = ? AND record = ? AND url = ?",
+            (article_id, _key(source.get("path")), _key(source.get("record")),
+             _key(url if url is not None else source.get("url")))).fetchone()
+        return row is not None
+
+    def add(self, article: Article) -> bool:
+        """Store an article and this occurrence of it; return True when the article is new.
+
+        An article already stored (same id) keeps its stored JSON; only the occurrence (source,
+        outlet, url) is added, and nothing is added twice.
+        """
+        cur = self.conn.execute("SELECT rowid FROM articles WHERE id = ?", (article.id,)).fetchone()
+        new = cur is None
+        if new:
+            self._insert(article)
+        self._add_occurrence(article)
+        return new
+
+    def replace(self, article: Article) -> None:
+        """Replace a stored article's analysis (JSON, spans, search text); occurrences stay."""
+        row = self.conn.execute("SELECT rowid FROM articles WHERE id = ?", (article.id,)).fetchone()
+        if row is None:
+            self.add(article)
+            return
+        rowid = row[0]
+        self.conn.execute("DELETE FROM spans WHERE article_rowid = ?", (rowid,))
+        self.conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
+        self._insert(article, rowid=rowid)
+
+    def _insert(self, article: Article, rowid: int | None = None) -> None:
+        stats = article_stats(article)
+        hints = json.dumps(article.hints, ensure_ascii=False, default=str, sort_keys=True)
+        values = (article.id, article.to_json(), hints, article.meta.get("title"), article.meta.get("date"),
+                  article.meta.get("outlet"), article.meta.get("language"), *stats,
+                  producer_key(article.producer), _now())
+        columns = ("id, json, hints, title, date, outlet, language, words, sentences, own, attributed, quoted, "
+                   "quotes, techniques, subjectivity_sum, subjectivity_n, producer, analysed_at")
+        if rowid is None:
+            cur = self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * 18)})", values)
+            rowid = cur.lastrowid
+        else:
+            sets = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
+            self.conn.execute(f"UPDATE articles SET {sets} WHERE rowid = ?", (*values, rowid))
+        self.conn.executemany(
+            'INSERT INTO spans (article_rowid, start, "end", layer, label, attrs) VALUES (?, ?, ?, ?, ?, ?)',
+            [(rowid, d["start"], d["end"], d["layer"], d["label"], json.dumps(d["attrs"], ensure_ascii=False))
+             for d in (s.to_dict() for s in article.spans)])
+        self.conn.execute("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
+                          (rowid, article.meta.get("title") or "", article.text))
+
+    def _add_occurrence(self, article: Article) -> None:
+        source = article.source or {}
+        url = source.get("url") or article.hints.get("url")
+        self.conn.execute(
+            "INSERT OR IGNORE INTO occurrences (article_id, path, record, url, format, outlet, date, seen_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (article.id, _key(source.get("path")), _key(source.get("record")), _key(url), source.get("format"),
+             article.meta.get("outlet"), article.meta.get("date"), _now()))
+
+    def quarantine(self, location: str, reason: str, kind: str = "bad") -> None:
+        """Record an input that could not be analysed (``kind``: ``bad`` input or internal ``error``)."""
+        self.conn.execute("INSERT OR REPLACE INTO quarantine (location, reason, kind, seen_at) VALUES (?, ?, ?, ?)",
+                          (location, reason, kind, _now()))
+
+    # -- reading --------------------------------------------------------------------------
+    def article_json(self, article_id: str) -> str | None:
+        """The stored JSON model of an article, exactly as stored."""
+        row = self.conn.execute("SELECT json FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def article(self, article_id: str) -> Article | None:
+        raw = self.article_json(article_id)
+        return Article.from_json(raw) if raw is not None else None
+
+    def hints(self, article_id: str) -> dict:
+        """What the reader knew about the article (used to re-analyse it from the store)."""
+        row = self.conn.execute("SELECT hints FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def occurrences(self, article_id: str) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT path, record, url, format, outlet, date, seen_at FROM occurrences WHERE article_id = ? "
+            "ORDER BY seen_at, path, record, url", (article_id,)).fetchall()
+        return [{"path": p or None, "record": _record(r), "url": u or None, "format": f, "outlet": o,
+                 "date": d, "seen_at": s} for p, r, u, f, o, d, s in rows]
+
+    def count(self, table: str) -> int:
+        if table not in ("articles", "occurrences", "spans", "quarantine", "stories"):
+            raise ValueError(f"unknown table {table!r}")
+        return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def quarantined(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        rows = self.conn.execute("SELECT location, reason, kind, seen_at FROM quarantine "
+                                 "ORDER BY seen_at DESC, location LIMIT ? OFFSET ?", (limit, offset))
+        return [{"location": l, "reason": r, "kind": k, "seen_at": s} for l, r, k, s in rows]
+
+    def articles(self, limit: int = 50, offset: int = 0, outlet: str | None = None) -> list[dict]:
+        """Article summaries, newest date first."""
+        where, params = ("", ()) if outlet is None else ("WHERE id IN (SELECT article_id FROM occurrences "
+                                                         "WHERE outlet = ?)", (outlet,))
+        rows = self.conn.execute(
+            f"SELECT id, title, date, outlet, language, words, sentences, own, quotes, techniques FROM articles "
+            f"{where} ORDER BY date IS NULL, date DESC, rowid LIMIT ? OFFSET ?", (*params, limit, offset))
+        return [_summary_row(r) for r in rows]
+
+    def articles_by_ids(self, ids: list[str]) -> list[dict]:
+        """Summaries of the given articles that are stored, in the order given."""
+        if not ids:
+            return []
+        rows = self.conn.execute(
+            "SELECT id, title, date, outlet, language, words, sentences, own, quotes, techniques FROM articles "
+            f"WHERE id IN ({', '.join('?' * len(ids))})", list(ids)).fetchall()
+        found = {r[0]: _summary_row(r) for r in rows}
+        return [found[i] for i in ids if i in found]
+
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> tuple[int, list[dict]]:
+        """Full-text search over titles and texts: ``(total, rows)`` best match first.
+
+        Every word of ``query`` must occur (a word may end with ``*`` for a prefix); the words
+        are quoted, so FTS5 operators in user input are plain text. Each row has a
+        ``snippet`` whose matches are between ``\\x02`` and ``\\x03`` (escape, then mark up).
+        """
+        match = fts_query(query)
+        if not match:
+            return 0, []
+        total = self.conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
+                                  (match,)).fetchone()[0]
+        rows = self.conn.execute(
+            "SELECT a.id, a.title, a.date, a.outlet, a.language, a.words, a.sentences, a.own, a.quotes, "
+            "a.techniques, snippet(articles_fts, 1, char(2), char(3), '\u2026', 16) "
+            "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?", (match, limit, offset)).fetchall()
+        out = []
+        for r in rows:
+            item = _summary_row(r[:10])
+            item["snippet"] = r[10]
+            out.append(item)
+        return total, out
+
+    def outdated(self, producer: dict) -> Iterator[str]:
+        """Ids of stored articles analysed by a producer other than ``producer``."""
+        key = producer_key(producer)
+        for (article_id,) in self.conn.execute("SELECT id FROM articles WHERE producer != ? ORDER BY rowid",
+                                               (key,)).fetchall():
+            yield article_id
+
+    def ids(self) -> Iterator[str]:
+        """Every stored article id, in the order stored."""
+        last = 0
+        while True:
+            rows = self.conn.execute("SELECT rowid, id FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 500",
+                                     (last,)).fetchall()
+            if not rows:
+                return
+            for rowid, article_id in rows:
+                yield article_id
+            last = rows[-1][0]
+
+    def texts(self) -> Iterator[tuple[str, dict, str]]:
+        """``(id, source, text)`` of every stored article, in the order stored, a page at a time."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT rowid, id, json_extract(json, '$.source'), json_extract(json, '$.text') FROM articles "
+                "WHERE rowid > ? ORDER BY rowid LIMIT 500", (last,)).fetchall()
+            if not rows:
+                return
+            for _, article_id, source, text in rows:
+                yield article_id, json.loads(source) if source else {}, text
+            last = rows[-1][0]
+
+    def iter_articles(self) -> Iterator[Article]:
+        """Every stored article, in the order stored, a page at a time (memory stays flat)."""
+        last = 0
+        while True:
+            rows = self.conn.execute("SELECT rowid, json FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 200",
+                                     (last,)).fetchall()
+            if not rows:
+                return
+            for _, raw in rows:
+                yield Article.from_json(raw)
+            last = rows[-1][0]
+
+    # -- stories --------------------------------------------------------------------------
+    def put_story(self, story: dict, comparison: dict | None = None) -> None:
+        """Store one story as ``unspun stories`` gives it (``{"id", "kind", "members": [{"id", "source"}],
+        ...}``) and, for a copy story of several versions, its ``unspun compare`` JSON."""
+        members = story.get("members") or []
+        self.conn.execute("DELETE FROM stories WHERE id = ?", (story["id"],))
+        self.conn.execute("INSERT INTO stories (id, kind, size, json, comparison) VALUES (?, ?, ?, ?, ?)",
+                          (story["id"], story["kind"], len(members), json.dumps(story, ensure_ascii=False),
+                           json.dumps(comparison, ensure_ascii=False) if comparison is not None else None))
+        self.conn.executemany("INSERT OR IGNORE INTO story_members (story_id, article_id, position) VALUES (?, ?, ?)",
+                              [(story["id"], m["id"], i) for i, m in enumerate(members)])
+
+    def clear_stories(self) -> None:
+        self.conn.execute("DELETE FROM story_members")
+        self.conn.execute("DELETE FROM stories")
+
+    def stories(self, limit: int = 50, offset: int = 0, min_size: int = 2) -> list[dict]:
+        """Stories with at least ``min_size`` members, largest first."""
+        rows = self.conn.execute(
+            "SELECT s.id, s.kind, s.size, s.comparison IS NOT NULL, "
+            "(SELECT a.title FROM story_members m JOIN articles a ON a.id = m.article_id "
+            " WHERE m.story_id = s.id ORDER BY m.position LIMIT 1), "
+            "(SELECT count(DISTINCT o.outlet) FROM story_members m JOIN occurrences o ON o.article_id = m.article_id "
+            " WHERE m.story_id = s.id) "
+            "FROM stories s WHERE s.size >= ? ORDER BY s.size DESC, s.id LIMIT ? OFFSET ?", (min_size, limit, offset))
+        return [{"id": i, "kind": k, "size": n, "compared": bool(c), "title": t, "outlets": o}
+                for i, k, n, c, t, o in rows]
+
+    def story(self, story_id: str) -> dict | None:
+        """``{"story": ..., "comparison": ... or None}`` as stored, or None."""
+        row = self.conn.execute("SELECT json, comparison FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is None:
+            return None
+        return {"story": json.loads(row[0]), "comparison": json.loads(row[1]) if row[1] else None}
+
+    def stories_of(self, article_id: str) -> list[dict]:
+        rows = self.conn.execute("SELECT s.id, s.kind, s.size FROM story_members m JOIN stories s ON s.id = m.story_id "
+                                 "WHERE m.article_id = ? ORDER BY s.kind, s.id", (article_id,))
+        return [{"id": i, "kind": k, "size": n} for i, k, n in rows]
+
+
+def article_stats(article: Article) -> tuple:
+    """Flat numbers kept beside the JSON for per-outlet queries: body words, sentences by
+    voice, quotes, techniques, and the sum and count of sentence subjectivity scores."""
+    voices = {"own": 0, "attributed": 0, "quote": 0}
+    subj_sum, subj_n, quotes, techniques = 0.0, 0, 0, 0
+    for span in article.spans:
+        if span.layer == "sentence":
+            if span.label in voices:
+                voices[span.label] += 1
+            value = span.attrs.get("subjectivity")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                subj_sum += float(value)
+                subj_n += 1
+        elif span.layer == "quote":
+            quotes += 1
+        elif span.layer == "technique":
+            techniques += 1
+    furniture = merge_ranges((s.start, s.end) for s in article.spans if s.layer in FURNITURE_LAYERS)
+    words, pos = 0, 0
+    for start, end in [*furniture, (len(article.text), len(article.text))]:
+        words += len(article.text[pos:start].split())
+        pos = max(pos, end)
+    n_sentences = sum(voices.values())
+    return (words, n_sentences, voices["own"], voices["attributed"], voices["quote"], quotes, techniques,
+            round(subj_sum, 6), subj_n)
+
+
+def fts_query(query: str) -> str:
+    """User words as an FTS5 query: each word quoted (a trailing ``*`` kept as a prefix search)."""
+    parts = []
+    for word in query.split():
+        prefix = word.endswith("*") and len(word) > 1
+        word = word.rstrip("*") if prefix else word
+        word = word.replace('"', '""')
+        if word.strip('"'):
+            parts.append(f'"{word}"' + ("*" if prefix else ""))
+    return " ".join(parts)
+
+
+def _summary_row(r: tuple) -> dict:
+    keys = ("id", "title", "date", "outlet", "language", "words", "sentences", "own", "quotes", "techniques")
+    row = dict(zip(keys, r))
+    row["own_share"] = round(row["own"] / row["sentences"], 4) if row["sentences"] else None
+    return row
+
+
+def _record(value: str) -> int | None:
+    if value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return value  # type: ignore[return-value]
+
+
+def _quote_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path)
+

@@ -1,0 +1,173 @@
+"""The web reader: an ASGI app (Starlette) that is only a view of one store file.
+
+``create_app(db)`` builds it; ``unspun serve`` runs it with uvicorn. One module per page kind
+lives in ``unspun.web.views``; every page has a JSON twin under ``/api`` and tables offer CSV.
+Templates are Jinja2 with autoescaping on, so article text and metadata are always escaped;
+the only markup built in Python is the article report (``unspun.render.html``, which escapes
+everything itself) and search snippets (escaped, then marked). Every response carries a
+Content-Security-Policy that allows no scripts and nothing from other origins.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+from dataclasses import dataclass, field
+from importlib.resources import files
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from unspun import __version__
+from unspun.store import Store, StoreError
+from unspun.web import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
+from unspun.web.security import SecurityHeaders
+
+WEB_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass
+class Settings:
+    """What ``unspun serve`` was told: the store, and how the paste page behaves."""
+
+    db: str
+    paste: bool = True
+    max_body: int = DEFAULT_MAX_BODY
+    timeout: float = DEFAULT_TIMEOUT
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def store(self) -> Store:
+        """This thread's read-only connection to the store (opened once per thread)."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self.db, readonly=True)
+            self._local.store = store
+        return store
+
+
+def prepare(db: str) -> None:
+    """Check the store before serving: upgrade its schema when the file is writable, then make
+    sure it opens read-only. Raises ``StoreError`` with a one-line reason."""
+    if os.access(db, os.W_OK) and os.access(os.path.dirname(os.path.abspath(db)), os.W_OK):
+        Store(db, create=False).close()
+    Store(db, readonly=True).close()
+
+
+def create_app(db: str, *, paste: bool = True, max_body: int = DEFAULT_MAX_BODY,
+               timeout: float = DEFAULT_TIMEOUT) -> Starlette:
+    """The web reader for the store ``db`` (which must exist: ``StoreError`` otherwise)."""
+    from unspun.web.views import articles, docs, outlets, paste as paste_view, search, stories
+
+    prepare(db)
+    settings = Settings(db=db, paste=paste, max_body=max_body, timeout=timeout)
+    routes = [
+        Route("/", articles.home),
+        Route("/articles", articles.article_list),
+        Route("/articles.csv", articles.articles_csv),
+        Route("/tables/{name}.csv", articles.table_csv),
+        Route("/articles/{id:path}/quotes.csv", articles.quotes_csv),
+        Route("/articles/{id:path}", articles.article_page),
+        Route("/api/store", articles.home_api),
+        Route("/api/articles", articles.article_list_api),
+        Route("/api/articles/{id:path}/occurrences", articles.occurrences_api),
+        Route("/api/articles/{id:path}", articles.article_api),
+        Route("/stories", stories.story_list),
+        Route("/stories/{id:path}", stories.story_page),
+        Route("/api/stories", stories.story_list_api),
+        Route("/api/stories/{id:path}", stories.story_api),
+        Route("/outlets", outlets.outlets_page),
+        Route("/outlets.csv", outlets.outlets_csv),
+        Route("/api/outlets", outlets.outlets_api),
+        Route("/search", search.search_page),
+        Route("/api/search", search.search_api),
+        Route("/openapi.json", docs.openapi_json),
+        Route("/docs", docs.docs_page),
+        Route("/static/report.css", docs.report_css),
+        Mount("/static", StaticFiles(directory=os.path.join(WEB_DIR, "static")), name="static"),
+    ]
+    if paste:
+        routes += [Route("/paste", paste_view.paste_page, methods=["GET", "POST"]),
+                   Route("/api/analyze", paste_view.analyze_api, methods=["POST"])]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        paste_view.shutdown(app)
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+                    lifespan=lifespan)
+    app.state.settings = settings
+    app.state.templates = _templates(settings)
+    app.add_middleware(SecurityHeaders, max_body=max_body)
+    return app
+
+
+def _templates(settings: Settings) -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(os.path.join(WEB_DIR, "templates")),
+                      autoescape=select_autoescape(default=True, default_for_string=True), auto_reload=False)
+    env.globals.update(version=__version__, paste_enabled=settings.paste)
+    return Jinja2Templates(env=env)
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    """A page from ``templates/`` (autoescaped)."""
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    detail = exc.detail if isinstance(exc.detail, str) else "error"
+    if _wants_json(request):
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+    return render(request, "error.html", {"status": exc.status_code, "detail": detail}, status_code=exc.status_code)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, StoreError):
+        detail = str(exc)
+    else:
+        detail = "internal error"
+    if _wants_json(request):
+        return JSONResponse({"error": detail}, status_code=500)
+    return HTMLResponse(f"<!DOCTYPE html><title>500</title><p>{_escape(detail)}</p>", status_code=500)
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True)
+
+
+def report_css_text() -> str:
+    """The article report's stylesheet, shared with ``unspun analyze --format html``."""
+    return files("unspun.render").joinpath("report.css").read_text(encoding="utf-8")
+
+
+PAGE_SIZE = 50
+
+
+def page_of(request: Request) -> int:
+    """The 1-based ``?page=`` of a list (400 when it is not a positive number)."""
+    raw = request.query_params.get("page", "1")
+    try:
+        page = int(raw)
+    except ValueError:
+        raise HTTPException(400, f"page must be a number, not {raw[:40]!r}") from None
+    if page < 1 or page > 1_000_000:
+        raise HTTPException(400, "page must be between 1 and 1000000")
+    return page

@@ -1,0 +1,133 @@
+"""The web reader in headless Chromium (Selenium): highlights render and toggle, a story page shows
+an added clause, and an XSS payload in an article stays inert text.
+
+Skips when Chromium or its driver is missing (Debian: ``apt-get install chromium chromium-driver``).
+"""
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+
+import pytest
+
+from test_web import XSS_BODY, XSS_TITLE, build_store
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+    pytest.skip(f"headless browser tests need {CHROMIUM} and {CHROMEDRIVER} "
+                "(apt-get install chromium chromium-driver)", allow_module_level=True)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install 'unspun[test]')")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import uvicorn
+
+    from unspun.web.app import create_app
+
+    db = tmp_path_factory.mktemp("browser") / "news.db"
+    data = build_store(db)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(str(db), paste=False), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", data
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="unspun-chromium-")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _background(driver, element) -> str:
+    return driver.execute_script("return getComputedStyle(arguments[0]).backgroundColor", element)
+
+
+TRANSPARENT = ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_highlights_render_and_toggle(server, browser):
+    from selenium.webdriver.common.by import By
+
+    base, data = server
+    browser.get(f"{base}/articles/{data['a'].id}")
+    own = browser.find_element(By.CSS_SELECTOR, ".text .m-own")
+    assert "shameless" in browser.find_element(By.CSS_SELECTOR, ".text .m-technique").text
+    assert _background(browser, own) not in TRANSPARENT
+    assert "subjectivity 0.90" in own.get_attribute("title")  # the hover note
+    legend = browser.find_element(By.CSS_SELECTOR, ".legend")
+    assert "Voice" in legend.text and "Techniques" in legend.text
+    voice = browser.find_element(By.CSS_SELECTOR, "label[for$='-tg-voice']")
+    voice.click()
+    assert _background(browser, own) in TRANSPARENT  # voice highlights off
+    assert not browser.find_element(By.CSS_SELECTOR, "input.tg-voice").is_selected()
+    voice.click()
+    assert _background(browser, own) not in TRANSPARENT  # and on again
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.quotes tbody tr")
+    assert len(rows) == 1 and "Ann Lee" in rows[0].text
+
+
+def test_story_page_shows_the_added_clause(server, browser):
+    from selenium.webdriver.common.by import By
+
+    base, data = server
+    browser.get(f"{base}/stories/{data['story']['id']}")
+    added = browser.find_elements(By.CSS_SELECTOR, ".version .s-added")
+    assert [el.text for el in added] == [data["added"]]
+    assert added[0].is_displayed() and _background(browser, added[0]) not in TRANSPARENT
+    versions = browser.find_elements(By.CSS_SELECTOR, ".versions .version")
+    assert len(versions) == 2
+    # side by side: the two versions start at the same height
+    assert versions[0].location["y"] == versions[1].location["y"]
+    browser.find_element(By.CSS_SELECTOR, "label[for='tg-added']").click()
+    assert _background(browser, added[0]) in TRANSPARENT
+
+
+def test_xss_payload_in_an_article_is_inert(server, browser):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    base, data = server
+    for path in (f"/articles/{data['x'].id}", "/articles", "/outlets", "/search?q=mayor"):
+        browser.get(base + path)
+        time.sleep(0.2)  # give a broken image's onerror the chance to fire
+        with pytest.raises(NoAlertPresentException):
+            browser.switch_to.alert.text
+        assert browser.execute_script("return window.__xss === undefined"), path
+        assert browser.find_elements(By.CSS_SELECTOR, "main img") == [], path
+    browser.get(f"{base}/articles/{data['x'].id}")
+    text = browser.find_element(By.CSS_SELECTOR, ".text").text
+    assert XSS_BODY in text and XSS_TITLE in text  # shown literally
+    assert not browser.find_elements(By.CSS_SELECTOR, "main script, main b[onmouseover]")
