@@ -23,9 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
 
-def articles(n: int, words: int = 600) -> list[str]:
+def articles(n: int, words: int = 600, folders: list[Path] | None = None) -> list[str]:
+    """``n`` texts of about ``words`` words from ``folders`` (default: PolNeAR and PTC train)."""
     texts: list[str] = []
-    for folder in (SHARED / "polnear" / "data" / "train" / "text", SHARED / "ptc" / "train-articles"):
+    if folders is None:
+        folders = [SHARED / "polnear" / "data" / "train" / "text", SHARED / "ptc" / "train-articles"]
+    for folder in folders:
         if folder.is_dir():
             for path in sorted(folder.glob("*.txt")):
                 body = path.read_text(encoding="utf-8")

@@ -16,36 +16,14 @@ import sys
 import time
 from pathlib import Path
 
+import speed  # benchmarks/speed.py: the same article sampler
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
 
 def articles(n: int, words: int = 600) -> list[str]:
-    texts: list[str] = []
-    folder = SHARED / "ptc" / "dev-articles"
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.txt")):
-            body = path.read_text(encoding="utf-8")
-            if len(body.split()) >= words:
-                texts.append(_cut(body, words))
-            if len(texts) >= n:
-                return texts
-    example = (ROOT / "examples" / "harbour-strike.txt").read_text(encoding="utf-8")
-    while len(texts) < n:
-        texts.append(_cut((example + "\n\n") * 6, words))
-    return texts
-
-
-def _cut(text: str, words: int) -> str:
-    out, count = [], 0
-    for para in text.split("\n"):
-        take = para.split()
-        if count + len(take) > words:
-            out.append(" ".join(take[:words - count]))
-            break
-        out.append(para)
-        count += len(take)
-    return "\n".join(out)
+    return speed.articles(n, words, folders=[SHARED / "ptc" / "dev-articles"])
 
 
 def measure(model, texts: list[str], warm: int = 3) -> dict:
