@@ -1,5 +1,6 @@
 """``unspun eval techniques`` as a user runs it: PTC-format predictions and scores."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -50,8 +51,8 @@ def test_predicts_and_scores_in_the_official_formats(folder):
     assert sorted((r[0], r[2], r[3]) for r in rows) == sorted(
         (line.split("\t")[0], line.split("\t")[2], line.split("\t")[3].strip())
         for line in (folder / "template.tc").read_text(encoding="utf-8").splitlines())
-    labels = set(Path(__file__).resolve().parents[1].joinpath(
-        "src/unspun/models/techniques/labels.txt").read_text(encoding="utf-8").split())
+    labels = set(json.loads(Path(__file__).resolve().parents[1].joinpath(
+        "src/unspun/models/techniques/config.json").read_text(encoding="utf-8"))["labels"])
     assert all(r[1] in labels for r in rows)
     lines = dict(line.split("\t", 1) for line in proc.stdout.splitlines())
     assert lines["SI"].startswith("F1 ") and lines["TC"].startswith("micro-F1 ")

@@ -149,7 +149,7 @@ def test_tiny_training_run_exports_a_working_onnx_model(tmp_path):
     assert result2["history"][-1]["epoch"] >= result["history"][-1]["epoch"]
     for kind in ("fp32", "int8"):
         folder = out / kind
-        for name in ("model.onnx", "heads.npz", "tokenizer.json", "config.json", "labels.txt", "MODEL_CARD.md"):
+        for name in ("model.onnx", "heads.npz", "tokenizer.json", "config.json", "MODEL_CARD.md"):
             assert (folder / name).exists(), name
         model = TechniqueModel(folder)
         enc = model.encoder.encode(ARTICLE_A * 3)  # several 32-token windows

@@ -9,7 +9,7 @@ held-out articles. Needs torch + transformers (the ``train`` extra).
 
 Output folder: ``checkpoints/`` (last.pt, best.pt; ``--resume`` continues from last.pt),
 ``fp32/`` and ``int8/`` (each a complete model folder: model.onnx, heads.npz, tokenizer.json,
-config.json, labels.txt, MODEL_CARD.md), ``train.log``.
+config.json with the labels, MODEL_CARD.md), ``train.log``.
 """
 
 from __future__ import annotations
@@ -316,7 +316,6 @@ def export(net: Net, folder: Path, config: dict, tokenizer_src: Path, int8: bool
     np.savez(folder / "heads.npz", **net.heads_numpy())
     tok = load_tokenizer(str(tokenizer_src))
     tok.save(str(folder / "tokenizer.json"))
-    (folder / "labels.txt").write_text("\n".join(config["labels"]) + "\n", encoding="utf-8")
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 

@@ -9,7 +9,7 @@ Two small heads read the stitched encoder states of ``unspun.models.runtime``:
   recurs in the article, ``!``/``?``, capitals, title line, inside quotation marks.
 
 The heads are numpy arrays in ``heads.npz``; the encoder is ``model.onnx`` (int8) beside them.
-Files: model.onnx, tokenizer.json, heads.npz, config.json, labels.txt, MODEL_CARD.md.
+Files: model.onnx, tokenizer.json, heads.npz, config.json (with the label names), MODEL_CARD.md.
 """
 
 from __future__ import annotations
