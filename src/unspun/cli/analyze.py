@@ -6,11 +6,11 @@ import argparse
 import itertools
 import json
 import sys
-from contextlib import contextmanager
 from typing import IO, Iterator
 
 from unspun.article import Article
 from unspun.batch import Failed, analyze_stream
+from unspun.cli.output import open_output
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs, where
 
 FORMATS = ("text", "json", "jsonl", "html")
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
                 yield result
 
     try:
-        with _open_output(args.output) as out:
+        with open_output(args.output) as out:
             WRITERS[args.format](good(), out)
     except OSError as exc:
         print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
@@ -62,16 +62,6 @@ def run(args: argparse.Namespace) -> int:
     if status["failed"]:
         return 1
     return 2 if status["bad"] else 0
-
-
-@contextmanager
-def _open_output(path: str | None) -> Iterator[IO[str]]:
-    if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    with open(path, "w", encoding="utf-8") as f:
-        yield f
 
 
 def _write_jsonl(articles: Iterator[Article], out: IO[str]) -> None:

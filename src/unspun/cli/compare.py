@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from unspun.cli.output import open_output
 from unspun.article import Article
 from unspun.batch import Failed, analyze_stream, where
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs
@@ -86,8 +87,7 @@ def notes(articles: list[Article]) -> list[str]:
 
 
 def _write(args: argparse.Namespace, result: dict, articles: list[Article]) -> None:
-    out = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")
-    try:
+    with open_output(args.output) as out:
         if args.format == "json":
             out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         elif args.format == "html":
@@ -100,8 +100,3 @@ def _write(args: argparse.Namespace, result: dict, articles: list[Article]) -> N
             from unspun.render.compare_terminal import render_compare_terminal
 
             render_compare_terminal(result, articles, Console(file=out, highlight=False, soft_wrap=False))
-    finally:
-        if out is not sys.stdout:
-            out.close()
-        else:
-            out.flush()

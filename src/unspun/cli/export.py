@@ -13,8 +13,9 @@ import csv
 import json
 import os
 import sys
-from contextlib import contextmanager
 from typing import IO, Iterator
+
+from unspun.cli.output import open_output
 
 FORMATS = ("csv", "jsonl", "parquet")
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             if args.format == "parquet":
                 write_parquet(table(store, args.table), args.output)
                 return 0
-            with _open_output(args.output) as out:
+            with open_output(args.output, newline="") as out:
                 if args.format == "jsonl" and args.table == "articles":
                     for raw in _article_json(store):
                         out.write(raw + "\n")
@@ -121,13 +122,3 @@ def _arrow_table(rows: list[tuple], schema):
     columns = list(zip(*rows)) if rows else [() for _ in schema.names]
     return pa.table({name: pa.array(list(col), type=schema.field(name).type)
                      for name, col in zip(schema.names, columns)}, schema=schema)
-
-
-@contextmanager
-def _open_output(path: str | None) -> Iterator[IO[str]]:
-    if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        yield f

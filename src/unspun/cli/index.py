@@ -74,9 +74,7 @@ def run(args: argparse.Namespace) -> int:
         report.line(_summary(counts, store))
         if not args.no_stories and counts["added"] + counts["refreshed"]:
             report.line("grouping the stored articles into stories ...")
-            stories = update_stories(store, args.jobs)
-            if stories is not None:
-                report.line(f"stories: {stories} with more than one member")
+            report.line(f"stories: {update_stories(store, args.jobs)} with more than one member")
     if counts["failed"]:
         return 1
     return 2 if counts["bad"] or counts["warned"] else 0
@@ -189,34 +187,17 @@ def current_producer() -> dict:
 MAX_VERSIONS = 8  # versions of a copy story compared side by side (the members with the smallest ids)
 
 
-def update_stories(store, jobs: int | None = None) -> int | None:
+def update_stories(store, jobs: int | None = None) -> int:
     """Group every stored article into stories (``unspun.stories.group.group``, from the text
     alone) and store them, each copy story of several members with its version comparison
     (``unspun.stories.diff.compare`` over at most ``MAX_VERSIONS`` members). Return the number
-    of stories with several members, or None when this unspun has no stories stage."""
-    try:
-        from unspun.stories.diff import compare
-        from unspun.stories.group import group
-    except ImportError:
-        return None
+    of stories with several members."""
     from unspun.batch import where
+    from unspun.stories.group import group
+    from unspun.stories.save import save_stories
 
     docs = ((article_id, where(source), text) for article_id, source, text in store.texts())
-    result = group(docs, jobs=max(1, jobs or 1))
-    several = 0
-    with store.transaction():
-        store.clear_stories()
-        for story in result.get("stories", []):
-            members = story.get("members") or []
-            if len(members) < 2:
-                continue  # a story of one is just its article
-            comparison = None
-            if story.get("kind") == "copy":
-                articles = [a for a in (store.article(m["id"]) for m in members[:MAX_VERSIONS]) if a is not None]
-                comparison = compare(articles) if len(articles) > 1 else None
-            several += 1
-            store.put_story(story, comparison)
-    return several
+    return save_stories(store, group(docs, jobs=max(1, jobs or 1)), max_versions=MAX_VERSIONS)
 
 
 def _summary(counts: dict, store) -> str:

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Iterator
 
+from unspun.cli.output import open_output
 from unspun.batch import default_jobs, where
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs
 
@@ -63,18 +64,14 @@ def run(args: argparse.Namespace) -> int:
     jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
     result = group(docs(), Settings(), jobs=jobs, events=not args.no_events, stats=stats)
     try:
-        out = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")
+        with open_output(args.output) as out:
+            if args.format == "json":
+                out.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+            else:
+                _write_text(result, stats, out)
     except OSError as exc:
         print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    try:
-        if args.format == "json":
-            out.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
-        else:
-            _write_text(result, stats, out)
-    finally:
-        if out is not sys.stdout:
-            out.close()
     if not stats.docs and not bad:
         print("unspun stories: no articles in the input", file=sys.stderr)
         return 2
