@@ -5,7 +5,7 @@ Offsets are Python ``str`` indices (code points) into ``Article.text``, half-ope
 spans; nothing ever rewrites ``text``.
 
 >>> a = Article.from_text("Title\\n\\nBody.")
->>> a.add("title", 0, 5)
+>>> span = a.add("title", 0, 5)
 >>> Article.from_json(a.to_json()) == a
 True
 """
@@ -191,3 +191,21 @@ def strip_range(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def uncovered(start: int, end: int, ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``[start, end)`` that no range of ``ranges`` (sorted by start) covers.
+
+    >>> uncovered(0, 10, [(2, 4), (3, 6)])
+    [(0, 2), (6, 10)]
+    """
+    out, pos = [], start
+    for a, b in ranges:
+        if b <= pos or a >= end:
+            continue
+        if a > pos:
+            out.append((pos, a))
+        pos = max(pos, b)
+    if pos < end:
+        out.append((pos, end))
+    return out

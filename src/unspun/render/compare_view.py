@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unspun.article import Article
+from unspun.article import Article, uncovered
 
 LABELS = ("shared", "reworded", "added")
 NAMES = {"shared": "shared with another version", "reworded": "reworded (another version says it in other words)",
@@ -47,7 +47,7 @@ def pieces(article: Article, version: dict) -> list[Piece]:
             cuts.append((s, e, seg["label"], segment_note(seg)))
     taken = sorted(cuts)
     for s, e in article.furniture():
-        cuts += [(a, b, "furniture", "page furniture") for a, b in _free(max(0, s), min(n, e), taken)]
+        cuts += [(a, b, "furniture", "page furniture") for a, b in uncovered(max(0, s), min(n, e), [(a, b) for a, b, _, _ in taken])]
     cuts.sort()
     out, pos = [], 0
     for s, e, kind, note in cuts:
@@ -95,17 +95,4 @@ def label_chars(version: dict) -> dict[str, int]:
     for seg in version.get("segments", []):
         if seg.get("label") in out:
             out[seg["label"]] += max(0, int(seg["end"]) - int(seg["start"]))
-    return out
-
-
-def _free(s: int, e: int, taken: list[tuple[int, int, str, str]]) -> list[tuple[int, int]]:
-    out, pos = [], s
-    for a, b, _, _ in taken:
-        if b <= pos or a >= e:
-            continue
-        if a > pos:
-            out.append((pos, a))
-        pos = max(pos, b)
-    if pos < e:
-        out.append((pos, e))
     return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from unspun.article import Article
+from unspun.article import Article, uncovered
 
 TOKEN = re.compile(r"[^\W_]+(?:['\u2019.\-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
 # A sentence ends at . ! ? (and closing quotes/brackets) before whitespace and a capital,
@@ -235,20 +235,7 @@ def article_units(article: Article) -> Units:
     if title is not None:
         units.add_unit(title[0], title[1], "title")
     for s, e in sorted(sentences):
-        for a, b in _outside(s, e, furniture):
+        for a, b in uncovered(s, e, furniture):
             for x, y in split_sentences(article.text, a, b):
                 units.add_unit(x, y, "body")
     return units
-
-
-def _outside(s: int, e: int, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out, pos = [], s
-    for a, b in ranges:
-        if b <= pos or a >= e:
-            continue
-        if a > pos:
-            out.append((pos, a))
-        pos = max(pos, b)
-    if pos < e:
-        out.append((pos, e))
-    return out
