@@ -1,8 +1,8 @@
-"""Attribution on PolNeAR: unspun's rule-based stage against textacy's direct-quotation extractor.
+"""Attribution on PolNeAR: unspun's learned tagger and rule-based stage against textacy.
 
-For each article of a PolNeAR split (default ``dev``; the rules were tuned on ``train``
-only), both systems run in the same process with the same spaCy model, and Source, Cue and
-Content are scored against the gold BRAT standoff (first annotator file by name):
+For each article of a PolNeAR split (default ``dev``; the rules were tuned and the tagger
+trained and selected on ``train`` only), the three systems run in the same process, and
+Source, Cue and Content are scored against the gold BRAT standoff (first annotator file by name):
 
 - exact: a predicted fragment (one contiguous piece, surrounding whitespace stripped)
   counts when a gold fragment of the same role has the same offsets;
@@ -12,8 +12,9 @@ Content are scored against the gold BRAT standoff (first annotator file by name)
 textacy raises an error on an article with an odd number of quote marks; such an article
 counts as one with no predictions, and the table says how many there were.
 
-Speed is articles per second for each system (unspun: sentences + attribution stages,
-including its spaCy parse of the body; textacy: the spaCy parse + ``direct_quotations``).
+Speed is articles per second for each system (unspun model: sentences + encoder pass + tagger +
+linking + speaker resolution, as ``unspun analyze`` runs them; unspun rules: sentences +
+attribution stages, including the spaCy parse; textacy: the spaCy parse + ``direct_quotations``).
 
     python benchmarks/attribution_polnear.py [--split dev] [--limit N]
 
@@ -24,63 +25,35 @@ when the data is missing.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
-ROLES = ("Source", "Cue", "Content")
+from unspun.eval.polnear import ROLES, polnear_articles, role_counts
+
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear" / "data"
-_WORD = re.compile(r"\w+")
-
-
-def load_gold(ann: Path) -> dict[str, list[tuple[int, int]]]:
-    """Role -> fragments of a BRAT file (Attribution anchors and workflow tags ignored)."""
-    gold: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for line in ann.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) < 2 or not parts[0].startswith("T"):
-            continue
-        role, _, ranges = parts[1].partition(" ")
-        if role not in ROLES:
-            continue
-        for r in ranges.split(";"):
-            s, e = r.split()
-            gold[role].append((int(s), int(e)))
-    return gold
 
 
 def articles(split: str, limit: int | None):
     """(name, text, gold) for each article that has an annotation file."""
-    folder = DATA / split
-    out = []
-    for txt in sorted((folder / "text").glob("*.txt")):
-        anns = sorted((folder / "attributions").glob(f"{txt.stem}_*.ann"))
-        if not anns:
-            continue
-        out.append((txt.stem, txt.read_text(encoding="utf-8"), load_gold(anns[0])))
-        if limit and len(out) >= limit:
-            break
-    return out
+    out = polnear_articles(DATA / split)
+    return out[:limit] if limit else out
 
 
-def _strip(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
-
-
-def unspun_predict(text: str) -> dict[str, list[tuple[int, int]]]:
+def unspun_predict(text: str, models: bool = False) -> dict[str, list[tuple[int, int]]]:
     from unspun.article import Article
     from unspun.stages.attribution import attribution
+    from unspun.stages.learned import encode, learned_attribution
     from unspun.stages.sentences import sentences
 
     article = Article(text=text)  # PolNeAR text is the whole article: no furniture to drop
     sentences(article)
-    attribution(article)
+    if models:
+        encode(article)
+        learned_attribution(article)
+    else:
+        attribution(article)
     layer = {"source": "Source", "cue": "Cue", "content": "Content"}
     pred: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for span in article.spans:
@@ -117,23 +90,7 @@ def textacy_predict(nlp, text: str) -> dict[str, list[tuple[int, int]]] | None:
     return pred
 
 
-def score(text: str, gold: dict, pred: dict, counts: dict) -> None:
-    """Add exact and token true/false positive counts for one article into ``counts``."""
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    for role in ROLES:
-        g = {_strip(text, s, e) for s, e in gold.get(role, [])}
-        p = {_strip(text, s, e) for s, e in pred.get(role, [])}
-        g.discard((0, 0))
-        c = counts[("exact", role)]
-        c[0] += len(g & p)
-        c[1] += len(p)
-        c[2] += len(g)
-        gw = {i for i, (ws, we) in enumerate(words) if any(s < we and ws < e for s, e in g)}
-        pw = {i for i, (ws, we) in enumerate(words) if any(s < we and ws < e for s, e in p)}
-        c = counts[("token", role)]
-        c[0] += len(gw & pw)
-        c[1] += len(pw)
-        c[2] += len(gw)
+score = role_counts  # exact and token tallies for one article
 
 
 def prf(tp: int, npred: int, ngold: int) -> tuple[float, float, float]:
@@ -161,9 +118,11 @@ def main(argv: list[str] | None = None) -> int:
 
     data = articles(args.split, args.limit)
     nlp = spacy.load(MODEL)
-    parse(["Warm-up."])  # load unspun's parser outside the timing, as textacy's is
+    parse(["Warm-up."])  # load unspun's parser and models outside the timing, as textacy's is
     nlp("Warm-up.")
-    systems = {"unspun rules": unspun_predict, "textacy direct_quotations": lambda t: textacy_predict(nlp, t)}
+    unspun_predict("“Warm-up,” he said.", models=True)
+    systems = {"unspun model": lambda t: unspun_predict(t, models=True), "unspun rules": unspun_predict,
+               "textacy direct_quotations": lambda t: textacy_predict(nlp, t)}
     counts = {name: defaultdict(lambda: [0, 0, 0]) for name in systems}
     seconds = dict.fromkeys(systems, 0.0)
     failed = dict.fromkeys(systems, 0)

@@ -1,6 +1,7 @@
 """Speed and memory of ``unspun analyze``, with spaCy's pipeline alone as the peer in the same run.
 
     python benchmarks/speed.py                      # throughput + latency (600-word articles)
+                                                    # (learned path, --no-models path, shared encoder pass)
     python benchmarks/speed.py --memory 1000 10000  # peak RSS of `unspun analyze` over N-article batches
 
 Articles: PolNeAR/PTC texts from ../shared/data cut to 600 words when present (never committed),
@@ -12,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -94,7 +94,42 @@ def throughput(n: int, jobs: int) -> list[tuple[str, str]]:
     rows.append((f"throughput, {n} articles x ~{words // n} words, {jobs} processes",
                  f"unspun {n / ours:.1f} articles/s ({words / ours:,.0f} words/s); spaCy sm alone {n / peer:.1f} articles/s; "
                  f"ratio {ours / peer:.2f}x the peer's time"))
+    t = time.perf_counter()
+    assert len(list(analyze_stream(docs, jobs=jobs, models=False))) == n
+    rules = time.perf_counter() - t
+    rows.append((f"throughput --no-models (rules, no encoder), {n} articles, {jobs} processes",
+                 f"unspun {n / rules:.1f} articles/s; ratio {rules / peer:.2f}x the peer's time"))
+    rows.append(shared_pass(texts[:min(n, 60)]))
     return rows
+
+
+def shared_pass(texts: list[str]) -> tuple[str, str]:
+    """All heads on one encoder pass vs one encoder pass per model (techniques; attribution and
+    sentences), one process, the same articles."""
+    from unspun.models.heads import load_heads
+    from unspun.models.runtime import DEFAULT_DIR, load_encoder
+    from unspun.models.techniques import load_model
+
+    encoder, heads, tech = load_encoder(str(DEFAULT_DIR)), load_heads(str(DEFAULT_DIR)), load_model(DEFAULT_DIR)
+
+    def heads_on(text, enc_a, enc_b) -> None:
+        heads.roles(text, enc_a)
+        heads.sentence_scores(enc_a, [(0, len(text))])
+        tech.predict(text, enc_b)
+
+    heads_on(texts[0], encoder.encode(texts[0]), encoder.encode(texts[0]))
+    t = time.perf_counter()
+    for text in texts:
+        enc = encoder.encode(text)
+        heads_on(text, enc, enc)
+    shared = time.perf_counter() - t
+    t = time.perf_counter()
+    for text in texts:
+        heads_on(text, encoder.encode(text), encoder.encode(text))
+    separate = time.perf_counter() - t
+    return (f"all heads on one encoder pass vs a pass per model, {len(texts)} articles, 1 process",
+            f"shared {len(texts) / shared:.1f} articles/s; separate {len(texts) / separate:.1f} articles/s; "
+            f"{separate / shared:.2f}x faster shared")
 
 
 def memory(counts: list[int], jobs: int) -> list[tuple[str, str]]:

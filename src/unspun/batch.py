@@ -36,11 +36,12 @@ class Failed:
 Result = Article | BadInput | Failed
 
 
-def _analyze_one(item: Document | BadInput, outlet: str | None, min_score: float | None = None) -> Result:
+def _analyze_one(item: Document | BadInput, outlet: str | None, min_score: float | None = None,
+                 models: bool = True) -> Result:
     if isinstance(item, BadInput):
         return item
     try:
-        return analyze_document(item, outlet=outlet, min_score=min_score)
+        return analyze_document(item, outlet=outlet, min_score=min_score, models=models)
     except InputError as exc:
         return BadInput(exc.where, exc.reason)
     except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch
@@ -57,18 +58,18 @@ def default_jobs() -> int:
 
 
 def analyze_stream(items: Iterable[Document | BadInput], outlet: str | None = None, min_score: float | None = None,
-                   jobs: int | None = None) -> Iterator[Result]:
+                   jobs: int | None = None, models: bool = True) -> Iterator[Result]:
     """Yield one result per item, in input order. Runs in-process for small inputs or ``jobs=1``."""
     jobs = default_jobs() if jobs is None else max(1, jobs)
     it = iter(items)
     head = list(itertools.islice(it, CHUNK))
     if jobs == 1 or len(head) < CHUNK:
         for item in itertools.chain(head, it):
-            yield _analyze_one(item, outlet, min_score)
+            yield _analyze_one(item, outlet, min_score, models)
         return
     ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
     with ctx.Pool(jobs) as pool:
         chunk = head
         while chunk:
-            yield from pool.map(_worker, [(item, outlet, min_score) for item in chunk], chunksize=max(1, len(chunk) // (jobs * 2)))
+            yield from pool.map(_worker, [(item, outlet, min_score, models) for item in chunk], chunksize=max(1, len(chunk) // (jobs * 2)))
             chunk = list(itertools.islice(it, CHUNK * jobs))

@@ -14,12 +14,14 @@ from unspun.read.html import extract
 from unspun.stages.attribution import attribution
 from unspun.stages.clean import clean
 from unspun.stages.language import language
+from unspun.stages.learned import encode, judge, learned_attribution
 from unspun.stages.sentences import sentences
 from unspun.stages.spin import spin
 
 
 def analyze(text: str | None = None, *, html: str | None = None, url: str | None = None,
-            title: str | None = None, date: str | None = None, outlet: str | None = None) -> Article:
+            title: str | None = None, date: str | None = None, outlet: str | None = None,
+            models: bool = True) -> Article:
     """Analyse one article given as plain ``text`` or as an ``html`` page.
 
     >>> a = analyze("Storm hits coast\\n\\nMay 2, 2024\\n\\n\\u201cIt was loud,\\u201d the mayor said.")
@@ -35,12 +37,14 @@ def analyze(text: str | None = None, *, html: str | None = None, url: str | None
     else:
         doc = Document(text=normalise_newlines(text), meta=known,
                        source={"path": None, "url": url, "format": "text", "record": None})
-    return analyze_document(doc, outlet=outlet)
+    return analyze_document(doc, outlet=outlet, models=models)
 
 
-def analyze_document(doc: Document, outlet: str | None = None, min_score: float | None = None) -> Article:
+def analyze_document(doc: Document, outlet: str | None = None, min_score: float | None = None,
+                     models: bool = True) -> Article:
     """Run every stage on one ``Document``. ``outlet`` is the user's ``--outlet``; ``min_score`` the
-    lowest technique score kept (``--min-score``).
+    lowest technique score kept (``--min-score``); ``models=False`` (``--no-models``) runs the
+    rule-based attribution alone: no encoder, no technique, subjectivity or bias judgements.
 
     Raises ``InputError`` when a page read as HTML has nothing to extract.
     """
@@ -55,8 +59,15 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
     language(article)
     if article.meta["language"] == "en":
         sentences(article)
-        attribution(article)
-        spin(article, min_score=min_score)
+        if models:
+            encode(article)  # one encoder pass: attribution, sentence and technique heads read it
+            learned_attribution(article)
+            judge(article)
+            spin(article, min_score=min_score)
+            article.hints.pop("encoding", None)
+        else:
+            attribution(article)
+            article.producer["attribution"] = "rules"
     article.sort_spans()
     return article
 

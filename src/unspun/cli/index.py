@@ -45,6 +45,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reanalyze", action="store_true",
                    help="also re-analyse stored articles made by another unspun version or other models")
     p.add_argument("--no-stories", action="store_true", help="do not update the stories after indexing")
+    p.add_argument("--no-models", action="store_true",
+                   help="rule-based attribution only: no encoder, technique, subjectivity or bias judgements")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                    help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
 
@@ -109,11 +111,12 @@ def index(store, args: argparse.Namespace, report: "_Reporter") -> dict:
     items: Iterable[Document | BadInput] = pending(read_inputs(args.paths, max_bytes=args.max_bytes)) \
         if args.paths else iter(())
     if args.reanalyze:
-        items = itertools.chain(items, _outdated(store, report))
+        items = itertools.chain(items, _outdated(store, report, models=not args.no_models))
     batch, started = 0, time.monotonic()
     try:
         store.conn.execute("BEGIN IMMEDIATE")
-        for result in analyze_stream(items, outlet=args.outlet, jobs=args.jobs):
+        for result in analyze_stream(items, outlet=args.outlet, jobs=args.jobs,
+                                     models=not args.no_models):
             report.advance()
             if isinstance(result, (BadInput, Failed)):
                 kind = "error" if isinstance(result, Failed) else "bad"
@@ -155,9 +158,9 @@ def _store(store, article: Article, counts: dict) -> None:
         counts["occurrences"] += 1
 
 
-def _outdated(store, report: "_Reporter") -> Iterator[Document]:
+def _outdated(store, report: "_Reporter", models: bool = True) -> Iterator[Document]:
     """Stored articles analysed by another producer, as Documents rebuilt from the store."""
-    producer = current_producer()
+    producer = current_producer(models)
     ids = list(store.outdated(producer))
     report.add_total(len(ids))
     for article_id in ids:
@@ -175,13 +178,13 @@ _PROBE = ("Port reopens after strike\n\nMarch 3, 2025\n\nThe port reopened on Mo
           "\u201cWe are back to work,\u201d the harbour master said. The deal is a disgrace.\n")
 
 
-def current_producer() -> dict:
+def current_producer(models: bool = True) -> dict:
     """The producer (unspun version and models) this installation records, found by analysing
     a short probe article through the same pipeline."""
     from unspun.pipeline import analyze_document
 
     doc = Document(text=_PROBE, source={"path": None, "url": None, "format": "text", "record": None})
-    return analyze_document(doc).producer
+    return analyze_document(doc, models=models).producer
 
 
 MAX_VERSIONS = 8  # versions of a copy story compared side by side (the members with the smallest ids)

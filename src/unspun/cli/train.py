@@ -1,4 +1,9 @@
-"""``unspun train techniques``: fine-tune, select on held-out train articles, export ONNX (needs the ``train`` extra)."""
+"""``unspun train techniques|heads``: train, select on held-out training data, export ONNX (needs the ``train`` extra).
+
+- ``techniques``: fine-tune the encoder with the SI/TC heads on PTC (``--data`` the PTC folder).
+- ``heads``: the attribution tagger and the subjectivity/bias heads on the shipped, frozen
+  encoder (``--data`` the folder holding ``polnear/``, ``newssd-eng/`` and ``babe/``).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,25 @@ import shlex
 import sys
 from pathlib import Path
 
-MODELS = ("techniques",)
+MODELS = ("techniques", "heads")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train", help="train a model (needs torch: pip install 'unspun[train]')",
-        description="Train the technique model on the PTC corpus. Writes OUT/checkpoints, OUT/fp32 and "
-                    "OUT/int8 (model folders with model.onnx, heads, tokenizer, config and MODEL_CARD.md).")
+        description="techniques: train the technique model on the PTC corpus (writes OUT/checkpoints, OUT/fp32 "
+                    "and OUT/int8: model folders with model.onnx, heads, tokenizer, config and MODEL_CARD.md). "
+                    "heads: train the attribution tagger (PolNeAR) and the subjectivity (NewsSD-ENG) and bias "
+                    "(BABE) heads on the shipped encoder (writes a complete model folder to OUT).")
     p.add_argument("model", choices=MODELS)
-    p.add_argument("--data", required=True, metavar="DIR", help="the PTC folder (train-articles/, *.labels)")
+    p.add_argument("--data", required=True, metavar="DIR",
+                   help="techniques: the PTC folder (train-articles/, *.labels); heads: the folder with "
+                        "polnear/, newssd-eng/ and babe/")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads)")
+    p.add_argument("--no-babe-opinion", action="store_true",
+                   help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt")
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="stop after N optimiser steps")
     p.add_argument("--articles", type=int, default=None, metavar="N", help="use only the first N train articles")
@@ -31,22 +42,51 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", metavar="DIR", help="where to keep the frozen-layer cache (default: OUT)")
 
 
-def run(args: argparse.Namespace) -> int:
-    data = Path(args.data)
-    for need in ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"):
+NEEDS = {
+    "techniques": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
+    "heads": ("polnear/data/train/text", "newssd-eng/train.csv", "babe/final_labels_SG2.csv"),
+}
+WHAT = {"techniques": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/"}
+
+
+def _trainer(model: str, data: Path):
+    """The train function of ``model`` (None, with a one-line error printed, when it cannot run)."""
+    for need in NEEDS[model]:
         if not (data / need).exists():
-            print(f"{data}: not a PTC folder ({need} missing)", file=sys.stderr)
-            return 2
+            print(f"{data}: {WHAT[model]} ({need} missing)", file=sys.stderr)
+            return None
     try:
-        from unspun.train.techniques import train
+        module = __import__(f"unspun.train.{model}", fromlist=["train"])
     except ImportError as exc:
         print(f"unspun train: needs the train extra (pip install 'unspun[train]'): {exc}", file=sys.stderr)
+        return None
+    return module.train
+
+
+def _command(args: argparse.Namespace) -> str:
+    if sys.argv[1:2] == ["train"]:
+        return "unspun " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    return f"unspun train {args.model} --data {args.data} --out {args.out} --seed {args.seed} --epochs {args.epochs}"
+
+
+def run(args: argparse.Namespace) -> int:
+    data = Path(args.data)
+    args.epochs = args.epochs or (12 if args.model == "heads" else 3)
+    train = _trainer(args.model, data)
+    if train is None:
         return 2
-    command = "unspun " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else \
-        f"unspun train techniques --data {args.data} --out {args.out} --seed {args.seed} --epochs {args.epochs}"
+    if args.model == "heads":
+        result = train(data, Path(args.out), seed=args.seed, epochs=args.epochs,
+                       babe_opinion=not args.no_babe_opinion, command=_command(args), limit=args.articles)
+        tag = result["attribution"].get("held_out_thresholded", result["attribution"]["held_out"])
+        print(f"{args.out}: attribution held-out token F1 Source {tag['token Source']} Cue {tag['token Cue']} "
+              f"Content {tag['token Content']}; subjectivity held-out macro-F1 "
+              f"{result['subjectivity']['held_out_macro_f1']}; bias {result['bias']['held_out_macro_f1']}; "
+              f"{result['seconds']} s")
+        return 0
     result = train(data, Path(args.out), seed=args.seed, epochs=args.epochs, resume=args.resume,
                    max_steps=args.max_steps, articles=args.articles, window=args.window,
-                   batch_size=args.batch_size, lr=args.lr, command=command,
+                   batch_size=args.batch_size, lr=args.lr, command=_command(args),
                    frozen=args.frozen, cache=Path(args.cache) if args.cache else None)
     print(f"{args.out}: best epoch {result['best_epoch']}; held-out int8 SI F1 {result['int8']['held_out_si_f1']}, "
           f"TC micro-F1 {result['int8']['held_out_tc_f1']}; {result['train_seconds']} s")

@@ -25,9 +25,13 @@ from typing import Callable
 
 import numpy as np
 
-DEFAULT_DIR = Path(__file__).resolve().parent / "techniques"
+SHIPPED_DIR = Path(__file__).resolve().parent / "techniques"
+# The model folder every stage loads: the shipped one, or one of your own training
+# (``unspun train ... --out DIR``) named by the UNSPUN_MODEL_DIR environment variable.
+DEFAULT_DIR = Path(os.environ.get("UNSPUN_MODEL_DIR") or SHIPPED_DIR)
 
 # forward(input_ids [B, T] int64, attention_mask [B, T] int64) -> hidden states [B, T, H] float32
+# (a model with a second output, the ``mid`` states, returns both concatenated: [B, T, 2H])
 Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -38,6 +42,9 @@ class Encoding:
     ``offsets[i]`` is the ``[start, end)`` character range of token ``i`` in the text,
     ``hidden[i]`` its state; ``windows[w]`` the token range ``[start, end)`` of window ``w``,
     ``cls[w]`` that window's [CLS] state and ``owner[i]`` the window token ``i`` was taken from.
+    ``mid[i]``, when the model exports it (config ``"outputs": ["hidden", "mid"]``), is token
+    ``i``'s state after the lower layers the technique training kept frozen: general-purpose
+    features that the attribution and sentence heads read beside ``hidden``.
     """
 
     offsets: np.ndarray  # (N, 2) int64
@@ -45,6 +52,7 @@ class Encoding:
     windows: list[tuple[int, int]]
     cls: np.ndarray      # (W, H) float32
     owner: np.ndarray    # (N,) int64
+    mid: np.ndarray | None = None  # (N, H) states after the lower (frozen, general-purpose) layers
 
     def tokens_in(self, start: int, end: int) -> tuple[int, int]:
         """Token range ``[i, j)`` of the tokens that overlap characters ``[start, end)``."""
@@ -93,6 +101,7 @@ class Encoder:
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
         self.sep_id = self.tokenizer.token_to_id("[SEP]")
         self.forward = forward or _onnx_forward(str(self.dir / onnx_file))
+        self.width = int(self.config.get("hidden_size", 0)) or None
 
     def encode(self, text: str) -> Encoding:
         """Tokenise ``text``, run every window through the encoder in one batch, stitch."""
@@ -115,8 +124,11 @@ class Encoder:
         for w, (s, e) in enumerate(windows):
             take = np.nonzero(owner[s:e] == w)[0]
             hidden[s + take] = states[w, 1 + take]
-        return Encoding(offsets=offsets, hidden=hidden, windows=windows,
-                        cls=np.ascontiguousarray(states[:, 0], dtype=np.float32), owner=owner)
+        width = self.width or states.shape[-1]
+        mid = hidden[:, width:] if states.shape[-1] > width else None
+        return Encoding(offsets=offsets, hidden=hidden[:, :width], windows=windows,
+                        cls=np.ascontiguousarray(states[:, 0, :width], dtype=np.float32), owner=owner,
+                        mid=mid)
 
 
 @lru_cache(maxsize=None)
@@ -144,7 +156,8 @@ def _onnx_forward(path: str) -> Forward:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in names:
             feed["token_type_ids"] = np.zeros_like(ids)
-        return session.run(None, feed)[0]
+        outs = session.run(None, feed)
+        return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=-1)
 
     return forward
 

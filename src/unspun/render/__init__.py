@@ -269,6 +269,10 @@ class Summary:
     speakers: list[tuple[str, int]]
     techniques: list[tuple[str, int]]
     furniture: dict[str, int]
+    own_subjective: int | None = None  # own-voice sentences with subjectivity >= 0.5 (None: not judged)
+
+
+SUBJECTIVE = 0.5  # the subjectivity from which an own-voice sentence counts as subjective
 
 
 def summary(article: Article) -> Summary:
@@ -286,6 +290,8 @@ def summary(article: Article) -> Summary:
     for row in rows:
         quotes[row.kind] += 1
     furniture = {layer: len(article.layer(layer)) for layer in FURNITURE_LAYERS}
+    judged = [_number(s.attrs.get("subjectivity")) for s in article.layer("sentence") if s.label == "own"]
+    judged = [v for v in judged if v is not None]
     return Summary(
         voices=voices,
         sentences=total,
@@ -295,6 +301,7 @@ def summary(article: Article) -> Summary:
         speakers=Counter(r.speaker for r in rows).most_common(),
         techniques=Counter(s.label for s in article.layer("technique")).most_common(),
         furniture={k: v for k, v in furniture.items() if v},
+        own_subjective=sum(v >= SUBJECTIVE for v in judged) if judged else None,
     )
 
 
@@ -307,6 +314,9 @@ def summary_rows(s: Summary) -> list[tuple[str, str]]:
         if s.own_text_share is not None:
             share += f", {s.own_text_share:.0%} of sentence text"
         rows += [("Sentences", f"{s.sentences}: {voices}"), ("Own voice", share)]
+        if s.own_subjective is not None:
+            rows.append(("Subjective", f"{s.own_subjective} of {s.voices['own']} own-voice sentences "
+                                       f"(subjectivity ≥ {SUBJECTIVE})"))
     else:
         rows.append(("Sentences", "none marked"))
     quotes = f"{s.quotes['direct']} direct \u00b7 {s.quotes['indirect']} indirect"

@@ -235,14 +235,17 @@ def _emit(article: Article, relations: list[_Relation]) -> None:
                     article.add("quote", p.start, p.end, "direct", **quote_attrs)
 
 
-def _voice(article: Article) -> None:
-    """Re-label every sentence span by how much of it is quoted and whether it has a cue."""
+def _voice(article: Article, credited: list[tuple[int, int]] | None = None) -> None:
+    """Re-label every sentence span by how much of it is quoted and whether it has a cue.
+
+    ``credited``: the cue/source ranges that make a sentence ``attributed`` (default: all)."""
     text = article.text
     solid = [0]  # solid[i]: non-space characters in text[:i]
     for ch in text:
         solid.append(solid[-1] + (not ch.isspace()))
     quoted = merge_ranges((s.start, s.end) for s in article.spans if s.layer == "quote" and s.label == "direct")
-    credited = [(s.start, s.end) for s in article.spans if s.layer in ("cue", "source")]
+    if credited is None:
+        credited = [(s.start, s.end) for s in article.spans if s.layer in ("cue", "source")]
     relabelled = []
     for sent in article.spans:
         if sent.layer != "sentence":

@@ -1,0 +1,96 @@
+"""Subjectivity (NewsSD-ENG val) and bias (BABE reporting part) of the shipped sentence heads.
+
+The heads read the shared encoder's states of each sentence (mean of [hidden; mid]), exactly
+as ``unspun analyze`` does for the sentences of an article. NewsSD-ENG val and the BABE
+reporting part (20% by hash, ``unspun.eval.sentences``) were never used for training or
+selection. A probability of 0.5 or more counts as subjective / biased.
+
+With ``--seeds N`` (needs the ``train`` extra) the heads are also retrained from the same
+sentence vectors with seeds 0..N-1, to show the spread between runs.
+
+    python benchmarks/sentences_eval.py [--seeds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from unspun.eval.sentences import babe_is_test, bucket, macro_f1, read_babe, read_newssd
+from unspun.models.heads import load_heads
+from unspun.models.runtime import DEFAULT_DIR, load_encoder
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def vectors(sentences: list[str]) -> np.ndarray:
+    enc = load_encoder(str(DEFAULT_DIR))
+    rows = []
+    for s in sentences:
+        e = enc.encode(s)
+        rows.append(np.concatenate([e.hidden.mean(0), e.mid.mean(0)]))
+    return np.stack(rows).astype(np.float32)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", type=int, default=0, help="also retrain the heads with this many seeds")
+    args = ap.parse_args(argv)
+    if not (DATA / "newssd-eng" / "val.csv").exists():
+        print(f"NewsSD-ENG / BABE not found under {DATA}: nothing to measure")
+        return 0
+    heads = load_heads(str(DEFAULT_DIR))
+    from unspun.models.heads import mlp_probability
+
+    val_s, val_y = read_newssd(DATA / "newssd-eng" / "val.csv")
+    babe = read_babe(DATA / "babe" / "final_labels_SG2.csv")
+    test = [r for r in babe if babe_is_test(r["text"])]
+    tx = vectors([r["text"].strip() for r in test])
+    ty = np.array([r["label_bias"] == "Biased" for r in test])
+    vx = vectors(val_s)
+    rows = [("subjectivity", "NewsSD-ENG val", len(val_y),
+             macro_f1(val_y, mlp_probability(heads.sentence, "subjectivity", vx) >= 0.5)),
+            ("bias", "BABE reporting part (20%)", len(ty),
+             macro_f1(ty, mlp_probability(heads.sentence, "bias", tx) >= 0.5))]
+    print("| head | split | sentences | macro-F1 (shipped) |\n|---|---|---|---|")
+    for name, split, n, f in rows:
+        print(f"| {name} | {split} | {n} | {f:.3f} |")
+    if args.seeds:
+        from unspun.train.heads import train_mlp
+
+        tr_s, tr_y = read_newssd(DATA / "newssd-eng" / "train.csv")
+        trx = vectors(tr_s)
+        hold = np.arange(len(tr_y)) % 7 == 0
+        rest = [r for r in babe if not babe_is_test(r["text"])]
+        rx = vectors([r["text"].strip() for r in rest])
+        ry = np.array([r["label_bias"] == "Biased" for r in rest])
+        rh = np.array([bucket(r["text"], 9) == 0 for r in rest])
+        op = np.array([r["label_opinion"] for r in rest])
+        keep = (op == "Entirely factual") | (op == "Expresses writer’s opinion")
+        variants = {
+            "subjectivity, NewsSD-ENG only": (trx[~hold], tr_y[~hold]),
+            "subjectivity, + BABE opinion labels": (np.concatenate([trx[~hold], rx[keep]]),
+                                                   np.concatenate([tr_y[~hold], op[keep] != "Entirely factual"])),
+        }
+        print("\n| retrained head | seeds | macro-F1 mean | sd | per seed |\n|---|---|---|---|---|")
+        for name, (x, y) in variants.items():
+            fs = []
+            for seed in range(args.seeds):
+                w, _ = train_mlp(x, y, trx[hold], tr_y[hold], seed=seed)
+                fs.append(macro_f1(val_y, mlp_probability({f"h_{k}": v for k, v in w.items()}, "h", vx) >= 0.5))
+            print(f"| {name} (NewsSD-ENG val) | {args.seeds} | {np.mean(fs):.3f} | {np.std(fs):.3f} | "
+                  f"{', '.join(f'{f:.3f}' for f in fs)} |")
+        fs = []
+        for seed in range(args.seeds):
+            w, _ = train_mlp(rx[~rh], ry[~rh], rx[rh], ry[rh], seed=seed)
+            fs.append(macro_f1(ty, mlp_probability({f"h_{k}": v for k, v in w.items()}, "h", tx) >= 0.5))
+        print(f"| bias (BABE reporting part) | {args.seeds} | {np.mean(fs):.3f} | {np.std(fs):.3f} | "
+              f"{', '.join(f'{f:.3f}' for f in fs)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The attribution and sentence heads that read the shared encoder pass (issue 4).
+
+One ONNX encoder pass per window (``unspun.models.runtime``) gives every token two states:
+``hidden`` (the top of the technique encoder) and ``mid`` (after its lower, general-purpose
+layers). Heads trained on those frozen states:
+
+- **attribution tagger** (``attribution.onnx``): [hidden; mid; surface features] -> a
+  projection, a bidirectional LSTM over the whole article and, per role (Source, Cue,
+  Content), O/B/I. Roles are tagged independently, so a source inside another quotation's
+  content (nested reported speech) keeps both.
+- **sentence heads** (``sentence.npz``): the mean of a sentence's [hidden; mid] states ->
+  one MLP per judgement: ``subjectivity`` (NewsSD-ENG) and ``bias`` (BABE), each a
+  probability.
+
+Both live in the technique model folder beside ``model.onnx``; loaded once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from unspun.models.attribution_features import token_features
+from unspun.models.runtime import DEFAULT_DIR, Encoding, _session
+
+ROLES = ("Source", "Cue", "Content")
+
+
+@dataclass(frozen=True)
+class RoleSpan:
+    role: str  # Source, Cue or Content
+    start: int
+    end: int
+    score: float
+
+
+class Heads:
+    """The attribution tagger and the sentence heads of one model folder."""
+
+    def __init__(self, model_dir: str | os.PathLike = DEFAULT_DIR) -> None:
+        self.dir = Path(model_dir)
+        cfg = json.loads((self.dir / "config.json").read_text(encoding="utf-8")).get("heads", {})
+        self.config = cfg
+        self.tagger = _session(str(self.dir / cfg.get("attribution", "attribution.onnx")))
+        with np.load(self.dir / cfg.get("sentence", "sentence.npz")) as z:
+            self.sentence = {k: z[k] for k in z.files}
+        self.judgements = [k[:-3] for k in self.sentence if k.endswith("_w1")]
+
+    # -- attribution ----------------------------------------------------------------------
+    def _inputs(self, text: str, enc: Encoding) -> np.ndarray:
+        if enc.mid is None:
+            raise ValueError("the encoder does not export the mid states the heads need")
+        feats = token_features(text, enc.offsets)
+        return np.concatenate([enc.hidden, enc.mid, feats], axis=1).astype(np.float32)[None]
+
+    def role_probs(self, text: str, enc: Encoding) -> np.ndarray:
+        """(N, 3 roles, 3) probabilities of O/B/I per token."""
+        if len(enc.offsets) == 0:
+            return np.zeros((0, 3, 3), dtype=np.float32)
+        logits = self.tagger.run(None, {"states": self._inputs(text, enc)})[0][0]
+        logits = logits - logits.max(axis=-1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=-1, keepdims=True)
+
+    def roles(self, text: str, enc: Encoding) -> list[RoleSpan]:
+        """Source, Cue and Content spans (widened to whole words), in text order."""
+        probs = self.role_probs(text, enc)
+        return decode_roles(text, enc.offsets, probs, self.config.get("thresholds"))
+
+    # -- sentences ------------------------------------------------------------------------
+    def sentence_scores(self, enc: Encoding, ranges: list[tuple[int, int]]) -> dict[str, np.ndarray]:
+        """Probability of each judgement (``subjectivity``, ``bias``) for character ranges."""
+        if not ranges:
+            return {k: np.zeros(0, dtype=np.float32) for k in self.judgements}
+        rows = []
+        for s, e in ranges:
+            i, j = enc.tokens_in(s, e)
+            if j <= i:
+                rows.append(np.zeros(enc.hidden.shape[1] * 2, dtype=np.float32))
+                continue
+            rows.append(np.concatenate([enc.hidden[i:j].mean(axis=0), enc.mid[i:j].mean(axis=0)]))
+        x = np.stack(rows).astype(np.float32)
+        return {k: mlp_probability(self.sentence, k, x) for k in self.judgements}
+
+
+def mlp_probability(weights: dict[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
+    """P(positive) from a standardise -> linear -> GELU -> linear(2) head stored under ``name``."""
+    z = (x - weights[f"{name}_mu"]) / weights[f"{name}_sd"]
+    h = z @ weights[f"{name}_w1"].T + weights[f"{name}_b1"]
+    h = 0.5 * h * (1.0 + np.tanh(0.7978845608 * (h + 0.044715 * h ** 3)))
+    logits = h @ weights[f"{name}_w2"].T + weights[f"{name}_b2"]
+    logits = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return (p[:, 1] / p.sum(axis=1)).astype(np.float32)
+
+
+def role_labels(probs: np.ndarray, thresholds=None) -> np.ndarray:
+    """(N, 3) tags 0 O / 1 B / 2 I: a token is inside a role's span when ``P(B) + P(I)`` reaches
+    that role's threshold (chosen on held-out training articles; default 0.5), and opens a new
+    span when ``P(B) >= P(I)``."""
+    if len(probs) == 0:
+        return np.zeros((0, 3), dtype=np.int64)
+    t = np.asarray(thresholds if thresholds is not None else [0.5, 0.5, 0.5], dtype=np.float32)
+    inside = (1.0 - probs[..., 0]) >= t
+    return np.where(inside, np.where(probs[..., 1] >= probs[..., 2], 1, 2), 0)
+
+
+def decode_roles(text: str, offsets: np.ndarray, probs: np.ndarray, thresholds=None) -> list[RoleSpan]:
+    """BIO decoding per role: a span starts at B (or an I after O) and runs over the I's.
+
+    Each span is widened to whole words; its score is the mean probability of its tags.
+
+    >>> text = "Smith said no."
+    >>> offsets = np.array([[0, 5], [6, 10], [11, 13], [13, 14]])
+    >>> p = np.zeros((4, 3, 3)); p[:, :, 0] = 1
+    >>> p[0, 0] = [0, 1, 0]; p[1, 1] = [0, 1, 0]; p[2, 2] = [0, 1, 0]; p[3, 2] = [0, 0, 1]
+    >>> [(s.role, text[s.start:s.end]) for s in decode_roles(text, offsets, p)]
+    [('Source', 'Smith'), ('Cue', 'said'), ('Content', 'no.')]
+    """
+    out: list[RoleSpan] = []
+    labels = role_labels(probs, thresholds)
+    for r, role in enumerate(ROLES):
+        cur: list[float] | None = None  # [start, end, score sum, count]
+        for i in range(len(offsets)):
+            lab = labels[i, r]
+            if lab == 0 or (lab == 1 and cur is not None):
+                if cur is not None:
+                    out.append(_span(text, role, cur))
+                cur = None
+            if lab == 0:
+                continue
+            if cur is None:
+                cur = [int(offsets[i, 0]), int(offsets[i, 1]), 0.0, 0]
+            cur[1] = int(offsets[i, 1])
+            cur[2] += float(1.0 - probs[i, r, 0])
+            cur[3] += 1
+        if cur is not None:
+            out.append(_span(text, role, cur))
+    out.sort(key=lambda s: (s.start, s.end, s.role))
+    return out
+
+
+def _span(text: str, role: str, cur: list) -> RoleSpan:
+    s, e = int(cur[0]), int(cur[1])
+    while s > 0 and text[s - 1].isalnum():
+        s -= 1
+    while e < len(text) and text[e].isalnum():
+        e += 1
+    return RoleSpan(role, s, e, round(cur[2] / max(cur[3], 1), 4))
+
+
+@lru_cache(maxsize=None)
+def load_heads(model_dir: str | os.PathLike = DEFAULT_DIR) -> Heads:
+    """The heads of ``model_dir``, loaded once per process."""
+    return Heads(model_dir)

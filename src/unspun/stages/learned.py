@@ -1,0 +1,233 @@
+"""The learned path (issue 4): one encoder pass per window, read by every head.
+
+- ``encode``: runs the shared encoder once over the article and keeps the stitched states in
+  ``article.hints["encoding"]``; the spin stage reuses them for the technique heads.
+- ``learned_attribution``: the attribution tagger (``unspun.models.heads``) marks Source, Cue
+  and Content; they are linked into relations (a cue takes the nearest source and contents of
+  its sentence; a content with no cue in its sentence continues the quotation before it
+  — “A,” he said. “B.” — or takes the cue of the neighbouring sentence in its paragraph, else
+  stands alone), contents over quotation marks give ``direct`` quotes and the rest ``indirect``
+  ones, speakers are resolved to names as in the rule stage, and sentences get their voice.
+  PolNeAR also annotates stances and feelings ("Iran and Russia support ...", "banks fearful
+  of ..."); those parts are kept, but a sentence is ``attributed`` (the data model's "reported
+  speech or a claim credited to a named source") only through a relation whose cue is a
+  reporting verb or "according to", or whose speaker is a person named in the article
+  ("Khamenei also leveled a veiled swipe at ..." is attributed; "Tehran rejects any
+  coordination ..." stays the outlet's own report).
+- ``judge``: ``subjectivity`` and ``bias`` probabilities on every body sentence.
+
+Output layers and attributes are those of the rule stage (``stages/attribution.py``), which
+stays the ``--no-models`` fallback. Speaker names come from ``stages/speakers.py`` over a
+spaCy parse of the paragraphs, the one part of this path that still needs the parser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from unspun.article import Article, strip_range
+from unspun.models.attribution_features import SPEECH_FORMS
+from unspun.models.heads import RoleSpan, load_heads
+from unspun.models.runtime import DEFAULT_DIR, load_encoder
+from unspun.stages.attribution import _index, _paragraphs, _voice
+from unspun.stages.parsing import parse
+from unspun.stages.quotes import find_quotes
+from unspun.stages.speakers import Speakers
+
+_LAYERS = ("quote", "source", "cue", "content")
+_WORD = re.compile(r"\w+")
+
+
+def encode(article: Article, model_dir=None) -> Article:
+    """Run the shared encoder once; the attribution, sentence and technique heads read it."""
+    encoder = load_encoder(str(model_dir or DEFAULT_DIR))
+    article.hints["encoding"] = encoder.encode(article.text)
+    return article
+
+
+@dataclass
+class _Rel:
+    cues: list[RoleSpan] = field(default_factory=list)
+    sources: list[RoleSpan] = field(default_factory=list)
+    contents: list[RoleSpan] = field(default_factory=list)
+    follows: "_Rel | None" = None
+    speaker: str | None = None
+    person: bool = False  # the speaker is a person named in the article
+
+    def first(self) -> int:
+        return min(s.start for s in self.cues + self.sources + self.contents)
+
+
+def _gap(a: RoleSpan, b: RoleSpan) -> int:
+    return max(0, b.start - a.end, a.start - b.end)
+
+
+def _merge_cues(text: str, cues: list[RoleSpan], sents: list[tuple[int, int]]) -> list[list[RoleSpan]]:
+    """Cue pieces of one sentence that only a few letters part ("did not" ... "say") stay together."""
+    groups: list[list[RoleSpan]] = []
+    for c in cues:
+        if groups:
+            last = groups[-1][-1]
+            between = text[last.end:c.start]
+            if (_index(sents, last.start) == _index(sents, c.start) and len(between) <= 12
+                    and not any(ch in between for ch in ",;:.“”\"")):
+                groups[-1].append(c)
+                continue
+        groups.append([c])
+    return groups
+
+
+def link(text: str, spans: list[RoleSpan], sents: list[tuple[int, int]],
+         paras: list[tuple[int, int]]) -> list[_Rel]:
+    """Relations from tagged role spans (see the module docstring)."""
+    cues = [s for s in spans if s.role == "Cue"]
+    rels = [_Rel(cues=g) for g in _merge_cues(text, cues, sents)]
+    sent_of = lambda s: _index(sents, s.start)  # noqa: E731
+    para_of = lambda s: _index(paras, s.start)  # noqa: E731
+
+    def nearest(span: RoleSpan, same) -> _Rel | None:
+        best, best_gap = None, None
+        for r in rels:
+            if not r.cues or not same(r.cues[0]):
+                continue
+            g = min(_gap(span, c) for c in r.cues)
+            if best_gap is None or g < best_gap:
+                best, best_gap = r, g
+        return best
+
+    for s in (s for s in spans if s.role == "Source"):
+        si, pi = sent_of(s), para_of(s)
+        rel = nearest(s, lambda c: sent_of(c) == si) or nearest(s, lambda c: para_of(c) == pi)
+        if rel is None:
+            rel = _Rel()
+            rels.append(rel)
+        rel.sources.append(s)
+    previous: _Rel | None = None  # the relation of the last content seen
+    for s in (s for s in spans if s.role == "Content"):
+        si, pi = sent_of(s), para_of(s)
+        rel = nearest(s, lambda c: sent_of(c) == si)
+        if rel is None and previous is not None and previous.contents:
+            last = previous.contents[-1]
+            starts_sentence = si is not None and strip_range(text, *sents[si])[0] >= s.start - 1
+            if starts_sentence and para_of(last) == pi and text[s.start:s.start + 1] in "“\"":
+                rel = previous  # “A,” he said. “B.”
+        if rel is None and si is not None:
+            rel = nearest(s, lambda c: sent_of(c) in (si - 1, si + 1) and para_of(c) == pi)
+        if rel is None:
+            rel = _Rel(follows=previous if previous is not None and previous.contents
+                       and para_of(previous.contents[-1]) == (pi or 0) - 1 else None)
+            rels.append(rel)
+        rel.contents.append(s)
+        previous = rel
+    rels = [r for r in rels if r.contents or r.sources]
+    for r in rels:
+        r.sources.sort(key=lambda s: s.start)
+        r.contents.sort(key=lambda s: s.start)
+    rels.sort(key=_Rel.first)
+    return rels
+
+
+def _head(doc, base: int, s: int, e: int):
+    """The spaCy token heading the phrase at characters ``[s, e)`` of the text."""
+    toks = [t for t in doc if s <= base + t.idx < e]
+    for t in toks:
+        if t.head.i == t.i or not (s <= base + t.head.idx < e):
+            return t
+    return toks[-1] if toks else None
+
+
+def _resolve(rels: list[_Rel], text: str, paras: list[tuple[int, int]]) -> None:
+    sourced = [r for r in rels if r.sources]
+    if not sourced:
+        for r in rels:
+            r.speaker = r.follows.speaker if r.follows is not None else None
+        return
+    docs = parse([text[a:b] for a, b in paras])
+    speakers = Speakers(docs, [a for a, _ in paras])
+    for r in rels:
+        if r.sources:
+            src = r.sources[0]
+            d = _index(paras, src.start)
+            head = _head(docs[d], paras[d][0], src.start, src.end) if d is not None else None
+            r.speaker = speakers.resolve(head, d, paras[d][0]) if head is not None else None
+            if r.speaker:
+                speakers.note(src.start, r.speaker)
+        elif r.follows is not None:
+            r.speaker = r.follows.speaker
+        r.person = r.speaker in speakers.people
+
+
+def _emit(article: Article, rels: list[_Rel], quotes) -> None:
+    text = article.text
+    pieces = sorted((p for q in quotes for p in q.pieces), key=lambda p: p.outer_start)
+    for k, rel in enumerate(rels, start=1):
+        parts = dict(relation=k, speaker=rel.speaker)
+        cues = [[c.start, c.end] for c in rel.cues]
+        sources = [[s.start, s.end] for s in rel.sources]
+        qattrs = dict(speaker=rel.speaker, cue=cues, source=sources, relation=k)
+        for s in rel.sources:
+            article.add("source", s.start, s.end, **parts, score=s.score)
+        for c in rel.cues:
+            article.add("cue", c.start, c.end, **parts, score=c.score)
+        for c in rel.contents:
+            article.add("content", c.start, c.end, **parts, score=c.score)
+            inside = [(max(p.start, c.start), min(p.end, c.end)) for p in pieces
+                      if p.start < c.end and c.start < p.end]
+            inside = [(a, b) for a, b in inside if a < b]
+            quoted = sum(len(text[a:b].strip()) for a, b in inside)
+            if inside and quoted * 2 >= len(text[c.start:c.end].strip()):
+                for a, b in inside:
+                    article.add("quote", a, b, "direct", **qattrs)
+            else:
+                a, b = strip_range(text, c.start, c.end)
+                if a < b:
+                    article.add("quote", a, b, "indirect", **qattrs)
+                for a2, b2 in inside:
+                    article.add("quote", a2, b2, "direct", **qattrs)
+
+
+def _credits(text: str, rel: _Rel) -> bool:
+    """Whether a relation credits its words to someone: a named speaker or a reporting cue."""
+    if rel.person:
+        return True
+    words = {w.lower() for c in rel.cues for w in _WORD.findall(text, c.start, c.end)}
+    return bool(words & SPEECH_FORMS) or "according" in words
+
+
+def learned_attribution(article: Article, model_dir=None) -> Article:
+    """Add quote/source/cue/content spans from the tagger and re-label sentence voices."""
+    text = article.text
+    article.spans = [s for s in article.spans if s.layer not in _LAYERS]
+    sentence_spans = article.layer("sentence")
+    if not sentence_spans:
+        return article
+    enc = article.hints.get("encoding")
+    if enc is None:
+        encode(article, model_dir)
+        enc = article.hints["encoding"]
+    heads = load_heads(str(model_dir or DEFAULT_DIR))
+    sents = [(s.start, s.end) for s in sentence_spans]
+    body = [(s.start, s.end) for s in sentence_spans]
+    spans = [s for s in heads.roles(text, enc) if _index(body, s.start) is not None]
+    paras = _paragraphs(text, sentence_spans)
+    rels = link(text, spans, sents, paras)
+    _resolve(rels, text, paras)
+    _emit(article, rels, find_quotes(text, paras))
+    _voice(article, [(s.start, s.end) for r in rels if _credits(text, r) for s in r.cues + r.sources])
+    article.producer["attribution"] = "model"
+    return article
+
+
+def judge(article: Article, model_dir=None) -> Article:
+    """``subjectivity`` and ``bias`` (probabilities, 4 decimals) on every sentence span."""
+    enc = article.hints.get("encoding")
+    sentence_spans = [s for s in article.spans if s.layer == "sentence"]
+    if enc is None or not sentence_spans:
+        return article
+    heads = load_heads(str(model_dir or DEFAULT_DIR))
+    scores = heads.sentence_scores(enc, [(s.start, s.end) for s in sentence_spans])
+    for k, span in enumerate(sentence_spans):
+        for name, values in scores.items():
+            span.attrs[name] = round(float(values[k]), 4)
+    return article
