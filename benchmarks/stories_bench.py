@@ -6,9 +6,12 @@ the MinHash-LSH stage side by side with datasketch, and the NeuS event check.
     python benchmarks/stories_bench.py --neus            # NeuS left/centre/right triplets as events
 
 Speed is the whole ``unspun stories`` path (reading the JSONL with ``unspun.read.read_inputs``,
-features, signatures, candidates, verification, copy and event stories) in this process and
-``--jobs`` workers; peak memory is the largest resident set of this process plus that of the
-largest worker (``ru_maxrss``). Quality: pairwise precision/recall/F1 of copy stories against
+features, signatures, candidates, verification, sentence embeddings for the grey pairs unless
+``--no-embeddings``, copy and event stories) in this process and ``--jobs`` workers. Memory is
+sampled while grouping runs (psutil, a thread): the peak resident set of this process and the
+peak total proportional set size (PSS: shared copy-on-write pages counted once) of this
+process and its workers, with the stage where each peak happened; ``ru_maxrss`` (this process
+over its whole life, scoring included, and its largest worker) is printed too. Quality: pairwise precision/recall/F1 of copy stories against
 the generator's stories (every version keeps 30-100% of its base), the adjusted Rand index
 over all documents, and how many candidate pairs the words could not settle.
 
@@ -83,8 +86,68 @@ def ari(a: dict, b: dict) -> float:
     return (s_ij - expected) / (top - expected) if top != expected else 1.0
 
 
-def run_group(path: Path, jobs: int) -> tuple[dict, Stats, float]:
+class MemorySampler:
+    """Peak RSS of this process (every 0.2 s) and peak PSS of this process + children (every
+    ``pss_every`` s), each with the grouping stage then running (the last stage that finished
+    is in ``stats.seconds``)."""
+
+    def __init__(self, stats: Stats, pss_every: float = 2.0) -> None:
+        import threading
+
+        import psutil
+
+        self.proc = psutil.Process()
+        self.stats = stats
+        self.pss_every = pss_every
+        self.rss = (0, "")
+        self.pss = (0, "")
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def stage(self) -> str:
+        done = list(self.stats.seconds)
+        order = ["features", "candidates", "verify", "settle", "group"]
+        for name in order:
+            if name not in done:
+                return name if name != "settle" or self.stats.grey else "group"
+        return "end"
+
+    def _run(self) -> None:
+        import time as _t
+
+        last = 0.0
+        while not self.stop.is_set():
+            try:
+                rss = self.proc.memory_info().rss
+                if rss > self.rss[0]:
+                    self.rss = (rss, self.stage())
+                now = _t.monotonic()
+                if now - last >= self.pss_every:
+                    last = now
+                    total = self.proc.memory_full_info().pss
+                    for c in self.proc.children(recursive=True):
+                        try:
+                            total += c.memory_full_info().pss
+                        except Exception:
+                            pass
+                    if total > self.pss[0]:
+                        self.pss = (total, self.stage())
+            except Exception:
+                pass
+            self.stop.wait(0.2)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def run_group(path: Path, jobs: int, embeddings: bool = True) -> tuple[dict, Stats, float, MemorySampler]:
     from unspun.read import BadInput, read_inputs
+    from unspun.stories.settle import EmbeddingSettle
 
     def docs():
         for item in read_inputs([str(path)]):
@@ -93,8 +156,9 @@ def run_group(path: Path, jobs: int) -> tuple[dict, Stats, float]:
 
     stats = Stats()
     t = time.perf_counter()
-    result = group(docs(), Settings(), jobs=jobs, stats=stats)
-    return result, stats, time.perf_counter() - t
+    with MemorySampler(stats) as mem:
+        result = group(docs(), Settings(), jobs=jobs, stats=stats, settle=EmbeddingSettle() if embeddings else None)
+    return result, stats, time.perf_counter() - t, mem
 
 
 def quality(result: dict, truth: dict) -> dict:
@@ -208,20 +272,25 @@ def main() -> None:
     p.add_argument("--datasketch", action="store_true", help="also time datasketch's MinHashLSH on the same shingles")
     p.add_argument("--datasketch-limit", type=int, default=None, help="documents for the datasketch comparison")
     p.add_argument("--neus", action="store_true", help="run the NeuS event check")
+    p.add_argument("--no-embeddings", action="store_true", help="leave the grey pairs apart (no sentence embeddings)")
     args = p.parse_args()
     if args.corpus:
         truth = truth_of(args.corpus)
-        result, stats, seconds = run_group(args.corpus, args.jobs)
+        result, stats, seconds, mem = run_group(args.corpus, args.jobs, embeddings=not args.no_embeddings)
         me, kids = peak_mb()
         q = quality(result, truth)
-        print(f"| docs | seconds | docs/s | peak RSS MB (main + largest worker) | LSH candidates | aligned | copies "
-              f"| grey | copy P | copy R | copy F1 | ARI | event stories |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        print(f"| {stats.docs:,} | {seconds:.1f} | {stats.docs / seconds:,.0f} | {me:,.0f} + {kids:,.0f} | "
-              f"{stats.candidates:,} | {stats.aligned:,} | {stats.verified:,} | {stats.grey:,} | {q['precision']:.4f} | {q['recall']:.4f} "
-              f"| {q['f1']:.4f} | {q['ari']:.4f} | {stats.event_stories:,} |")
+        print(f"| docs | embeddings | seconds | docs/s | peak RSS MB (main) | peak PSS MB (main + workers) "
+              f"| LSH candidates | aligned | copies | grey | settled by embeddings | copy P | copy R | copy F1 | ARI "
+              f"| event stories |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"| {stats.docs:,} | {'no' if args.no_embeddings else 'yes'} | {seconds:.1f} | {stats.docs / seconds:,.0f} "
+              f"| {mem.rss[0] / 2**20:,.0f} ({mem.rss[1]}) | {mem.pss[0] / 2**20:,.0f} ({mem.pss[1]}) | "
+              f"{stats.candidates:,} | {stats.aligned:,} | {stats.verified:,} | {stats.grey:,} | {stats.settled:,} "
+              f"| {q['precision']:.4f} | {q['recall']:.4f} | {q['f1']:.4f} | {q['ari']:.4f} | {stats.event_stories:,} |")
         print("stage seconds:", {k: round(v, 1) for k, v in stats.seconds.items()},
-              f"| event candidates {stats.event_candidates:,} (rows per band {stats.event_rows})")
+              f"| event candidates {stats.event_candidates:,} (rows per band {stats.event_rows})"
+              f" | embedded {stats.settle_sentences:,} sentences of {stats.settle_docs:,} documents"
+              f" | ru_maxrss MB main {me:,.0f}, largest worker {kids:,.0f}")
         if args.datasketch:
             d = datasketch_vs_ours(args.corpus, truth, Settings(), args.datasketch_limit)
             print()

@@ -47,6 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-stories", action="store_true", help="do not update the stories after indexing")
     p.add_argument("--no-models", action="store_true",
                    help="rule-based attribution only: no encoder, technique, subjectivity or bias judgements")
+    p.add_argument("--no-embeddings", action="store_true",
+                   help="group stories from words alone (no sentence embeddings for the pairs words cannot settle)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                    help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
 
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         report.line(_summary(counts, store))
         if not args.no_stories and counts["added"] + counts["refreshed"]:
             report.line("grouping the stored articles into stories ...")
-            report.line(f"stories: {update_stories(store, args.jobs)} with more than one member")
+            report.line(f"stories: {update_stories(store, args.jobs, embeddings=not args.no_embeddings)} with more than one member")
     if counts["failed"]:
         return 1
     return 2 if counts["bad"] or counts["warned"] else 0
@@ -190,7 +192,7 @@ def current_producer(models: bool = True) -> dict:
 MAX_VERSIONS = 8  # versions of a copy story compared side by side (the members with the smallest ids)
 
 
-def update_stories(store, jobs: int | None = None) -> int:
+def update_stories(store, jobs: int | None = None, embeddings: bool = True) -> int:
     """Group every stored article into stories (``unspun.stories.group.group``, from the text
     alone) and store them, each copy story of several members with its version comparison
     (``unspun.stories.diff.compare`` over at most ``MAX_VERSIONS`` members). Return the number
@@ -198,9 +200,11 @@ def update_stories(store, jobs: int | None = None) -> int:
     from unspun.batch import where
     from unspun.stories.group import group
     from unspun.stories.save import save_stories
+    from unspun.stories.settle import EmbeddingSettle
 
     docs = ((article_id, where(source), text) for article_id, source, text in store.texts())
-    return save_stories(store, group(docs, jobs=max(1, jobs or 1)), max_versions=MAX_VERSIONS)
+    settle = EmbeddingSettle() if embeddings else None
+    return save_stories(store, group(docs, jobs=max(1, jobs or 1), settle=settle), max_versions=MAX_VERSIONS)
 
 
 def _summary(counts: dict, store) -> str:

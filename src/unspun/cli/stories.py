@@ -33,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="processes for reading features (default: the cores, up to 8)")
     p.add_argument("--no-events", action="store_true", help="copy stories only")
+    p.add_argument("--no-embeddings", action="store_true",
+                   help="decide candidate pairs from their words alone: pairs the words cannot settle stay apart "
+                        "(default: their sentences are compared with the MiniLM sentence encoder)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                    help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
 
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     stats = Stats()
     jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
-    result = group(docs(), Settings(), jobs=jobs, events=not args.no_events, stats=stats)
+    result = group(docs(), Settings(), jobs=jobs, settle=settler(args), events=not args.no_events, stats=stats)
     try:
         with open_output(args.output) as out:
             if args.format == "json":
@@ -91,7 +94,8 @@ def _run_db(args: argparse.Namespace) -> int:
     with store:
         stats = Stats()
         jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
-        result = group(store.texts(), Settings(), jobs=jobs, events=not args.no_events, stats=stats)
+        result = group(store.texts(), Settings(), jobs=jobs, settle=settler(args), events=not args.no_events,
+                       stats=stats)
         save_stories(store, result)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=1))
@@ -103,6 +107,15 @@ def _run_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def settler(args: argparse.Namespace):
+    """The sentence-embedding step for grey pairs, unless ``--no-embeddings``."""
+    if getattr(args, "no_embeddings", False):
+        return None
+    from unspun.stories.settle import EmbeddingSettle
+
+    return EmbeddingSettle()
+
+
 def _write_text(result: dict, stats, out) -> None:
     stories = result["stories"]
     copies = [s for s in stories if s["kind"] == "copy"]
@@ -110,9 +123,11 @@ def _write_text(result: dict, stats, out) -> None:
     multi = [s for s in copies if len(s["members"]) > 1]
     out.write(f"{stats.docs} articles: {len(copies)} copy stories ({len(multi)} with more than one version, "
               f"{len(copies) - len(multi)} single), {len(events)} event stories\n")
-    if stats.grey:
-        out.write(f"{stats.grey} candidate pairs the words could not settle (left apart; sentence embeddings "
-                  f"would decide them)\n")
+    if stats.grey and "settle" in stats.seconds:
+        out.write(f"{stats.grey} candidate pairs the words could not settle: sentence embeddings joined "
+                  f"{stats.settled} of them\n")
+    elif stats.grey:
+        out.write(f"{stats.grey} candidate pairs the words could not settle (left apart: --no-embeddings)\n")
     for s in multi:
         out.write(f"\ncopy {s['id']} ({len(s['members'])} versions)\n")
         for m in s["members"]:

@@ -11,8 +11,11 @@ in minutes on two cores:
    barely agree (estimated Jaccard < ``min_agreement``) are dropped.
 3. ``verify``: each remaining pair is aligned sentence by sentence (in ``jobs`` processes); sentences that more than
    ``common_df`` documents carry (share prompts, copyright lines) are ignored. Pairs the
-   words cannot settle go to ``settle`` (the sentence-embedding hook) or count as not copies;
-   their number is reported.
+   words cannot settle (grey) go to ``settle`` — ``unspun.stories.settle.EmbeddingSettle``,
+   sentence embeddings, in the command — or count as not copies; their number is reported.
+   A settler that needs the texts says how much of each (``head_chars``): pass 1 then keeps
+   that head of every document, zlib-compressed per chunk, in an anonymous temporary file,
+   and reads back only the documents of grey pairs.
 4. Copy stories are the connected components of verified pairs.
 5. ``events``: copy stories whose keywords (TF-IDF over the corpus) agree are joined into
    event stories.
@@ -26,7 +29,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import tempfile
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
@@ -73,6 +78,13 @@ class Corpus:
     sentence_hashes: np.ndarray
     sentence_offsets: np.ndarray
     df: np.ndarray
+    heads: "Heads | None" = None
+
+    def texts(self, indices) -> list[str]:
+        """The kept heads of documents ``indices`` (``Heads``; empty strings without them)."""
+        if self.heads is None:
+            return ["" for _ in indices]
+        return self.heads.get(indices)
 
     def doc(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = self.offsets[i], self.offsets[i + 1]
@@ -92,6 +104,8 @@ class Stats:
     verified: int = 0
     grey: int = 0
     settled: int = 0
+    settle_docs: int = 0
+    settle_sentences: int = 0
     copy_stories: int = 0
     event_stories: int = 0
     event_candidates: int = 0
@@ -101,11 +115,51 @@ class Stats:
 
 # -- pass 1: features and signatures, in worker processes -------------------------------------
 
+
+class Heads:
+    """The first ``chars`` characters of every document, zlib-compressed chunk by chunk in an
+    anonymous temporary file (deleted when closed or collected): what a settler reads back
+    for the few documents in grey pairs, without holding a million texts in memory."""
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
+        self.file = tempfile.TemporaryFile(prefix="unspun-heads-")
+        self.starts = [0]          # first document of each chunk (and the total at the end)
+        self.places: list[tuple[int, int]] = []  # (file offset, length) of each chunk's blob
+
+    @staticmethod
+    def pack(texts: list[str], chars: int) -> bytes:
+        return zlib.compress("\x00".join(t[:chars].replace("\x00", " ") for t in texts).encode("utf-8"), 1)
+
+    def add(self, blob: bytes, n_docs: int) -> None:
+        self.file.seek(0, os.SEEK_END)
+        self.places.append((self.file.tell(), len(blob)))
+        self.file.write(blob)
+        self.starts.append(self.starts[-1] + n_docs)
+
+    def get(self, indices) -> list[str]:
+        out: dict[int, str] = {}
+        wanted = sorted(set(int(i) for i in indices))
+        starts = np.asarray(self.starts)
+        chunk_of = np.searchsorted(starts, wanted, side="right") - 1
+        for c in sorted(set(chunk_of.tolist())):
+            offset, length = self.places[c]
+            self.file.seek(offset)
+            texts = zlib.decompress(self.file.read(length)).decode("utf-8").split("\x00")
+            for i, ci in zip(wanted, chunk_of.tolist()):
+                if ci == c:
+                    out[i] = texts[i - self.starts[c]]
+        return [out[int(i)] for i in indices]
+
+    def close(self) -> None:
+        self.file.close()
+
+
 _HASHER: MinHash | None = None
 
 
-def _chunk_features(args: tuple[list[str], int, int, int]) -> tuple:
-    texts, k, num_perm, seed = args
+def _chunk_features(args: tuple[list[str], int, int, int, int]) -> tuple:
+    texts, k, num_perm, seed, head_chars = args
     global _HASHER
     if _HASHER is None or _HASHER.num_perm != num_perm:
         _HASHER = MinHash(num_perm, seed)
@@ -114,8 +168,9 @@ def _chunk_features(args: tuple[list[str], int, int, int]) -> tuple:
     sigs = _HASHER.signatures_of_keys(shingle_keys(batch.words, batch.gsids, docs, k), len(texts))
     pairs = unique_sorted((docs.astype(np.uint64) << np.uint64(32)) | batch.words.astype(np.uint64))
     seen = (pairs & np.uint64((1 << DF_BITS) - 1)).astype(np.uint32)  # each word once per document
+    heads = Heads.pack(texts, head_chars) if head_chars else None
     return (sigs, batch.words, batch.sids, np.diff(batch.offsets), batch.sentence_hashes,
-            np.diff(batch.sentence_offsets), seen)
+            np.diff(batch.sentence_offsets), seen, heads, len(texts))
 
 
 def _chunks(docs: Iterable[tuple[str, object, str]], size: int, meta: list) -> Iterator[list[str]]:
@@ -130,9 +185,12 @@ def _chunks(docs: Iterable[tuple[str, object, str]], size: int, meta: list) -> I
         yield batch
 
 
-def featurize(docs: Iterable[tuple[str, object, str]], settings: Settings, jobs: int = 1) -> Corpus:
-    """Pass 1 over ``(id, source, text)`` triples, in ``jobs`` processes (order kept)."""
+def featurize(docs: Iterable[tuple[str, object, str]], settings: Settings, jobs: int = 1,
+              head_chars: int = 0) -> Corpus:
+    """Pass 1 over ``(id, source, text)`` triples, in ``jobs`` processes (order kept); with
+    ``head_chars``, the first that many characters of each text are kept (``Corpus.heads``)."""
     meta: list = []
+    heads = Heads(head_chars) if head_chars else None
     parts: list = []
     df = np.zeros(1 << DF_BITS, dtype=np.uint32)
     seen: list[np.ndarray] = []
@@ -141,13 +199,15 @@ def featurize(docs: Iterable[tuple[str, object, str]], settings: Settings, jobs:
         """Keep a chunk's arrays; fold its words into the document-frequency sketch."""
         parts.append(part[:6])
         seen.append(part[6])
+        if heads is not None:
+            heads.add(part[7], part[8])
         if len(parts) % 50 == 0:
             release_memory()
         if sum(len(x) for x in seen) > 2_000_000:
             df[:] += np.bincount(np.concatenate(seen), minlength=1 << DF_BITS).astype(np.uint32)
             seen.clear()
 
-    work = ((texts, settings.shingle, settings.num_perm, settings.seed)
+    work = ((texts, settings.shingle, settings.num_perm, settings.seed, head_chars)
             for texts in _chunks(docs, settings.chunk, meta))
     if jobs > 1:
         # the input is read here, in this thread (a store's connection is bound to it), and at
@@ -168,8 +228,11 @@ def featurize(docs: Iterable[tuple[str, object, str]], settings: Settings, jobs:
         df += np.bincount(np.concatenate(seen), minlength=1 << DF_BITS).astype(np.uint32)
     if not parts:
         return Corpus([], [], np.zeros((0, settings.num_perm), np.uint32), np.zeros(0, np.uint32),
-                      np.zeros(0, np.uint16), np.zeros(1, np.int64), np.zeros(0, np.uint64), np.zeros(1, np.int64), df)
-    return _assemble(meta, parts, settings, df)
+                      np.zeros(0, np.uint16), np.zeros(1, np.int64), np.zeros(0, np.uint64), np.zeros(1, np.int64), df,
+                      heads)
+    corpus = _assemble(meta, parts, settings, df)
+    corpus.heads = heads
+    return corpus
 
 
 def _assemble(meta: list, parts: list, settings: Settings, df: np.ndarray) -> Corpus:
@@ -237,6 +300,9 @@ def common_sentences(corpus: Corpus, max_df: int) -> np.ndarray:
     return np.isin(h, common)
 
 
+# ``settle(i, j) -> bool`` per pair, or an object with ``decide(pairs, texts) -> bools`` for all
+# grey pairs at once (and ``head_chars``: how much of each text it reads), like
+# ``unspun.stories.settle.EmbeddingSettle``.
 Settle = Callable[[int, int], bool]
 
 
@@ -274,15 +340,25 @@ def copy_pairs(corpus: Corpus, settings: Settings, stats: Stats, settle: Settle 
     finally:
         _SHARED = None
     kept = []
+    greys = []
     for chunk, (copy, grey) in zip(chunks, verdicts):
         kept += [tuple(p) for p in chunk[copy].tolist()]
-        for a, b in chunk[grey].tolist():
-            stats.grey += 1
-            if settle is not None and settle(a, b):
-                stats.settled += 1
-                kept.append((a, b))
-    stats.verified = len(kept)
+        greys.append(chunk[grey])
+    grey_pairs = np.concatenate(greys) if greys else np.zeros((0, 2), dtype=np.int64)
+    stats.grey = len(grey_pairs)
     stats.seconds["verify"] = time.perf_counter() - t
+    if settle is not None and len(grey_pairs):
+        t = time.perf_counter()
+        if hasattr(settle, "decide"):
+            ok = np.asarray(settle.decide(grey_pairs, corpus.texts), dtype=bool)
+            stats.settle_docs = getattr(settle, "documents", 0)
+            stats.settle_sentences = getattr(settle, "sentences", 0)
+        else:
+            ok = np.array([bool(settle(a, b)) for a, b in grey_pairs.tolist()], dtype=bool)
+        kept += [tuple(p) for p in grey_pairs[ok].tolist()]
+        stats.settled = int(ok.sum())
+        stats.seconds["settle"] = time.perf_counter() - t
+    stats.verified = len(kept)
     return kept
 
 
@@ -325,10 +401,15 @@ def group(docs: Iterable[tuple[str, object, str]], settings: Settings | None = N
     settings = settings or Settings()
     stats = stats if stats is not None else Stats()
     t = time.perf_counter()
-    corpus = featurize(docs, settings, jobs)
+    corpus = featurize(docs, settings, jobs, head_chars=int(getattr(settle, "head_chars", 0) or 0))
     stats.docs = len(corpus)
     stats.seconds["features"] = time.perf_counter() - t
-    edges = copy_pairs(corpus, settings, stats, settle, jobs=jobs)
+    try:
+        edges = copy_pairs(corpus, settings, stats, settle, jobs=jobs)
+    finally:
+        if corpus.heads is not None:
+            corpus.heads.close()
+            corpus.heads = None
     t = time.perf_counter()
     labels = components(len(corpus), edges)
     copies = _stories(corpus, labels)
