@@ -13,6 +13,7 @@ and prints the grid's best rows and the grey-pair precision/recall of each.
 from __future__ import annotations
 
 import argparse
+import json
 import itertools
 import sys
 from pathlib import Path
@@ -39,7 +40,9 @@ class Recorder(EmbeddingSettle):
         for text in texts(docs):
             sents += self.heads(text)
             bounds.append(len(sents))
-        vec = load_embedder(DEFAULT_DIR).embed(sents)
+        unique: dict = {}
+        slot = [unique.setdefault(x, len(unique)) for x in sents]
+        vec = load_embedder(DEFAULT_DIR).embed(list(unique), max_tokens=self.max_tokens)[slot]
         where = {int(d): k for k, d in enumerate(docs.tolist())}
         self.pairs = pairs
         self.mats = []
@@ -47,7 +50,7 @@ class Recorder(EmbeddingSettle):
             a = vec[bounds[where[i]]:bounds[where[i] + 1]]
             b = vec[bounds[where[j]]:bounds[where[j] + 1]]
             self.mats.append(a @ b.T if len(a) and len(b) else np.zeros((0, 0)))
-        self.sentences, self.documents = len(sents), len(docs)
+        self.sentences, self.documents = len(unique), len(docs)
         return np.zeros(len(pairs), dtype=bool)
 
 
@@ -55,6 +58,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("corpus", type=Path)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--write", type=Path, help="write the best setting here as JSON (for stories_bench.py --settle)")
     args = p.parse_args()
     truth = truth_of(args.corpus)
     from unspun.read import BadInput, read_inputs
@@ -92,11 +96,16 @@ def main() -> None:
         gp = tp / acc.sum() if acc.sum() else 1.0
         gr = tp / grey_true.sum() if grey_true.sum() else 1.0
         rows.append((sim, share, mm, int(acc.sum()), gp, gr, *f1_with(acc)))
+    # best copy F1; ties go to the strictest setting (higher similarity, share, matches)
     rows.sort(key=lambda r: (-round(r[-1], 5), -r[0], -r[1], -r[2]))
     print("| sim | share | min matches | accepted | grey P | grey R | copy P | copy R | copy F1 |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows[:15]:
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]:.3f} | {r[5]:.3f} | {r[6]:.4f} | {r[7]:.4f} | {r[8]:.4f} |")
+    best = {"sim": rows[0][0], "share": rows[0][1], "min_matches": rows[0][2]}
+    print("best:", json.dumps(best))
+    if args.write:
+        args.write.write_text(json.dumps(best) + "\n")
 
 
 if __name__ == "__main__":

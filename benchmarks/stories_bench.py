@@ -145,7 +145,8 @@ class MemorySampler:
         self.thread.join()
 
 
-def run_group(path: Path, jobs: int, embeddings: bool = True) -> tuple[dict, Stats, float, MemorySampler]:
+def run_group(path: Path, jobs: int, embeddings: bool = True, settle_args: dict | None = None
+              ) -> tuple[dict, Stats, float, MemorySampler]:
     from unspun.read import BadInput, read_inputs
     from unspun.stories.settle import EmbeddingSettle
 
@@ -157,7 +158,7 @@ def run_group(path: Path, jobs: int, embeddings: bool = True) -> tuple[dict, Sta
     stats = Stats()
     t = time.perf_counter()
     with MemorySampler(stats) as mem:
-        result = group(docs(), Settings(), jobs=jobs, stats=stats, settle=EmbeddingSettle() if embeddings else None)
+        result = group(docs(), Settings(), jobs=jobs, stats=stats, settle=EmbeddingSettle(**(settle_args or {})) if embeddings else None)
     return result, stats, time.perf_counter() - t, mem
 
 
@@ -273,19 +274,21 @@ def main() -> None:
     p.add_argument("--datasketch-limit", type=int, default=None, help="documents for the datasketch comparison")
     p.add_argument("--neus", action="store_true", help="run the NeuS event check")
     p.add_argument("--no-embeddings", action="store_true", help="leave the grey pairs apart (no sentence embeddings)")
+    p.add_argument("--settle", type=Path, metavar="JSON", help="EmbeddingSettle settings (default: the package's)")
     args = p.parse_args()
     if args.corpus:
         truth = truth_of(args.corpus)
-        result, stats, seconds, mem = run_group(args.corpus, args.jobs, embeddings=not args.no_embeddings)
+        result, stats, seconds, mem = run_group(args.corpus, args.jobs, embeddings=not args.no_embeddings,
+                                                settle_args=json.loads(args.settle.read_text()) if args.settle else None)
         me, kids = peak_mb()
         q = quality(result, truth)
         print(f"| docs | embeddings | seconds | docs/s | peak RSS MB (main) | peak PSS MB (main + workers) "
-              f"| LSH candidates | aligned | copies | grey | settled by embeddings | copy P | copy R | copy F1 | ARI "
+              f"| LSH candidates | aligned | copies | grey | grey between stories (to embeddings) | joined by embeddings | copy P | copy R | copy F1 | ARI "
               f"| event stories |")
-        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         print(f"| {stats.docs:,} | {'no' if args.no_embeddings else 'yes'} | {seconds:.1f} | {stats.docs / seconds:,.0f} "
               f"| {mem.rss[0] / 2**20:,.0f} ({mem.rss[1]}) | {mem.pss[0] / 2**20:,.0f} ({mem.pss[1]}) | "
-              f"{stats.candidates:,} | {stats.aligned:,} | {stats.verified:,} | {stats.grey:,} | {stats.settled:,} "
+              f"{stats.candidates:,} | {stats.aligned:,} | {stats.verified:,} | {stats.grey:,} | {stats.grey_asked:,} | {stats.settled:,} "
               f"| {q['precision']:.4f} | {q['recall']:.4f} | {q['f1']:.4f} | {q['ari']:.4f} | {stats.event_stories:,} |")
         print("stage seconds:", {k: round(v, 1) for k, v in stats.seconds.items()},
               f"| event candidates {stats.event_candidates:,} (rows per band {stats.event_rows})"

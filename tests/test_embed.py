@@ -31,7 +31,7 @@ REWRITE = """Harbour strike enters third day as talks stall
 For a third straight day on Wednesday, Port Halden's dockers refused to work, and scores of freighters sat idle offshore.
 Union leaders say members have gone four years without a raise and are demanding a 12 percent increase.
 The port authority has offered 5 percent spread over two years, an offer the union called an insult.
-Produce traders cautioned that cargoes of bananas and oranges could spoil within days unless the freighters are emptied.
+Fruit importers cautioned that cargoes of bananas and citrus could spoil within days unless the freighters are emptied.
 The transport minister called on both camps to get back to the negotiating table, adding that for now the state would stay out of the dispute.
 Police reported no violence at the picket lines, where several hundred workers gathered with banners and drums.
 Ship operators have begun rerouting vessels to nearby Saltmere, a port roughly 80 kilometres further north.
@@ -77,16 +77,16 @@ def test_rewritten_version_is_grey_and_joined_only_with_embeddings():
     with_emb = Stats()
     settle = EmbeddingSettle()
     assert _copies(group(iter(docs), stats=with_emb, settle=settle)) == [["a", "b"]]
-    assert with_emb.grey == 1 and with_emb.settled == 1
-    assert with_emb.settle_docs == 2 and with_emb.settle_sentences == 2 * settle.max_sentences
+    assert with_emb.grey == 1 and with_emb.grey_asked == 1 and with_emb.settled == 1
+    # six sentences of each head; the headline and one sentence are the same words in both
+    assert with_emb.settle_docs == 2 and with_emb.settle_sentences == 2 * settle.max_sentences - 2
 
 
 def test_independent_report_of_the_same_event_is_not_a_copy():
-    """Another outlet's own report of the same strike: the same headline and one line of the
-    port authority's offer, then different things in its own words."""
-    own = """Harbour strike enters third day as talks stall
+    """Another outlet's own report of the same strike, in its own words and with its own angle."""
+    own = """Port Halden dockers dig in as walkout drags on
 
-The port authority has offered 5 percent spread over two years, an offer the union called an insult.
+Port bosses insist their offer of 5 percent over two years is final, while the union wants more.
 Local cafe owners near the docks said their takings had halved since the walkout began.
 A retired crane operator recalled a similar dispute in 1998 that lasted almost six weeks.
 The mayor posted a video urging residents to support local businesses during the stoppage.

@@ -104,6 +104,7 @@ class Stats:
     verified: int = 0
     grey: int = 0
     settled: int = 0
+    grey_asked: int = 0  # grey pairs between different stories, the ones ``settle`` decides
     settle_docs: int = 0
     settle_sentences: int = 0
     copy_stories: int = 0
@@ -359,6 +360,12 @@ def copy_pairs(corpus: Corpus, settings: Settings, stats: Stats, settle: Settle 
     stats.seconds["verify"] = time.perf_counter() - t
     if settle is not None and len(grey_pairs):
         t = time.perf_counter()
+        # a grey pair whose two documents the verified pairs already join (through other
+        # versions) cannot change the copy stories: only the others are asked
+        labels = components(len(corpus), kept)
+        grey_pairs = grey_pairs[labels[grey_pairs[:, 0]] != labels[grey_pairs[:, 1]]]
+        del labels
+        stats.grey_asked = len(grey_pairs)
         if hasattr(settle, "decide"):
             ok = np.asarray(settle.decide(grey_pairs, corpus.texts), dtype=bool)
             stats.settle_docs = getattr(settle, "documents", 0)

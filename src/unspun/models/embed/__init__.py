@@ -43,14 +43,17 @@ class SentenceEmbedder:
         self.session = _session(str(self.dir / "model.onnx"))
         self.inputs = {i.name for i in self.session.get_inputs()}
 
-    def embed(self, sentences: list[str], batch_tokens: int = 4096) -> np.ndarray:
+    def embed(self, sentences: list[str], batch_tokens: int = 4096, max_tokens: int | None = None) -> np.ndarray:
         """A ``(len(sentences), dim)`` float32 array of unit vectors. Sentences are sorted by
-        length and run in batches of about ``batch_tokens`` tokens (padding stays small)."""
+        length and run in batches of about ``batch_tokens`` tokens (padding stays small);
+        ``max_tokens`` (at most the folder's) cuts long sentences shorter, [SEP] kept."""
         out = np.zeros((len(sentences), self.dim), dtype=np.float32)
         if not sentences:
             return out
-        encs = self.tokenizer.encode_batch(list(sentences))
-        lengths = np.array([len(e.ids) for e in encs])
+        limit = min(max_tokens or self.max_tokens, self.max_tokens)
+        encs = [e.ids if len(e.ids) <= limit else e.ids[:limit - 1] + e.ids[-1:]
+                for e in self.tokenizer.encode_batch(list(sentences))]
+        lengths = np.array([len(e) for e in encs])
         order = np.argsort(lengths, kind="stable")
         k = 0
         while k < len(order):
@@ -61,7 +64,7 @@ class SentenceEmbedder:
             ids = np.zeros((len(take), width), dtype=np.int64)
             mask = np.zeros_like(ids)
             for row, j in enumerate(take.tolist()):
-                e = encs[j].ids
+                e = encs[j]
                 ids[row, :len(e)] = e
                 mask[row, :len(e)] = 1
             feed = {"input_ids": ids, "attention_mask": mask}
