@@ -31,8 +31,6 @@ class SentenceEmbedder:
     def __init__(self, model_dir: str | os.PathLike = DEFAULT_DIR) -> None:
         from tokenizers import Tokenizer
 
-        from unspun.models.runtime import _session
-
         self.dir = Path(model_dir)
         self.config = json.loads((self.dir / "config.json").read_text(encoding="utf-8"))
         self.max_tokens = int(self.config.get("max_tokens", 128))
@@ -81,6 +79,21 @@ def pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
     m = mask[..., None].astype(np.float32)
     v = (states * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
     return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _session(path: str):
+    """An onnxruntime session with its worker threads sleeping rather than spinning between
+    batches: on a machine shared with other work, spinning threads cost more than they save."""
+    import onnxruntime as ort
+
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{path}: model file missing (reinstall unspun or pass a model folder)")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = int(os.environ.get("UNSPUN_THREADS", "0")) or min(os.cpu_count() or 1, 4)
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
 @lru_cache(maxsize=None)
