@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         report.line(_summary(counts, store))
         if not args.no_stories and counts["added"] + counts["refreshed"]:
             report.line("grouping the stored articles into stories ...")
-            report.line(f"stories: {update_stories(store, args.jobs, embeddings=not args.no_embeddings)} with more than one member")
+            multi = update_stories(store, args.jobs, embeddings=not args.no_embeddings)
+            report.line(f"stories: {multi} with more than one member")
     if counts["failed"]:
         return 1
     return 2 if counts["bad"] or counts["warned"] else 0
