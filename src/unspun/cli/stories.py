@@ -124,8 +124,8 @@ def _write_text(result: dict, stats, out) -> None:
     out.write(f"{stats.docs} articles: {len(copies)} copy stories ({len(multi)} with more than one version, "
               f"{len(copies) - len(multi)} single), {len(events)} event stories\n")
     if stats.grey and "settle" in stats.seconds:
-        out.write(f"{stats.grey} candidate pairs the words could not settle: sentence embeddings joined "
-                  f"{stats.settled} of them\n")
+        out.write(f"{stats.grey} candidate pairs the words could not settle; {stats.grey_asked} of them link "
+                  f"different stories and went to sentence embeddings, which joined {stats.settled}\n")
     elif stats.grey:
         out.write(f"{stats.grey} candidate pairs the words could not settle (left apart: --no-embeddings)\n")
     for s in multi:
