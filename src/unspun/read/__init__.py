@@ -75,20 +75,36 @@ def read_inputs(paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterato
 
     ``source.path`` is the path as given, joined with the relative path inside a folder.
     """
+    for item in input_files(paths):
+        if isinstance(item, BadInput):
+            yield item
+        else:
+            yield from _read_path(item, max_bytes)
+
+
+def input_files(paths: list[str]) -> Iterator[str | BadInput]:
+    """The files ``read_inputs`` reads, in its order: each path as given (``-`` for stdin), a
+    folder's supported files sorted by path; a ``BadInput`` for a path that cannot be used.
+    Engines that read files elsewhere (Spark executors) list them with this."""
     for path in paths:
         if path == "-":
-            yield from _read_path("-", max_bytes)
+            yield "-"
         elif os.path.isdir(path):
             files = _folder_files(path)
             if not files:
                 kinds = ", ".join(EXTENSIONS)
                 yield BadInput(path, f"no supported files in this folder ({kinds}, optionally .gz)")
             for rel in files:
-                yield from _read_path(os.path.join(path, rel), max_bytes)
+                yield os.path.join(path, rel)
         elif os.path.lexists(path):
-            yield from _read_path(path, max_bytes)
+            yield path
         else:
             yield BadInput(path, "no such file or directory")
+
+
+def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | BadInput]:
+    """The articles of one file (or ``-``) from ``input_files``, as ``read_inputs`` gives them."""
+    return _read_path(path, max_bytes)
 
 
 def format_of(name: str) -> str | None:

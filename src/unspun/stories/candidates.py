@@ -30,12 +30,18 @@ def threshold(bands: int, rows: int) -> float:
     return float((1 - 0.5 ** (1 / bands)) ** (1 / rows))
 
 
-def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
+def band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """One 64-bit bucket key per signature row for ``band`` (its ``rows`` values mixed)."""
     cols = sig[:, band * rows:(band + 1) * rows].astype(np.uint64)
     key = cols[:, 0]
     for c in range(1, rows):
         key = (key * _MIX) ^ cols[:, c]
     return key
+
+
+def bucket_kept(sizes, max_bucket: int):
+    """Which buckets give pairs: at least two documents and at most ``max_bucket``."""
+    return (sizes >= 2) & (sizes <= max_bucket)
 
 
 def estimate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: int = 50) -> int:
@@ -44,10 +50,10 @@ def estimate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: in
     live = signatures[signatures[:, 0] != EMPTY]
     total = 0
     for band in range(bands):
-        key = np.sort(_band_keys(live, band, rows))
+        key = np.sort(band_keys(live, band, rows))
         starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
         sizes = np.diff(np.append(starts, len(key)))
-        sizes = sizes[(sizes >= 2) & (sizes <= max_bucket)]
+        sizes = sizes[bucket_kept(sizes, max_bucket)]
         total += int((sizes * (sizes - 1) // 2).sum())
     return total
 
@@ -63,13 +69,13 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: i
     sig = signatures[live]
     found: list[np.ndarray] = []
     for band in range(bands):
-        key = _band_keys(sig, band, rows)
+        key = band_keys(sig, band, rows)
         order = np.argsort(key, kind="stable")
         ks = key[order]
         change = np.flatnonzero(ks[1:] != ks[:-1]) + 1
         starts = np.r_[0, change]
         lengths = np.diff(np.r_[starts, len(ks)])
-        ok = (lengths >= 2) & (lengths <= max_bucket)
+        ok = bucket_kept(lengths, max_bucket)
         if not ok.any():
             continue
         run_starts, run_lengths = starts[ok], lengths[ok]

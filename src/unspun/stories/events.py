@@ -104,23 +104,43 @@ def event_links(corpus, labels: np.ndarray, settings, stats) -> list[tuple[int, 
     n = len(corpus)
     if n < 2:
         return []
-    lengths = np.diff(corpus.offsets)
+    reps = representatives(np.diff(corpus.offsets), labels)
+    return links_between(corpus, reps, labels[reps], settings, stats)
+
+
+def representatives(lengths: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """One document per copy story, ordered by story label: its longest member (most content
+    words), the first in input order among equals."""
+    n = len(labels)
     order = np.lexsort((np.arange(n), -lengths, labels))
-    firsts = _group_starts(labels[order])
-    reps = order[firsts]                      # the longest member of each copy story
-    roots = labels[reps]
+    return order[_group_starts(labels[order])]
+
+
+def links_between(corpus, reps: np.ndarray, roots: np.ndarray, settings, stats) -> list[tuple[int, int]]:
+    """The event decision over the representatives ``reps`` (indices into ``corpus``, sorted by
+    ``roots``, their story labels). ``corpus`` needs only ``offsets``, ``words``, ``df`` and a
+    length (the number of documents the document frequencies count)."""
     if len(roots) < 2:
         return []
     words, weights = story_vectors(corpus, reps)
+    return links_from_vectors(words, weights, roots, settings, stats)
+
+
+def links_from_vectors(words: np.ndarray, weights: np.ndarray, roots: np.ndarray, settings,
+                       stats) -> list[tuple[int, int]]:
+    """The event decision from the representatives' ``story_vectors`` (rows sorted by
+    ``roots``, their story labels): keyword MinHash-LSH candidates, cosine, mutual neighbours."""
+    if len(roots) < 2:
+        return []
     k = min(settings.event_keywords, words.shape[1])
     strongest = np.argsort(-weights, axis=1, kind="stable")[:, :k]
     top = np.take_along_axis(words, strongest, axis=1).astype(np.uint64)
-    doc = np.repeat(np.arange(len(reps), dtype=np.uint64), k)
+    doc = np.repeat(np.arange(len(roots), dtype=np.uint64), k)
     flat = top.ravel()
     live = flat != 0
     keys = unique_sorted((doc[live] << np.uint64(32)) | (flat[live] * np.uint64(0x9E3779B1) & np.uint64(0xFFFFFFFF)))
-    sigs = MinHash(EVENT_PERM, settings.seed + 1).signatures_of_keys(keys, len(reps))
-    budget = min(PAIR_BUDGET[0] * len(reps), PAIR_BUDGET[1])
+    sigs = MinHash(EVENT_PERM, settings.seed + 1).signatures_of_keys(keys, len(roots))
+    budget = min(PAIR_BUDGET[0] * len(roots), PAIR_BUDGET[1])
     for rows in (1, 2, 3, 4):  # the lowest threshold the budget allows
         bands = min(EVENT_BANDS, EVENT_PERM // rows)
         if estimate_pairs(sigs, bands, rows, settings.max_bucket) <= budget:

@@ -34,6 +34,7 @@ import time
 import zlib
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -156,22 +157,37 @@ class Heads:
         self.file.close()
 
 
-_HASHER: MinHash | None = None
+@lru_cache(maxsize=4)
+def _hasher(num_perm: int, seed: int) -> MinHash:
+    return MinHash(num_perm, seed)
 
 
-def _chunk_features(args: tuple[list[str], int, int, int, int]) -> tuple:
-    texts, k, num_perm, seed, head_chars = args
-    global _HASHER
-    if _HASHER is None or _HASHER.num_perm != num_perm:
-        _HASHER = MinHash(num_perm, seed)
+def chunk_features(texts: list[str], settings: Settings, head_chars: int = 0) -> tuple:
+    """Pass 1 over one chunk of texts: MinHash signatures, content words with their sentence
+    ids, words per document, sentence hashes, sentences per document, the (masked) word ids
+    seen per document for the document-frequency sketch, the packed heads (``Heads.pack``,
+    with ``head_chars``) and the number of texts. Each document's values depend on its text
+    alone, not on the chunk it is in (the Spark engine cuts chunks differently)."""
     batch = batch_features(texts)
     docs = batch.doc_of_words()
-    sigs = _HASHER.signatures_of_keys(shingle_keys(batch.words, batch.gsids, docs, k), len(texts))
-    pairs = unique_sorted((docs.astype(np.uint64) << np.uint64(32)) | batch.words.astype(np.uint64))
-    seen = (pairs & np.uint64((1 << DF_BITS) - 1)).astype(np.uint32)  # each word once per document
+    keys = shingle_keys(batch.words, batch.gsids, docs, settings.shingle)
+    sigs = _hasher(settings.num_perm, settings.seed).signatures_of_keys(keys, len(texts))
+    seen = seen_words(batch.words, docs)
     heads = Heads.pack(texts, head_chars) if head_chars else None
     return (sigs, batch.words, batch.sids, np.diff(batch.offsets), batch.sentence_hashes,
             np.diff(batch.sentence_offsets), seen, heads, len(texts))
+
+
+def seen_words(words: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Each distinct word of each document once, as its slot in the document-frequency sketch
+    (``words`` with their document numbers ``docs``); a ``np.bincount`` of these counts
+    documents per word."""
+    pairs = unique_sorted((docs.astype(np.uint64) << np.uint64(32)) | words.astype(np.uint64))
+    return (pairs & np.uint64((1 << DF_BITS) - 1)).astype(np.uint32)
+
+
+def _chunk_features(args: tuple[list[str], Settings, int]) -> tuple:
+    return chunk_features(*args)
 
 
 def _chunks(docs: Iterable[tuple[str, object, str]], size: int, meta: list) -> Iterator[list[str]]:
@@ -208,8 +224,7 @@ def featurize(docs: Iterable[tuple[str, object, str]], settings: Settings, jobs:
             df[:] += np.bincount(np.concatenate(seen), minlength=1 << DF_BITS).astype(np.uint32)
             seen.clear()
 
-    work = ((texts, settings.shingle, settings.num_perm, settings.seed, head_chars)
-            for texts in _chunks(docs, settings.chunk, meta))
+    work = ((texts, settings, head_chars) for texts in _chunks(docs, settings.chunk, meta))
     if jobs > 1:
         # the input is read here, in this thread (a store's connection is bound to it), and at
         # most 2 * jobs chunks are in flight
@@ -299,6 +314,12 @@ def components(n: int, edges: Iterable[tuple[int, int]]) -> np.ndarray:
     return labels
 
 
+def too_common(counts: np.ndarray, max_df: int) -> np.ndarray:
+    """Which sentence hashes to ignore in verification, from their number of occurrences in
+    the corpus: those seen more than ``max_df`` times (share prompts, copyright lines)."""
+    return counts > max_df
+
+
 def common_sentences(corpus: Corpus, max_df: int) -> np.ndarray:
     """A mask over all sentences: those that occur more than ``max_df`` times in the corpus."""
     h = corpus.sentence_hashes
@@ -307,8 +328,29 @@ def common_sentences(corpus: Corpus, max_df: int) -> np.ndarray:
     order = np.sort(h)
     starts = np.flatnonzero(np.concatenate(([True], order[1:] != order[:-1])))
     counts = np.diff(np.append(starts, len(order)))
-    common = order[starts[counts > max_df]]
+    common = order[starts[too_common(counts, max_df)]]
     return np.isin(h, common)
+
+
+def agreeing(sig_a: np.ndarray, sig_b: np.ndarray, min_agreement: float) -> np.ndarray:
+    """Per row pair, whether two signature matrices agree on at least ``min_agreement`` of
+    their values (an estimated Jaccard similarity of at least that)."""
+    return (sig_a == sig_b).mean(axis=1) >= min_agreement
+
+
+def verify_pair(words_a: np.ndarray, sids_a: np.ndarray, common_a: np.ndarray,
+                words_b: np.ndarray, sids_b: np.ndarray, common_b: np.ndarray):
+    """The alignment verdict (``verify.Verdict``) on two documents, each given as its content
+    words, their sentence ids and a mask of its sentences that are too common to count."""
+    return compare_sentences(*drop_sentences(words_a, sids_a, common_a), *drop_sentences(words_b, sids_b, common_b))
+
+
+def drop_sentences(words: np.ndarray, sids: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A document's words and sentence ids without the sentences ``bad`` marks."""
+    if bad.any():
+        keep = ~bad[sids]
+        return words[keep], sids[keep]
+    return words, sids
 
 
 # ``settle(i, j) -> bool`` per pair, or an object with ``decide(pairs, texts) -> bools`` for all
@@ -331,8 +373,8 @@ def copy_pairs(corpus: Corpus, settings: Settings, stats: Stats, settle: Settle 
     keep = np.ones(len(pairs), dtype=bool)
     for i in range(0, len(pairs), 500_000):
         part = pairs[i:i + 500_000]
-        agree = (corpus.signatures[part[:, 0]] == corpus.signatures[part[:, 1]]).mean(axis=1)
-        keep[i:i + 500_000] = agree >= settings.min_agreement
+        keep[i:i + 500_000] = agreeing(corpus.signatures[part[:, 0]], corpus.signatures[part[:, 1]],
+                                       settings.min_agreement)
     pairs = pairs[keep]
     stats.aligned = len(pairs)
     stats.seconds["candidates"] = time.perf_counter() - t
@@ -387,19 +429,13 @@ def _verify_chunk(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     copy = np.zeros(len(pairs), dtype=bool)
     grey = np.zeros(len(pairs), dtype=bool)
     for k, (a, b) in enumerate(pairs.tolist()):
-        verdict = compare_sentences(*_clean(corpus, a, common), *_clean(corpus, b, common))
+        verdict = verify_pair(*corpus.doc(a), _common_of(corpus, a, common), *corpus.doc(b), _common_of(corpus, b, common))
         copy[k], grey[k] = verdict.copy, verdict.grey
     return copy, grey
 
 
-def _clean(corpus: Corpus, i: int, common: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    words, sids = corpus.doc(i)
-    s0, s1 = corpus.sentence_offsets[i], corpus.sentence_offsets[i + 1]
-    bad = common[s0:s1]
-    if bad.any():
-        keep = ~bad[sids]
-        return words[keep], sids[keep]
-    return words, sids
+def _common_of(corpus: Corpus, i: int, common: np.ndarray) -> np.ndarray:
+    return common[corpus.sentence_offsets[i]:corpus.sentence_offsets[i + 1]]
 
 
 # -- the whole thing ----------------------------------------------------------------------------
@@ -436,20 +472,33 @@ def group(docs: Iterable[tuple[str, object, str]], settings: Settings | None = N
     t = time.perf_counter()
     labels = components(len(corpus), edges)
     del edges
-    copies = _stories(corpus, labels)
-    stats.copy_stories = len(copies)
     release_memory()
+    links = event_links(corpus, labels, settings, stats) if events else None
+    out = assemble(corpus.ids, corpus.sources, labels, links, stats)
+    stats.seconds["group"] = time.perf_counter() - t
+    return {"stories": out}
+
+
+def assemble(ids: list[str], sources: list, labels, links: list[tuple[int, int]] | None,
+             stats: Stats | None = None) -> list[dict]:
+    """The stories list of the ``unspun stories`` JSON from the grouping's decisions.
+
+    ``labels[i]`` names document ``i``'s copy story (any number shared by exactly its members,
+    such as its smallest index); ``links`` are pairs of labels judged to report one event
+    (None: no event step). Story ids, member order and story order follow DATA-MODEL.md, so
+    the same decisions give the same JSON whoever made them (this process or Spark)."""
+    labels = [int(x) for x in labels]
+    copies = _stories(ids, sources, labels)
     out = [{"id": c["id"], "kind": "copy", "members": c["members"]} for c in copies]
-    if events:
-        links = event_links(corpus, labels, settings, stats)
-        roots = sorted(set(labels.tolist()))
+    event_list = []
+    if links is not None:
+        roots = sorted(set(labels))
         index = {r: k for k, r in enumerate(roots)}
         ev = components(len(roots), ((index[a], index[b]) for a, b in links))
         groups: dict[int, list[int]] = {}
         for k, r in enumerate(roots):
             groups.setdefault(int(ev[k]), []).append(r)
         by_root = {c["root"]: c for c in copies}
-        event_list = []
         for members in groups.values():
             if len(members) < 2:
                 continue
@@ -457,19 +506,20 @@ def group(docs: Iterable[tuple[str, object, str]], settings: Settings | None = N
             people = sorted((m for r in members for m in by_root[r]["members"]), key=lambda m: m["id"])
             event_list.append({"id": "e:" + people[0]["id"], "kind": "event", "stories": stories, "members": people})
         event_list.sort(key=lambda s: (-len(s["members"]), s["id"]))
-        stats.event_stories = len(event_list)
         out += event_list
-    stats.seconds["group"] = time.perf_counter() - t
-    return {"stories": out}
+    if stats is not None:
+        stats.copy_stories = len(copies)
+        stats.event_stories = len(event_list)
+    return out
 
 
-def _stories(corpus: Corpus, labels: np.ndarray) -> list[dict]:
+def _stories(ids: list[str], sources: list, labels: list[int]) -> list[dict]:
     groups: dict[int, list[int]] = {}
-    for i, root in enumerate(labels.tolist()):
+    for i, root in enumerate(labels):
         groups.setdefault(root, []).append(i)
     out = []
     for root, members in groups.items():
-        people = sorted(({"id": corpus.ids[i], "source": corpus.sources[i]} for i in members), key=lambda m: m["id"])
+        people = sorted(({"id": ids[i], "source": sources[i]} for i in members), key=lambda m: m["id"])
         out.append({"id": people[0]["id"], "root": root, "members": people})
     out.sort(key=lambda s: (-len(s["members"]), s["id"]))
     return out
