@@ -36,8 +36,9 @@ class Failed:
 Result = Article | BadInput | Failed
 
 
-def _analyze_one(item: Document | BadInput, outlet: str | None, min_score: float | None = None,
-                 models: bool = True) -> Result:
+def analyze_one(item: Document | BadInput, outlet: str | None, min_score: float | None = None,
+                models: bool = True) -> Result:
+    """One input's result: its ``Article``, or the ``BadInput``/``Failed`` that stands for it."""
     if isinstance(item, BadInput):
         return item
     try:
@@ -50,7 +51,7 @@ def _analyze_one(item: Document | BadInput, outlet: str | None, min_score: float
 
 
 def _worker(args: tuple) -> Result:
-    return _analyze_one(*args)
+    return analyze_one(*args)
 
 
 def default_jobs() -> int:
@@ -65,7 +66,7 @@ def analyze_stream(items: Iterable[Document | BadInput], outlet: str | None = No
     head = list(itertools.islice(it, CHUNK))
     if jobs == 1 or len(head) < CHUNK:
         for item in itertools.chain(head, it):
-            yield _analyze_one(item, outlet, min_score, models)
+            yield analyze_one(item, outlet, min_score, models)
         return
     ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
     with ctx.Pool(jobs) as pool:

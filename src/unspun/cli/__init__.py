@@ -13,9 +13,10 @@ from unspun.cli import eval as eval_cmd
 from unspun.cli import train as train_cmd
 from unspun.cli import export as export_cmd
 from unspun.cli import index as index_cmd
+from unspun.cli import import_ as import_cmd
 from unspun.cli import serve as serve_cmd
 
-COMMANDS = {"analyze": analyze_cmd, "compare": compare_cmd, "stories": stories_cmd, "index": index_cmd, "serve": serve_cmd, "export": export_cmd,
+COMMANDS = {"analyze": analyze_cmd, "compare": compare_cmd, "stories": stories_cmd, "index": index_cmd, "import": import_cmd, "serve": serve_cmd, "export": export_cmd,
             "train": train_cmd, "eval": eval_cmd}
 
 

@@ -30,11 +30,20 @@ CLI_OUTLET = "cli_outlet"  # hint key keeping --outlet, so re-analysis gives the
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "index", help="analyse a corpus into a SQLite store (resumable)",
-        description="Analyse articles (folders, text, HTML, JSONL, WARC; .gz too) into a SQLite store. "
+        description="Analyse articles (folders, text, HTML, JSONL, WARC; .gz too) into a SQLite store (or, with "
+                    "--engine spark, into Parquet on Apache Spark). "
                     "Rerunning adds nothing twice; an interrupted run resumes. Records that cannot be read "
                     "are kept in the store's quarantine table and reported (exit 2).")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders; - for stdin")
-    p.add_argument("--db", required=True, metavar="FILE", help="the store (created when missing)")
+    p.add_argument("--db", metavar="FILE", help="the store (created when missing); required unless --engine spark")
+    p.add_argument("--engine", choices=("local", "spark"), default="local",
+                   help="local: this machine, into --db (default); spark: Apache Spark, into --output DIR as "
+                        "Parquet (articles, errors, stories; load it into a store with `unspun import`)")
+    p.add_argument("--output", metavar="DIR", help="with --engine spark: the output folder (must not hold output yet)")
+    p.add_argument("--master", metavar="URL",
+                   help="with --engine spark: the Spark master (default local[2], or spark-submit's)")
+    p.add_argument("--partitions", type=int, metavar="N",
+                   help="with --engine spark: analysis tasks (default 4 per core) and shuffle partitions")
     p.add_argument("--outlet", metavar="NAME", help="the outlet, when the input does not name it")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="processes (default: the cores, up to 8)")
@@ -56,6 +65,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from unspun.store import Store, StoreError
 
+    if args.engine == "spark":
+        return _run_spark(args)
+    if args.output or args.master or args.partitions:
+        print("unspun index: error: --output, --master and --partitions go with --engine spark", file=sys.stderr)
+        return 2
+    if not args.db:
+        print("unspun index: error: give --db FILE (or --engine spark --output DIR)", file=sys.stderr)
+        return 2
     if not args.paths and not args.reanalyze:
         print("unspun index: error: give PATH... to index, or --reanalyze", file=sys.stderr)
         return 2
@@ -80,6 +97,47 @@ def run(args: argparse.Namespace) -> int:
             report.line("grouping the stored articles into stories ...")
             multi = update_stories(store, args.jobs, embeddings=not args.no_embeddings)
             report.line(f"stories: {multi} with more than one member")
+    if counts["failed"]:
+        return 1
+    return 2 if counts["bad"] or counts["warned"] else 0
+
+
+def _run_spark(args: argparse.Namespace) -> int:
+    """``--engine spark``: analyse into ``--output DIR`` (``unspun.engines.spark``)."""
+    from unspun.engines.spark import EngineError, run_index, session
+
+    problem = None
+    if args.db or args.reanalyze:
+        problem = "--engine spark writes Parquet to --output DIR (not --db; no --reanalyze); " \
+                  "load it into a store with `unspun import DIR --db FILE`"
+    elif not args.output:
+        problem = "--engine spark needs --output DIR"
+    elif not args.paths:
+        problem = "give PATH... to index"
+    elif args.partitions is not None and args.partitions < 1:
+        problem = "--partitions must be at least 1"
+    if problem:
+        print(f"unspun index: error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        spark, created = session(args.master, partitions=args.partitions)
+    except EngineError as exc:
+        print(f"unspun index: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        counts = run_index(spark, args.paths, args.output, outlet=args.outlet, max_bytes=args.max_bytes,
+                           partitions=args.partitions, stories=not args.no_stories, models=not args.no_models,
+                           embeddings=not args.no_embeddings,
+                           report=lambda line: print(line, file=sys.stderr))
+    except EngineError as exc:
+        print(f"unspun index: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if created:
+            spark.stop()
+    print(f"{args.output}: {counts['articles']:,} articles, {counts['bad'] + counts['failed']:,} bad records "
+          f"(in {args.output.rstrip('/')}/errors), {counts['stories']:,} stories with more than one member",
+          file=sys.stderr)
     if counts["failed"]:
         return 1
     return 2 if counts["bad"] or counts["warned"] else 0

@@ -1,0 +1,417 @@
+"""`unspun index --engine spark` and `unspun import`: real PySpark in local mode, real Parquet, a real store.
+
+Parity is the point: on a few hundred generated articles the Spark job writes the same article
+JSON, the same bad records and the same stories as the single-machine code. One SparkSession
+(local[2], no UI, 4 shuffle partitions) serves the whole test session.
+"""
+
+import io
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+for _module in ("pyspark", "pyarrow", "pandas"):
+    pytest.importorskip(_module, reason=f"{_module} is not installed (pip install 'unspun[spark]')")
+if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+    pytest.skip("Java is not installed (PySpark needs Java 17+)", allow_module_level=True)
+
+import pyarrow.parquet as pq  # noqa: E402
+
+from unspun.article import text_id  # noqa: E402
+from unspun.batch import analyze_stream  # noqa: E402
+from unspun.read import BadInput, read_inputs  # noqa: E402
+from unspun.stories.group import Settings, Stats, group  # noqa: E402
+from unspun.stories.settle import EmbeddingSettle  # noqa: E402
+
+# -- a generated corpus: stories in several versions, independent reports of the same events,
+#    singletons; written here, deterministic by seed --------------------------------------------
+
+FIRST = ["Helena", "Tomas", "Amira", "Jonas", "Ruth", "Pavel", "Ines", "Kofi", "Marta", "Yusuf", "Lena", "Dmitri",
+         "Sofia", "Emeka", "Clara", "Rafael", "Noor", "Anders", "Leila", "Viktor"]
+LAST = ["Varga", "Okafor", "Haddad", "Lindqvist", "Moreau", "Novak", "Castell", "Mensah", "Brandt", "Kaya",
+        "Oduya", "Ferreira", "Ivanova", "Takeda", "Quintero", "Halloran", "Rasmussen", "Abara", "Petrov", "Duval"]
+PLACES = ["Portmere", "Eastwick", "Calder Bay", "Northholm", "Ravensford", "Lowmarsh", "Kestrel Point", "Dunmore",
+          "Ashcombe", "Brightwater", "Fenwick", "Marlow Cross", "Stonebridge", "Westerly", "Glenharrow"]
+TOPICS = [("strike", "dockworkers", "wages"), ("flood", "river", "embankment"), ("election", "ballots", "turnout"),
+          ("budget", "hospitals", "taxes"), ("fire", "warehouse", "firefighters"), ("bridge", "engineers", "cracks"),
+          ("protest", "students", "tuition"), ("drought", "farmers", "reservoirs"), ("merger", "shareholders", "bank"),
+          ("outbreak", "clinics", "vaccines"), ("trial", "jurors", "verdict"), ("storm", "coastline", "shelters")]
+FILLER = ("council regional weekend morning evening plan report figures months years district market schools roads "
+          "transport families business owners committee minister agency funding emergency support inquiry contract "
+          "workers union talks deal proposal review measures concerns safety costs prices record level number share "
+          "decision statement court appeal vote members board harbour railway airport centre village county capital "
+          "province coast island valley border region bakery ferry tunnel library museum stadium factory mill quarry "
+          "orchard vineyard pasture meadow glacier canyon lagoon estuary marsh forest prairie desert plateau summit "
+          "lantern compass ledger anchor beacon cargo freight tanker barge trawler convoy shuttle tram lorry bicycle "
+          "pension salary mortgage tariff subsidy levy rebate dividend invoice audit budget deficit surplus loan bond "
+          "senate cabinet tribunal ombudsman mayor governor sheriff coroner auditor envoy consul delegate registrar "
+          "cathedral chapel mosque temple synagogue monastery abbey shrine parish diocese clinic hospital pharmacy "
+          "ambulance vaccine surgeon nurse midwife therapist dentist paramedic volunteer charity foundation trust "
+          "fishermen farmers miners builders teachers drivers pilots sailors bakers tailors printers weavers potters "
+          "copper timber cotton wheat barley maize coffee cocoa rubber steel cement gravel granite marble limestone "
+          "flooding landslide blizzard heatwave wildfire earthquake tremor cyclone drizzle thunder hail frost fog "
+          "archive manuscript census survey ballot petition referendum manifesto charter treaty accord covenant "
+          "festival carnival parade concert exhibition auction tournament regatta marathon derby fair pageant "
+          "software network satellite antenna circuit battery turbine reactor pipeline refinery warehouse depot "
+          "hearing verdict sentence parole bail warrant subpoena testimony affidavit lawsuit settlement injunction").split()
+
+
+def _w(rng, n):
+    return " ".join(rng.choice(FILLER) for _ in range(n))
+
+
+SYNONYMS = {"said": "stated", "warned": "cautioned", "promised": "pledged", "residents": "locals",
+            "officials": "authorities", "began": "started", "meeting": "session"}
+ASIDES = ["a disgrace years in the making", "proof of the government's neglect", "as critics had long predicted",
+          "another blow to a weary town"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October"]
+
+
+def _event(rng):
+    return {"who": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "other": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            "place": rng.choice(PLACES), "topic": rng.choice(TOPICS), "day": rng.randint(1, 28),
+            "month": rng.choice(MONTHS)}
+
+
+def _sentences(ev, rng, n):
+    """``n`` sentences about event ``ev``, their wording drawn from ``rng``."""
+    t, who, other, place = ev["topic"], ev["who"], ev["other"], ev["place"]
+    w = lambda n: _w(rng, n)  # noqa: E731
+    shapes = [
+        f"The {t[0]} in {place} {w(5)} as {t[1]} {w(3)}.",
+        f"\u201c{w(6).capitalize()} {t[2]},\u201d said {who}.",
+        f"{other} warned that the {w(6)} could {w(2)} {t[0]}.",
+        f"Officials said the {w(5)} {t[2]} {w(3)}.",
+        f"According to the {w(2)} agency, {t[1]} in {place} {w(5)} on {ev['month']} {ev['day']}.",
+        f"{who.split()[1]} promised {w(6)} for {t[1]}.",
+        f"The {w(4)} is a reckless stunt that hurts {w(3)}.",
+        f"Residents of {place} told reporters that {w(6)}.",
+    ]
+    rng.shuffle(shapes)
+    return [shapes[i % len(shapes)] for i in range(n)]
+
+
+def _article(ev, sentences, outlet, title=None):
+    title = title or f"{ev['topic'][0].capitalize()} in {ev['place']}: {ev['who']} {ev['topic'][2]} row"
+    paras = [" ".join(sentences[i:i + 2]) for i in range(0, len(sentences), 2)]
+    return (f"{title}\n\n{ev['month']} {ev['day']}, 2025\n\n" + "\n\n".join(paras)
+            + f"\n\n\u00a9 2025 {outlet}. All rights reserved.\n")
+
+
+def _version(sentences, rng):
+    kept = [s for s in sentences if rng.random() > 0.2] or sentences[:2]
+    out = []
+    for s in kept:
+        for old, new in SYNONYMS.items():
+            if rng.random() < 0.5:
+                s = s.replace(f" {old} ", f" {new} ")
+        out.append(s)
+    if rng.random() < 0.5:
+        k = rng.randrange(len(out))
+        out[k] = out[k].rstrip(".") + f" \u2013 {rng.choice(ASIDES)}."
+    return out
+
+
+def corpus(n_docs: int, seed: int, sentences: int = 6) -> list[dict]:
+    """Records ``{"text", "outlet"}``: about a third versions of stories (2-5 each), some
+    independent reports of a story's event, the rest singletons; shuffled."""
+    rng = random.Random(seed)
+    outlets = [f"The {p} {k}" for p in PLACES[:8] for k in ("Ledger", "Herald", "Courier")]
+    out: list[dict] = []
+    while len(out) < n_docs:
+        ev = _event(rng)
+        base = _sentences(ev, rng, sentences)
+        if rng.random() < 0.35:
+            for _ in range(rng.randint(2, 5)):
+                outlet = rng.choice(outlets)
+                out.append({"text": _article(ev, _version(base, rng), outlet), "outlet": outlet})
+            if rng.random() < 0.5:  # an independent report of the same event
+                outlet = rng.choice(outlets)
+                out.append({"text": _article(ev, _sentences(ev, random.Random(rng.random()), sentences), outlet,
+                                             title=f"{ev['place']} {ev['topic'][1]} and the {ev['topic'][0]}"),
+                            "outlet": outlet})
+        else:
+            outlet = rng.choice(outlets)
+            out.append({"text": _article(ev, base, outlet), "outlet": outlet})
+    rng.shuffle(out)
+    return out[:n_docs]
+
+
+PAGE = ("<html><head><title>{title}</title><meta property='og:site_name' content='The Calder Courier'></head>"
+        "<body><nav>Home | News</nav><article><h1>{title}</h1><p>{p1}</p><p>{p2}</p></article>"
+        "<footer>Share this article</footer></body></html>")
+
+
+def _warc(path, records):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    for url, html in records:
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html.encode()),
+                                                      http_headers=headers))
+    path.write_bytes(buf.getvalue())
+
+
+def write_inputs(folder, n_text=40, n_jsonl=80, seed=7):
+    """A folder of text files, a JSONL file with two broken lines, a gzipped WARC, an empty file."""
+    folder.mkdir()
+    docs = corpus(n_text + n_jsonl, seed, sentences=4)
+    texts = folder / "texts"
+    texts.mkdir()
+    for i, d in enumerate(docs[:n_text]):
+        (texts / f"a{i:03d}.txt").write_text(d["text"], encoding="utf-8")
+    (texts / "empty.txt").write_text("", encoding="utf-8")
+    lines = [json.dumps({"text": d["text"], "outlet": d["outlet"], "title": d["text"].split("\n")[0]})
+             for d in docs[n_text:]]
+    lines.insert(5, "{not json")
+    lines.insert(30, json.dumps({"title": "no text or html"}))
+    (folder / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rng = random.Random(seed)
+    records = []
+    for k in range(3):
+        ev = _event(rng)
+        s = _sentences(ev, rng, 4)
+        records.append((f"https://calder.example/news/{k}",
+                        PAGE.format(title=f"{ev['place']} {ev['topic'][0]} update", p1=" ".join(s[:2]), p2=" ".join(s[2:]))))
+    _warc(folder / "crawl.warc.gz", records)
+    return [str(texts), str(folder / "feed.jsonl"), str(folder / "crawl.warc.gz")]
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from unspun.engines.spark import session
+
+    spark, created = session("local[2]", partitions=4, app="unspun-tests")
+    yield spark
+    if created:
+        spark.stop()
+
+
+@pytest.fixture(scope="module")
+def indexed(spark, tmp_path_factory):
+    """The inputs, the single-machine results on them, and the Spark job's output folder."""
+    from unspun.engines.spark import run_index
+
+    root = tmp_path_factory.mktemp("spark")
+    paths = write_inputs(root / "in")
+    single = list(analyze_stream(read_inputs(paths), jobs=1))
+    out = str(root / "out")
+    lines: list[str] = []
+    counts = run_index(spark, paths, out, max_bytes=10_000_000, partitions=6, report=lines.append)
+    return {"paths": paths, "single": single, "out": out, "counts": counts, "lines": lines, "root": root}
+
+
+def _table(folder):
+    return pq.read_table(folder).to_pylist()
+
+
+# -- parity -----------------------------------------------------------------------------------
+
+
+def test_articles_are_byte_identical_to_single_machine(indexed):
+    articles = [r for r in indexed["single"] if not isinstance(r, BadInput)]
+    rows = sorted(_table(os.path.join(indexed["out"], "articles")), key=lambda r: r["seq"])
+    assert len(rows) == len(articles) >= 120
+    assert [r["json"] for r in rows] == [a.to_json() for a in articles]
+    assert {a.source["format"] for a in articles} == {"text", "jsonl", "warc"}
+    for row, a in zip(rows, articles):
+        assert (row["id"], row["outlet"], row["title"], row["date"], row["path"], row["record"]) == (
+            a.id, a.meta["outlet"], a.meta["title"], a.meta["date"], a.source["path"], a.source["record"])
+        assert row["n_quote"] == len(a.layer("quote")) and row["n_sentence"] == len(a.layer("sentence"))
+        assert json.loads(row["source"]) == a.source
+    assert sum(r["n_quote"] for r in rows) > 50 and sum(r["n_technique"] for r in rows) > 0
+
+
+def test_bad_records_go_to_the_side_output(indexed):
+    bad = [r for r in indexed["single"] if isinstance(r, BadInput)]
+    rows = sorted(_table(os.path.join(indexed["out"], "errors")), key=lambda r: r["seq"])
+    assert [(r["where"], r["reason"], r["kind"]) for r in rows] == [(b.where, b.reason, "bad") for b in bad]
+    wheres = [r["where"] for r in rows]
+    assert any(w.endswith("feed.jsonl:6") for w in wheres) and any(w.endswith("empty.txt") for w in wheres)
+    assert len(rows) == 3 and indexed["counts"]["bad"] == 3
+    assert all("\n" not in r["reason"] for r in rows)
+    assert [line for line in indexed["lines"] if not line.startswith("...")] == [f"{b.where}: {b.reason}" for b in bad]
+
+
+def test_stories_match_single_machine_grouping(indexed):
+    articles = [r for r in indexed["single"] if not isinstance(r, BadInput)]
+    expected = group([(a.id, a.source, a.text) for a in articles], settle=EmbeddingSettle())  # as `unspun stories`
+    rows = sorted(_table(os.path.join(indexed["out"], "stories")), key=lambda r: r["rank"])
+    assert {"stories": [json.loads(r["json"]) for r in rows]} == expected
+    assert [(r["id"], r["kind"], r["size"]) for r in rows] == [(s["id"], s["kind"], len(s["members"]))
+                                                               for s in expected["stories"]]
+    several = [s for s in expected["stories"] if s["kind"] == "copy" and len(s["members"]) > 1]
+    assert len(several) >= 5
+    assert indexed["counts"]["stories"] == sum(len(s["members"]) > 1 for s in expected["stories"])
+
+
+def test_story_stages_match_group_on_a_larger_corpus(spark):
+    """Stories only (no analysis) over 400 generated texts, cut into uneven partitions."""
+    from unspun.engines.spark_stories import group_spark
+
+    docs = [(text_id(d["text"]), {"path": "gen.jsonl", "record": i + 1}, d["text"])
+            for i, d in enumerate(corpus(400, seed=11))]
+    local = Stats()
+    expected = group(docs, settle=EmbeddingSettle(), stats=local)
+    rows = [(i * 7 + 3, d[0], json.dumps(d[1]), d[2]) for i, d in enumerate(docs)]
+    frame = spark.createDataFrame(rows, "seq long, id string, source string, text string").repartition(5)
+    stats = Stats()
+    got = group_spark(spark, frame, settle=EmbeddingSettle(), stats=stats)
+    assert got == expected
+    assert stats.grey_asked == local.grey_asked > 0 and stats.settled == local.settled  # the embedding step ran
+    kinds = [s["kind"] for s in got["stories"]]
+    assert kinds.count("event") >= 1 and sum(len(s["members"]) > 1 for s in got["stories"] if s["kind"] == "copy") >= 20
+    assert stats.docs == 400 and stats.verified == local.verified > 0 and stats.candidates >= stats.aligned
+    # copies only, and other settings, still agree
+    settings = Settings(bands=32, rows=4, min_agreement=0.1)
+    assert group_spark(spark, frame, settings, events=False) == group(docs, settings, events=False)
+
+
+def test_models_load_once_per_python_worker(spark):
+    """Eight partitions on two task slots: each worker process loads spaCy and the ONNX model once."""
+    from unspun.read import Document
+
+    texts = [d["text"] for d in corpus(16, seed=3, sentences=3)]
+
+    def analyse(part):
+        from unspun.batch import analyze_one
+        from unspun.models.techniques import load_model
+        from unspun.stages.parsing import _nlp
+
+        n = 0
+        for text in part:
+            doc = Document(text=text, source={"path": None, "url": None, "format": "text", "record": None})
+            n += len(analyze_one(doc, None).spans)
+        yield os.getpid(), _nlp.cache_info().misses, load_model.cache_info().misses, n
+
+    got = spark.sparkContext.parallelize(texts, 8).mapPartitions(analyse).collect()
+    assert len(got) == 8 and all(n > 0 for *_, n in got)
+    pids = {pid for pid, *_ in got}
+    assert len(pids) < len(got)  # partitions shared worker processes
+    assert all(nlp == 1 and model == 1 for _, nlp, model, _ in got)
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+def test_import_loads_articles_errors_and_stories_into_the_store(indexed, tmp_path, capsys):
+    from unspun.cli import main
+    from unspun.store import Store
+
+    db = tmp_path / "news.db"
+    assert main(["import", indexed["out"], "--db", str(db)]) == 0
+    rows = _table(os.path.join(indexed["out"], "articles"))
+    stories = [json.loads(r["json"]) for r in _table(os.path.join(indexed["out"], "stories"))]
+    with Store(db, readonly=True) as store:
+        assert store.count("articles") == len({r["id"] for r in rows})
+        assert store.count("occurrences") == len(rows)
+        for r in rows:
+            assert store.article_json(r["id"]) == r["json"]
+        assert sorted(q["location"] for q in store.quarantined()) == sorted(
+            r["where"] for r in _table(os.path.join(indexed["out"], "errors")))
+        several = [s for s in stories if len(s["members"]) > 1]
+        assert store.count("stories") == len(several) > 0
+        copy = next(s for s in several if s["kind"] == "copy")
+        kept = store.story(copy["id"])
+        assert kept["story"] == copy and kept["comparison"] is not None
+        jsonl = next(r for r in rows if r["format"] == "jsonl")
+        assert store.hints(jsonl["id"]).get("outlet") == jsonl["outlet"]
+    counts = store_counts(db)
+    capsys.readouterr()
+    assert main(["import", indexed["out"], "--db", str(db)]) == 0  # rerun adds nothing twice
+    assert store_counts(db) == counts
+    assert f"0 new articles, 0 new occurrences, {len(rows)} already stored" in capsys.readouterr().err
+
+
+def store_counts(db):
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("articles", "occurrences", "spans", "quarantine", "stories", "story_members")]
+    finally:
+        conn.close()
+
+
+def test_import_refuses_a_folder_that_is_not_spark_output(tmp_path, capsys):
+    from unspun.cli import main
+
+    assert main(["import", str(tmp_path), "--db", str(tmp_path / "x.db")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"{tmp_path}: not the output of `unspun index --engine spark` (no articles/ folder in it)"
+    assert not (tmp_path / "x.db").exists()
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_cli_index_engine_spark(spark, tmp_path, capsys):
+    """In-process (the session fixture's SparkSession is the active one and stays open)."""
+    from unspun.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    docs = corpus(6, seed=5, sentences=3)
+    for i, d in enumerate(docs):
+        (folder / f"n{i}.txt").write_text(d["text"], encoding="utf-8")
+    (folder / "bad.jsonl").write_text('{"text": "fine text here."}\n[1, 2]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["index", "--engine", "spark", str(folder), "--output", str(out), "--partitions", "3"])
+    err = capsys.readouterr().err
+    assert code == 2  # one bad record; every good one written
+    assert f"{folder / 'bad.jsonl'}:2: " in err
+    assert f"{out}: 7 articles, 1 bad records" in err
+    assert len(_table(out / "articles")) == 7 and len(_table(out / "errors")) == 1
+    assert spark.sparkContext.parallelize([1, 2]).sum() == 3  # the shared session is still usable
+    # the same output folder again: refused in one line, nothing overwritten
+    code = main(["index", "--engine", "spark", str(folder), "--output", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == f"unspun index: error: {out}: already holds unspun output; remove it or choose another --output"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--engine", "spark", "x.txt"], "--engine spark needs --output DIR"),
+    (["--engine", "spark", "-", "--output", "OUT"], "-: Spark executors cannot read standard input; give files or folders"),
+    (["--engine", "spark", "x.txt", "--output", "OUT", "--db", "x.db"], "--engine spark writes Parquet to --output DIR"),
+    (["x.txt", "--output", "OUT"], "--output, --master and --partitions go with --engine spark"),
+    (["x.txt"], "give --db FILE (or --engine spark --output DIR)"),
+])
+def test_cli_usage_errors(spark, tmp_path, capsys, monkeypatch, args, message):
+    from unspun.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["index", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+    assert not (tmp_path / "OUT").exists()
+
+
+def test_without_pyspark_a_one_line_error_and_local_index_works(tmp_path):
+    """A Python where pyspark cannot be imported: `--engine spark` says what to install; the
+    default engine and `import unspun` never import pyspark."""
+    src = tmp_path / "a.txt"
+    src.write_text(corpus(1, seed=2, sentences=2)[0]["text"], encoding="utf-8")
+    code = ("import sys; sys.modules['pyspark'] = None\n"
+            "from unspun.cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    spark_run = subprocess.run([sys.executable, "-c", code, "index", "--engine", "spark", str(src), "--output",
+                                str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=300)
+    assert spark_run.returncode == 2
+    assert spark_run.stderr.strip() == ("unspun index: error: --engine spark needs PySpark, pyarrow and pandas: "
+                                        "pip install 'unspun[spark]'")
+    local = subprocess.run([sys.executable, "-c", code, "index", str(src), "--db", str(tmp_path / "n.db")],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert local.returncode == 0, local.stderr
+    assert store_counts(tmp_path / "n.db")[0] == 1
