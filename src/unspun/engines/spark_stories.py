@@ -189,14 +189,14 @@ def _vectors(df_bc, n: int):
     return run
 
 
-def components(edges, checkpoint: bool = True):
+def components(edges):
     """``(node, label)`` for every node of ``edges`` (columns ``a``, ``b``): the smallest node
     of its connected component, by min-label propagation (one hop per round)."""
     from pyspark.sql import functions as F
 
     labels = (edges.select(F.col("a").alias("node")).union(edges.select(F.col("b").alias("node")))
               .distinct().withColumn("label", F.col("node")))
-    labels = labels.localCheckpoint() if checkpoint else labels
+    labels = labels.localCheckpoint()
     rounds = 0
     while True:
         rounds += 1
