@@ -12,7 +12,10 @@ data between them:
 4. **verification**: each pair joined with both documents' features; ``group.agreeing``
    drops pairs whose signatures barely agree, ``group.verify_pair`` aligns the rest.
 5. **connected components** of the verified pairs: min-label propagation (a few rounds: a
-   copy story is a few hops wide), each round checkpointed.
+   copy story is a few hops wide), each round checkpointed. With a ``settle`` (the sentence
+   embeddings of ``unspun stories``), the grey pairs between different components go to
+   ``settle.decide`` on the driver (a few hundred per 100k documents, with the heads of their
+   texts), and the components are recomputed with the pairs it joins.
 6. **events** (unless disabled): ``events.representatives``' rule (longest member, first in
    input order) as a grouping; ``events.story_vectors`` on the executors with the broadcast
    word-frequency sketch; then ``events.links_from_vectors`` on the driver over one
