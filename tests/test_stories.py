@@ -171,3 +171,21 @@ def test_cli_db_groups_and_saves(tmp_path, capsys):
         assert [s["size"] for s in saved] == [3] and saved[0]["compared"]
         comparison = store.story(saved[0]["id"])["comparison"]
         assert len(comparison["versions"]) == 3
+
+
+def test_cli_groups_html_pages_by_their_extracted_article(tmp_path, capsys):
+    """HTML inputs are grouped on the article trafilatura extracts, not on the empty pre-extraction text."""
+    import html as html_lib
+
+    wire = (STORY / "wire.txt").read_text(encoding="utf-8")
+    for name, body in (("a", wire), ("b", rewrite(wire, 3, "a catastrophe the ruling party saw coming"))):
+        paras = "".join(f"<p>{html_lib.escape(p)}</p>" for p in body.split("\n\n")[1:])
+        (tmp_path / f"{name}.html").write_text(
+            f"<html><head><title>{html_lib.escape(body.splitlines()[0])}</title></head><body>"
+            f"<nav>Home | World</nav><article>{paras}</article><footer>(c) Site</footer></body></html>",
+            encoding="utf-8")
+    code, out, err = run_main(capsys, "stories", str(tmp_path / "a.html"), str(tmp_path / "b.html"), "--format", "json")
+    assert code == 0, err
+    copies = [s for s in json.loads(out)["stories"] if s["kind"] == "copy"]
+    assert [len(s["members"]) for s in copies] == [2]
+    assert {m["source"]["format"] for m in copies[0]["members"]} == {"html"}

@@ -10,7 +10,9 @@ from typing import Iterator
 
 from unspun.cli.output import open_output
 from unspun.batch import default_jobs, where
+from unspun.errors import InputError
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs
+from unspun.read.html import extract
 
 FORMATS = ("text", "json")
 
@@ -59,6 +61,13 @@ def run(args: argparse.Namespace) -> int:
                 bad += 1
                 print(item, file=sys.stderr)
                 continue
+            if item.html is not None:  # an HTML page or WARC response: group its extracted article
+                try:
+                    item = extract(item)
+                except InputError as exc:
+                    bad += 1
+                    print(exc, file=sys.stderr)
+                    continue
             for warning in item.warnings:
                 print(f"{where(item.source)}: {warning}", file=sys.stderr)
             yield (item.id or text_id(item.text), item.source, item.text)
