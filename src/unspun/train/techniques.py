@@ -296,10 +296,9 @@ def _apply_decoding(folder: Path, held: list[Doc], record: dict) -> None:
 
 
 # -- export -------------------------------------------------------------------------------------
-def export(net: Net, folder: Path, config: dict, tokenizer_src: Path, int8: bool) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    fp32 = folder / ("model-fp32.onnx" if int8 else "model.onnx")
-    wrapper = _Encoder(net).eval()
+def export_encoder(wrapper: nn.Module, fp32: Path, int8: Path | None = None) -> None:
+    """Export ``wrapper`` (input_ids, attention_mask -> token states ``hidden``) to ONNX at ``fp32``
+    with dynamic batch and length; with ``int8``, also its dynamic per-channel int8 quantisation."""
     ids = torch.full((2, 16), 1000, dtype=torch.long)
     mask = torch.ones_like(ids)
     mask[1, 10:] = 0  # a padded row, so the traced graph keeps the attention-mask path
@@ -308,10 +307,17 @@ def export(net: Net, folder: Path, config: dict, tokenizer_src: Path, int8: bool
                           output_names=["hidden"], opset_version=17, dynamo=False,
                           dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
                                         "hidden": {0: "batch", 1: "seq"}})
-    if int8:
+    if int8 is not None:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(fp32), str(folder / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+
+
+def export(net: Net, folder: Path, config: dict, tokenizer_src: Path, int8: bool) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    fp32 = folder / ("model-fp32.onnx" if int8 else "model.onnx")
+    export_encoder(_Encoder(net).eval(), fp32, folder / "model.onnx" if int8 else None)
+    if int8:
         fp32.unlink()
     np.savez(folder / "heads.npz", **net.heads_numpy())
     tok = load_tokenizer(str(tokenizer_src))
