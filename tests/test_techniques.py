@@ -184,3 +184,39 @@ def test_analyze_marks_techniques_and_min_score_filters(tmp_path):
     strict = [s for s in run("--min-score", str(cut))["spans"] if s["layer"] == "technique"]
     assert 1 <= len(strict) < len(spans) or len(spans) == 1
     assert all(s["attrs"]["score"] >= cut for s in strict)
+
+
+def test_tiny_span_head_run_exports_si_onnx_that_the_runtime_uses(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import json
+
+    from unspun.models.techniques import TechniqueModel
+    from unspun.train.spans import train
+
+    data = _ptc_folder(tmp_path)
+    out = tmp_path / "spans"
+    result = train(data, out, seeds=(0, 1), epochs=2, command="test", tc_parts=("mean", "midmean", "feats"))
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert cfg["si_head"]["file"] == "si.onnx" and cfg["si_head"]["seeds"] == [0, 1]
+    assert cfg["tc_head"]["inputs"] == ["mean", "midmean", "feats"] and len(result["tc"]["runs"]) == 2
+    assert len(result["runs"]) == 2 and "## Span head (SI)" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    model = TechniqueModel(out)
+    assert model.span_head is not None and model.ident != load_model().ident
+    text = ARTICLE_A * 2
+    enc = model.encoder.encode(text)
+    probs = model.token_probs(enc, text)
+    assert probs.shape == (len(enc.offsets), 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+    assert not np.allclose(probs, model.token_probs(enc))  # without text: the linear head
+    for t in model.predict(text, enc, threshold=0.0):
+        assert 0 <= t.start < t.end <= len(text) and t.label in LABELS
+    assert model.tc_head is not None and model.tc_head["w1"].shape[0] == 2  # two averaged members
+    tc = model.classify(text, enc, [(0, 10), (20, 40)])
+    assert tc.shape == (2, 14) and np.allclose(tc.sum(axis=1), 1, atol=1e-5)
+    # --no-si: keep that span head, retrain only the span classifier on other span parts
+    again = train(data, tmp_path / "tc-only", base=out, seeds=(2,), command="test", tc_parts=("cls", "mean", "feats"),
+                  si=False)
+    assert again["runs"] == result["runs"] and again["tc"]["inputs"] == ["cls", "mean", "feats"]
+    assert (tmp_path / "tc-only" / "si.onnx").read_bytes() == (out / "si.onnx").read_bytes()
+    with pytest.raises(ValueError):
+        train(data, tmp_path / "nothing", base=out, seeds=(0,), si=False)  # nothing to train

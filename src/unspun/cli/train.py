@@ -1,8 +1,10 @@
-"""``unspun train techniques|heads``: train, select on held-out training data, export ONNX (needs the ``train`` extra).
+"""``unspun train techniques|heads|spans``: train, select on held-out training data, export ONNX (needs the ``train`` extra).
 
 - ``techniques``: fine-tune the encoder with the SI/TC heads on PTC (``--data`` the PTC folder).
 - ``heads``: the attribution tagger and the subjectivity/bias heads on the shipped, frozen
   encoder (``--data`` the folder holding ``polnear/``, ``newssd-eng/`` and ``babe/``).
+- ``spans``: the span head (SI) of the technique model on the same frozen encoder (``--data`` the
+  PTC folder; ``--seeds 0,1,2`` averages one head per seed).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-MODELS = ("techniques", "heads")
+MODELS = ("techniques", "heads", "spans")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -21,13 +23,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="techniques: train the technique model on the PTC corpus (writes OUT/checkpoints, OUT/fp32 "
                     "and OUT/int8: model folders with model.onnx, heads, tokenizer, config and MODEL_CARD.md). "
                     "heads: train the attribution tagger (PolNeAR) and the subjectivity (NewsSD-ENG) and bias "
-                    "(BABE) heads on the shipped encoder (writes a complete model folder to OUT).")
+                    "(BABE) heads on the shipped encoder (writes a complete model folder to OUT). "
+                    "spans: train the span head (SI) of the technique model on the shipped encoder (PTC; writes "
+                    "a complete model folder with si.onnx to OUT).")
     p.add_argument("model", choices=MODELS)
     p.add_argument("--data", required=True, metavar="DIR",
                    help="techniques: the PTC folder (train-articles/, *.labels); heads: the folder with "
                         "polnear/, newssd-eng/ and babe/")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", default=None, metavar="S,S,..",
+                   help="spans: one span head per seed, averaged in the exported graph (default: --seed)")
+    p.add_argument("--aux", type=float, default=1.0,
+                   help="spans: weight of the auxiliary per-technique token loss (default 1.0)")
+    p.add_argument("--tc-inputs", default=None, metavar="PARTS",
+                   help="spans: also train the span classifier (TC) on these span parts, e.g. "
+                        "mean,midmean,feats (cls, mean, midmean, first, last, feats)")
+    p.add_argument("--no-si", action="store_true",
+                   help="spans: keep the span head of --base (an earlier `train spans` output); train only "
+                        "the span classifier (needs --tc-inputs)")
+    p.add_argument("--base", metavar="DIR", default=None,
+                   help="spans: the model folder whose encoder the head reads (default: the shipped one)")
     p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
@@ -45,8 +61,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 NEEDS = {
     "techniques": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
     "heads": ("polnear/data/train/text", "newssd-eng/train.csv", "babe/final_labels_SG2.csv"),
+    "spans": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
 }
-WHAT = {"techniques": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/"}
+WHAT = {"techniques": "not a PTC folder", "spans": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/"}
 
 
 def _trainer(model: str, data: Path):
@@ -71,10 +88,28 @@ def _command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     data = Path(args.data)
-    args.epochs = args.epochs or (12 if args.model == "heads" else 3)
+    args.epochs = args.epochs or {"heads": 12, "spans": 12}.get(args.model, 3)
     train = _trainer(args.model, data)
     if train is None:
         return 2
+    if args.model == "spans":
+        try:
+            seeds = tuple(int(x) for x in (args.seeds or str(args.seed)).split(","))
+        except ValueError:
+            print(f"unspun train: --seeds {args.seeds!r}: expected integers separated by commas", file=sys.stderr)
+            return 2
+        try:
+            result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, aux=args.aux,
+                           base=Path(args.base) if args.base else None, command=_command(args), limit=args.articles,
+                           tc_parts=tuple(args.tc_inputs.split(",")) if args.tc_inputs else None, si=not args.no_si)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"unspun train spans: {exc}", file=sys.stderr)
+            return 2
+        tc = result.get("tc")
+        print(f"{args.out}: span head held-out SI F1 {result['held_out_si']['f1']} (linear head "
+              f"{result['held_out_linear_si_f1']})" + (f"; span classifier held-out TC micro-F1 "
+              f"{tc['held_out_tc_f1']} (old {tc['held_out_old_tc_f1']})" if tc else ""))
+        return 0
     if args.model == "heads":
         result = train(data, Path(args.out), seed=args.seed, epochs=args.epochs,
                        babe_opinion=not args.no_babe_opinion, command=_command(args), limit=args.articles)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward
+from unspun.models.attribution_features import token_features
+from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session
 
 N_FEATURES = 9
 _QUOTES_OPEN = "\"“«„"
@@ -93,33 +94,61 @@ class TechniqueModel:
         self.encoder = Encoder(self.dir, forward=forward, onnx_file=onnx_file)
         self.config = self.encoder.config
         self.labels: list[str] = list(self.config["labels"])
-        self.threshold = float(self.config.get("threshold", 0.5))
         if heads is None:
             with np.load(self.dir / "heads.npz") as z:
                 heads = {k: z[k].astype(np.float32) for k in z.files}
         self.heads = heads
         self.name = self.config.get("name", "techniques")
+        # the span head (``si.onnx``: a BiLSTM over [hidden; mid; surface features]) when the folder
+        # has one and the encoder exports ``mid``; else the linear O/B/I head of ``heads.npz``
+        span = self.config.get("si_head")
+        self.span_head = None
+        if span and "mid" in self.config.get("outputs", []) and (self.dir / span["file"]).exists():
+            self.span_head = _session(str(self.dir / span["file"]))
+            self.decoding = {k: span[k] for k in ("threshold", "gap", "min_tokens")}
+        else:
+            self.decoding = {"threshold": float(self.config.get("threshold", 0.5)),
+                             "gap": int(self.config.get("gap", 0)), "min_tokens": int(self.config.get("min_tokens", 1))}
+        self.threshold = float(self.decoding["threshold"])
+        # the span classifier (``tc.npz``: averaged MLPs over the parts named in ``inputs``) when the
+        # folder has one; else the MLP of ``heads.npz`` over [window CLS; span mean; span features]
+        tc = self.config.get("tc_head")
+        self.tc_head = None
+        if tc and "mid" in self.config.get("outputs", []) and (self.dir / tc["file"]).exists():
+            with np.load(self.dir / tc["file"]) as z:
+                self.tc_head = {k: z[k].astype(np.float32) for k in z.files}
+            self.tc_inputs = list(tc["inputs"])
 
     @property
     def ident(self) -> str:
         """``name@hash8``: the model's name and the first 8 hex digits of its weights' SHA-256."""
-        return f"{self.name}@{_file_hash(str(self.dir / 'model.onnx'), str(self.dir / 'heads.npz'))}"
+        files = [str(self.dir / 'model.onnx'), str(self.dir / 'heads.npz')]
+        if self.span_head is not None:
+            files.append(str(self.dir / self.config["si_head"]["file"]))
+        if self.tc_head is not None:
+            files.append(str(self.dir / self.config["tc_head"]["file"]))
+        return f"{self.name}@{_file_hash(*files)}"
 
     # -- SI ----------------------------------------------------------------------------
-    def token_probs(self, enc: Encoding) -> np.ndarray:
-        """(N, 3) probabilities of O, B, I per token."""
+    def token_probs(self, enc: Encoding, text: str | None = None) -> np.ndarray:
+        """(N, 3) probabilities of O, B, I per token (the span head needs ``text`` for its features)."""
+        if self.span_head is not None and text is not None and enc.mid is not None:
+            if len(enc.offsets) == 0:
+                return np.zeros((0, 3), dtype=np.float32)
+            x = np.concatenate([enc.hidden, enc.mid, token_features(text, enc.offsets)], axis=1)
+            return self.span_head.run(None, {"states": x.astype(np.float32)[None]})[0][0]
         return _softmax(enc.hidden @ self.heads["si_w"].T + self.heads["si_b"])
 
     def si(self, text: str, enc: Encoding, threshold: float | None = None, gap: int | None = None,
-           min_tokens: int | None = None) -> list[tuple[int, int, float]]:
+           min_tokens: int | None = None, probs: np.ndarray | None = None) -> list[tuple[int, int, float]]:
         """Propaganda spans ``(start, end, score)``: runs of in-span tokens (gaps of up to ``gap``
         tokens between two runs filled, runs shorter than ``min_tokens`` dropped), widened to whole
         words; a span never crosses a line break. The defaults come from the model's config
         (chosen on held-out training articles)."""
         t = self.threshold if threshold is None else threshold
-        gap = int(self.config.get("gap", 0)) if gap is None else gap
-        min_tokens = int(self.config.get("min_tokens", 1)) if min_tokens is None else min_tokens
-        probs = self.token_probs(enc)
+        gap = int(self.decoding["gap"]) if gap is None else gap
+        min_tokens = int(self.decoding["min_tokens"]) if min_tokens is None else min_tokens
+        probs = self.token_probs(enc, text) if probs is None else probs
         inside = probs[:, 1] + probs[:, 2]
         mask = inside >= t
         starts, ends = enc.offsets[:, 0], enc.offsets[:, 1]
@@ -161,19 +190,14 @@ class TechniqueModel:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         counts: dict[str, int] = {}
         ntext = _norm(text)
-        rows = []
         for s, e in spans:
-            i, j = enc.tokens_in(s, e)
-            if j <= i:  # no token inside (whitespace): take the nearest token
-                i = min(i, len(enc.offsets) - 1)
-                j = i + 1
-            mid = (i + j - 1) // 2
             key = _norm(text[s:e])
             if key not in counts:
                 counts[key] = ntext.count(key) if key else 1
-            rows.append(np.concatenate([enc.cls[enc.owner[mid]], enc.hidden[i:j].mean(axis=0),
-                                        span_features(text, s, e, counts)]))
-        x = np.stack(rows).astype(np.float32)
+        if self.tc_head is not None:
+            x = np.stack([span_vector(text, enc, s, e, counts, self.tc_inputs) for s, e in spans])
+            return tc_probabilities(self.tc_head, x)
+        x = np.stack([span_vector(text, enc, s, e, counts, ("cls", "mean", "feats")) for s, e in spans])
         h = _gelu(x @ self.heads["tc_w1"].T + self.heads["tc_b1"])
         return _softmax(h @ self.heads["tc_w2"].T + self.heads["tc_b2"])
 
@@ -198,6 +222,46 @@ class TechniqueModel:
                 if min_score is None or score >= min_score:
                     out.append(TechniqueSpan(s, e, self.labels[k], score))
         return out
+
+
+SPAN_PARTS = ("cls", "mean", "midmean", "first", "last", "feats")
+
+
+def span_vector(text: str, enc: Encoding, s: int, e: int, counts: dict[str, int] | None,
+                parts=("cls", "mean", "feats")) -> np.ndarray:
+    """The TC input of span ``[s, e)``: the named parts, concatenated. ``cls``: [CLS] of the window
+    the span's middle token comes from; ``mean``/``midmean``: mean of its tokens' ``hidden``/``mid``
+    states; ``first``/``last``: ``hidden`` of its first/last token; ``feats``: ``span_features``."""
+    i, j = enc.tokens_in(s, e)
+    if j <= i:  # no token inside (whitespace): take the nearest token
+        i = min(i, len(enc.offsets) - 1)
+        j = i + 1
+    out = []
+    for part in parts:
+        if part == "cls":
+            out.append(enc.cls[enc.owner[(i + j - 1) // 2]])
+        elif part == "mean":
+            out.append(enc.hidden[i:j].mean(axis=0))
+        elif part == "midmean":
+            out.append(enc.mid[i:j].mean(axis=0))
+        elif part == "first":
+            out.append(enc.hidden[i])
+        elif part == "last":
+            out.append(enc.hidden[j - 1])
+        elif part == "feats":
+            out.append(span_features(text, s, e, counts))
+        else:
+            raise ValueError(f"unknown span part {part!r} (known: {', '.join(SPAN_PARTS)})")
+    return np.concatenate(out).astype(np.float32) if out else np.zeros(0, dtype=np.float32)
+
+
+def tc_probabilities(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Mean technique probabilities of the MLPs in ``weights`` (``mu``, ``sd``; ``w1``, ``b1``, ``w2``,
+    ``b2`` stacked over members) for span vectors ``x``."""
+    z = (x - weights["mu"]) / weights["sd"]
+    probs = [_softmax(_gelu(z @ w1.T + b1) @ w2.T + b2)
+             for w1, b1, w2, b2 in zip(weights["w1"], weights["b1"], weights["w2"], weights["b2"])]
+    return np.mean(probs, axis=0).astype(np.float32)
 
 
 def _clip(text: str, spans: list[tuple[int, int, float]],
