@@ -1,5 +1,6 @@
 """Speed of the technique layer (encode + SI + TC heads) on 600-word articles, one process, same run:
-ONNX int8 (shipped) vs ONNX fp32 vs the same weights in PyTorch.
+ONNX int8 (shipped, with its span head) and the same with the linear SI head vs ONNX fp32 vs the same
+weights in PyTorch (both with the linear SI head of the encoder training).
 
     python benchmarks/techniques_speed.py --fp32 DIR/fp32 --checkpoint DIR/checkpoints/best.pt [-n 40]
 
@@ -55,6 +56,13 @@ def main() -> int:
 
     texts = articles(args.n)
     rows = [("ONNX int8 (shipped)", TechniqueModel(args.int8 or DEFAULT_DIR))]
+    if rows[0][1].span_head is not None:  # the same folder with the linear SI head, as the rows below
+        linear = TechniqueModel(args.int8 or DEFAULT_DIR)
+        linear.span_head = None
+        linear.decoding = {"threshold": float(linear.config.get("threshold", 0.5)),
+                           "gap": int(linear.config.get("gap", 0)), "min_tokens": int(linear.config.get("min_tokens", 1))}
+        linear.threshold = linear.decoding["threshold"]
+        rows.append(("ONNX int8, linear SI head", linear))
     if args.fp32:
         rows.append(("ONNX fp32", TechniqueModel(args.fp32)))
     if args.checkpoint:

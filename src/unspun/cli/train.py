@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="spans: keep the span head of --base (an earlier `train spans` output); train only "
                         "the span classifier (needs --tc-inputs)")
     p.add_argument("--base", metavar="DIR", default=None,
-                   help="spans: the model folder whose encoder the head reads (default: the shipped one)")
+                   help="heads, spans: the model folder whose encoder the heads read (default: the shipped one)")
     p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.model == "heads":
         result = train(data, Path(args.out), seed=args.seed, epochs=args.epochs,
-                       babe_opinion=not args.no_babe_opinion, command=_command(args), limit=args.articles)
+                       babe_opinion=not args.no_babe_opinion, command=_command(args), limit=args.articles,
+                       base=Path(args.base) if args.base else None)
         tag = result["attribution"].get("held_out_thresholded", result["attribution"]["held_out"])
         print(f"{args.out}: attribution held-out token F1 Source {tag['token Source']} Cue {tag['token Cue']} "
               f"Content {tag['token Content']}; subjectivity held-out macro-F1 "
