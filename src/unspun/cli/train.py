@@ -28,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "a complete model folder with si.onnx to OUT).")
     p.add_argument("model", choices=MODELS)
     p.add_argument("--data", required=True, metavar="DIR",
-                   help="techniques: the PTC folder (train-articles/, *.labels); heads: the folder with "
+                   help="techniques, spans: the PTC folder (train-articles/, *.labels); heads: the folder with "
                         "polnear/, newssd-eng/ and babe/")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--seed", type=int, default=0)
@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "the span classifier (needs --tc-inputs)")
     p.add_argument("--base", metavar="DIR", default=None,
                    help="heads, spans: the model folder whose encoder the heads read (default: the shipped one)")
-    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads)")
+    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads, spans)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt")
