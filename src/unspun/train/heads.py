@@ -148,6 +148,18 @@ def choose_thresholds(net: Tagger, held: list[dict]) -> tuple[list[float], dict]
     return best, tagger_scores(net, held, best, probs)
 
 
+def article_chunks(lengths: list[int], chunk: int, rng: np.random.RandomState) -> list[tuple[int, int, int]]:
+    """Shuffled ``(article, start, end)`` token pieces of at most ``chunk`` tokens; a long article is
+    cut at a fresh random offset every call (every epoch)."""
+    items = []
+    for k, n in enumerate(lengths):
+        off = int(rng.randint(0, chunk)) if n > chunk else 0
+        starts = [0] if n <= chunk else sorted({0, *range(off, n, chunk)})
+        items += [(k, s, min(n, (starts + [n])[i + 1])) for i, s in enumerate(starts)]
+    rng.shuffle(items)
+    return items
+
+
 def train_tagger(docs: list[dict], held: list[dict], *, seed: int, epochs: int, log, chunk: int = 512,
                  batch_size: int = 8, lr: float = 2e-3) -> tuple[Tagger, dict]:
     torch.manual_seed(seed)
@@ -160,13 +172,7 @@ def train_tagger(docs: list[dict], held: list[dict], *, seed: int, epochs: int, 
     best: dict = {"score": -1.0}
     for epoch in range(1, epochs + 1):
         t0, total, steps = time.time(), 0.0, 0
-        items = []
-        for k, x in enumerate(xs):
-            n = len(x)
-            off = int(rng.randint(0, chunk)) if n > chunk else 0
-            starts = [0] if n <= chunk else sorted({0, *range(off, n, chunk)})
-            items += [(k, s, min(n, (starts + [n])[i + 1])) for i, s in enumerate(starts)]
-        rng.shuffle(items)
+        items = article_chunks([len(x) for x in xs], chunk, rng)
         for b in range(0, len(items), batch_size):
             group = items[b:b + batch_size]
             longest = max(e - s for _, s, e in group)

@@ -35,6 +35,7 @@ from unspun.eval.ptc import si_scores
 from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, load_tokenizer
 from unspun.models.techniques import TechniqueModel
+from unspun.train.heads import article_chunks
 from unspun.train.techniques import data_hash, held_out_split, load_split
 
 GRID = [(t, g, m) for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5) for g in (0, 2, 5) for m in (1, 2)]
@@ -201,13 +202,7 @@ def train_one(fit: list[dict], held: list[dict], model: TechniqueModel, *, seed:
     best: dict = {"f1": -1.0}
     for epoch in range(1, epochs + 1):
         t0, total, steps = time.time(), 0.0, 0
-        items = []
-        for k, x in enumerate(xs):
-            n = len(x)
-            off = int(rng.randint(0, chunk)) if n > chunk else 0
-            starts = [0] if n <= chunk else sorted({0, *range(off, n, chunk)})
-            items += [(k, s, min(n, (starts + [n])[i + 1])) for i, s in enumerate(starts)]
-        rng.shuffle(items)
+        items = article_chunks([len(x) for x in xs], chunk, rng)
         for b in range(0, len(items), batch_size):
             group = items[b:b + batch_size]
             longest = max(e - s for _, s, e in group)
