@@ -1,15 +1,18 @@
 """The persuasion-technique model: span identification (SI) and technique classification (TC).
 
-Two small heads read the stitched encoder states of ``unspun.models.runtime``:
+Small heads read the stitched encoder states of ``unspun.models.runtime``:
 
-- SI: a linear BIO tagger per token; a token is inside a span when ``P(B) + P(I)`` reaches the
+- SI: O/B/I per token, from the span head ``si.onnx`` when the folder has one (a BiLSTM over
+  [hidden; mid; surface features], several seeds averaged; ``unspun train spans``), else the
+  linear tagger of ``heads.npz``. A token is inside a span when ``P(B) + P(I)`` reaches the
   threshold chosen on held-out training articles; a new span starts where ``B`` beats ``I``.
 - TC: a span classifier over [CLS of the span's window, mean of the span's token states,
-  span features] -> 14 techniques (one MLP layer). Span features: length, how often the span
-  recurs in the article, ``!``/``?``, capitals, title line, inside quotation marks.
+  span features] -> 14 techniques (one MLP layer; ``tc.npz``, when present, replaces it with
+  averaged MLPs over other span parts). Span features: length, how often the span recurs in the
+  article, ``!``/``?``, capitals, title line, inside quotation marks.
 
-The heads are numpy arrays in ``heads.npz``; the encoder is ``model.onnx`` (int8) beside them.
-Files: model.onnx, tokenizer.json, heads.npz, config.json (with the label names), MODEL_CARD.md.
+Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, config.json (with the label
+names and each head's settings), MODEL_CARD.md.
 """
 
 from __future__ import annotations
