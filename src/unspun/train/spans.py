@@ -246,10 +246,18 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
           tc_parts: tuple[str, ...] | None = None, si: bool = True) -> dict:
     """Train the span head(s) (and, with ``tc_parts``, the span classifier); write the model folder
     to ``out``; return the figures."""
+    from unspun.models.techniques import SPAN_PARTS
+
+    unknown = [p for p in tc_parts or () if p not in SPAN_PARTS]
+    if unknown:
+        raise ValueError(f"unknown span part {unknown[0]!r} (known: {', '.join(SPAN_PARTS)})")
     random.seed(seeds[0])
     np.random.seed(seeds[0])
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     base = Path(base or DEFAULT_DIR)
+    if not si and (not (base / "spans-report.json").exists() or not tc_parts
+                   or "si_head" not in json.loads((base / "config.json").read_text(encoding="utf-8"))):
+        raise ValueError(f"{base}: no span head to keep (not a `train spans` output), or no --tc-inputs")
     out.mkdir(parents=True, exist_ok=True)
     if out.resolve() != base.resolve():
         for f in base.iterdir():
@@ -267,10 +275,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     previous = None
     if not si:  # keep the span head of the base folder; train the span classifier only
-        report = out / "spans-report.json"
-        if "si_head" not in cfg or not report.exists() or not tc_parts:
-            raise ValueError(f"{base}: no span head to keep (spans-report.json missing), or no --tc-inputs")
-        previous = json.loads(report.read_text(encoding="utf-8"))
+        previous = json.loads((out / "spans-report.json").read_text(encoding="utf-8"))
     else:
         cfg.pop("si_head", None)  # score the base decoding without a previous span head
     if tc_parts:
