@@ -41,6 +41,7 @@ from unspun.eval.sentences import babe_is_test, bucket, macro_f1, read_babe, rea
 from unspun.models.attribution_features import N_FEATURES, token_features
 from unspun.models.heads import ROLES, decode_roles
 from unspun.models.runtime import DEFAULT_DIR, Encoder
+from unspun.train.techniques import train_logger
 
 MID_TENSOR = "/encoder/encoder/layer.2/output/LayerNorm/LayerNormalization_output_0"
 
@@ -251,13 +252,7 @@ def train(data: Path, out: Path, *, seed: int = 0, epochs: int = 12, babe_opinio
     torch.manual_seed(seed)
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     out.mkdir(parents=True, exist_ok=True)
-    logf = (out / "train.log").open("a", encoding="utf-8")
-
-    def log(msg: str) -> None:
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
+    log = train_logger(out)
 
     t_start = time.time()
     encoder = prepare_folder(Path(base or DEFAULT_DIR), out)

@@ -36,7 +36,7 @@ from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, load_tokenizer
 from unspun.models.techniques import TechniqueModel
 from unspun.train.heads import article_chunks
-from unspun.train.techniques import data_hash, held_out_split, load_split
+from unspun.train.techniques import data_hash, held_out_split, load_split, train_logger
 
 GRID = [(t, g, m) for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5) for g in (0, 2, 5) for m in (1, 2)]
 
@@ -263,13 +263,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         for f in base.iterdir():
             if f.is_file() and f.suffix != ".py":
                 shutil.copyfile(f, out / f.name)
-    logf = (out / "train.log").open("a", encoding="utf-8")
-
-    def log(msg: str) -> None:
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
+    log = train_logger(out)
 
     t_start = time.time()
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))

@@ -325,6 +325,19 @@ def export(net: Net, folder: Path, config: dict, tokenizer_src: Path, int8: bool
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
+def train_logger(out: Path):
+    """A ``log(msg)`` that prints a timestamped line and appends it to ``out/train.log``."""
+    logf = (out / "train.log").open("a", encoding="utf-8")
+
+    def log(msg: str) -> None:
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+
+    return log
+
+
 def data_hash(data: Path) -> str:
     h = hashlib.sha256()
     files = sorted((data / "train-articles").glob("article*.txt"))
@@ -343,13 +356,7 @@ def train(data: Path, out: Path, *, seed: int = 0, epochs: int = 3, resume: bool
     """Train, select the best epoch on held-out training articles, export fp32 and int8 ONNX."""
     t0 = time.time()
     out.mkdir(parents=True, exist_ok=True)
-    logf = open(out / "train.log", "a", encoding="utf-8")
-
-    def log(msg: str) -> None:
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
+    log = train_logger(out)
 
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -482,7 +489,6 @@ def train(data: Path, out: Path, *, seed: int = 0, epochs: int = 3, resume: bool
     for kind in ("fp32", "int8"):
         write_card(out / kind / "MODEL_CARD.md", result, kind)
     shutil.rmtree(work, ignore_errors=True)
-    logf.close()
     return result
 
 
