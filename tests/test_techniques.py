@@ -220,3 +220,57 @@ def test_tiny_span_head_run_exports_si_onnx_that_the_runtime_uses(tmp_path):
     assert (tmp_path / "tc-only" / "si.onnx").read_bytes() == (out / "si.onnx").read_bytes()
     with pytest.raises(ValueError):
         train(data, tmp_path / "nothing", base=out, seeds=(0,), si=False)  # nothing to train
+
+
+def test_marked_row_marks_the_span_in_its_line_and_keeps_it_under_the_length():
+    from unspun.models.runtime import load_tokenizer
+    from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, marked_batch, marked_row
+
+    tok = load_tokenizer(str(DEFAULT_DIR / "tokenizer.json"))
+    text = "A first line.\nThe corrupt thugs ruined the town, again and again.\nA last line."
+    enc = tok.encode(text, add_special_tokens=False)
+    ids, offsets = np.asarray(enc.ids), np.asarray(enc.offsets).reshape(-1, 2)
+    s = text.index("corrupt thugs")
+    marks = {"cls_id": tok.token_to_id("[CLS]"), "sep_id": tok.token_to_id("[SEP]"),
+             "open_id": tok.token_to_id(OPEN_MARK), "close_id": tok.token_to_id(CLOSE_MARK)}
+    row, mask = marked_row(text, ids, offsets, s, s + len("corrupt thugs"), **marks)
+    words = [tok.id_to_token(i) for i in row]
+    assert words[0] == "[CLS]" and words[-1] == "[SEP]" and "first" not in words and "last" not in words
+    inside = [w for w, m in zip(words, mask) if m]
+    assert inside == ["corrupt", "thugs"] and words[words.index(OPEN_MARK) + 1] == "corrupt"
+    assert words[words.index(CLOSE_MARK) - 1] == "thugs" and words[1] == "the"
+    short, short_mask = marked_row(text, ids, offsets, 0, len(text), max_len=12, max_span=6, **marks)
+    assert len(short) == len(short_mask) <= 12 and sum(short_mask) == 6
+    b_ids, b_att, b_span = marked_batch([(row, mask), (short, short_mask)])
+    assert b_ids.shape == b_att.shape == b_span.shape == (2, len(row))
+    assert b_att[1].sum() == len(short) and b_span[0].sum() == 2
+
+
+def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import json
+
+    from unspun.models.techniques import TechniqueModel
+    from unspun.train.tcmarked import train
+
+    data = _ptc_folder(tmp_path)
+    out = tmp_path / "tc"
+    result = train(data, out, seeds=(0, 1), epochs=2, batch_size=4, command="test")
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert cfg["tc_marked"]["file"] == "tc.onnx" and cfg["tc_marked"]["seeds"] == [0, 1]
+    assert result["shipped_seed"] in (0, 1) and len(result["runs"]) == 2
+    assert all(len(r["history"]) == 2 for r in result["runs"])
+    assert (out / "tc.onnx").read_bytes() == (out / "tc-models" / f"seed{result['shipped_seed']}.onnx").read_bytes()
+    assert "## Span classifier (TC)" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    model = TechniqueModel(out)
+    assert model.tc_marked is not None and model.ident != load_model().ident
+    text = ARTICLE_A * 2
+    tc = model.classify(text, None, [(0, 10), (20, 40), (5, 6)])
+    assert tc.shape == (3, 14) and np.allclose(tc.sum(axis=1), 1, atol=1e-4)
+    for t in model.predict(text, threshold=0.0):
+        assert 0 <= t.start < t.end <= len(text) and t.label in LABELS
+    # --resume after the last epoch changes nothing; one more epoch continues the run
+    more = train(data, out, seeds=(0,), epochs=3, batch_size=4, resume=True, command="test")
+    assert [h["epoch"] for h in more["runs"][0]["history"]] == [1, 2, 3]
+    assert more["runs"][0]["history"][:2] == result["runs"][0]["history"]

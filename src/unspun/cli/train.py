@@ -1,10 +1,12 @@
-"""``unspun train techniques|heads|spans``: train, select on held-out training data, export ONNX (needs the ``train`` extra).
+"""``unspun train techniques|heads|spans|tc``: train, select on held-out training data, export ONNX (needs the ``train`` extra).
 
 - ``techniques``: fine-tune the encoder with the SI/TC heads on PTC (``--data`` the PTC folder).
 - ``heads``: the attribution tagger and the subjectivity/bias heads on the shipped, frozen
   encoder (``--data`` the folder holding ``polnear/``, ``newssd-eng/`` and ``babe/``).
 - ``spans``: the span head (SI) of the technique model on the same frozen encoder (``--data`` the
   PTC folder; ``--seeds 0,1,2`` averages one head per seed).
+- ``tc``: the span-marked technique classifier (TC), a second MiniLM fine-tuned on each PTC span
+  marked in its line (``--seeds 0,1,2`` trains one per seed and ships the best on held-out articles).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import shlex
 import sys
 from pathlib import Path
 
-MODELS = ("techniques", "heads", "spans")
+MODELS = ("techniques", "heads", "spans", "tc")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,15 +27,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "heads: train the attribution tagger (PolNeAR) and the subjectivity (NewsSD-ENG) and bias "
                     "(BABE) heads on the shipped encoder (writes a complete model folder to OUT). "
                     "spans: train the span head (SI) of the technique model on the shipped encoder (PTC; writes "
-                    "a complete model folder with si.onnx to OUT).")
+                    "a complete model folder with si.onnx to OUT). "
+                    "tc: train the span-marked technique classifier (PTC; writes a complete model folder with "
+                    "tc.onnx to OUT).")
     p.add_argument("model", choices=MODELS)
     p.add_argument("--data", required=True, metavar="DIR",
-                   help="techniques, spans: the PTC folder (train-articles/, *.labels); heads: the folder with "
+                   help="techniques, spans, tc: the PTC folder (train-articles/, *.labels); heads: the folder with "
                         "polnear/, newssd-eng/ and babe/")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seeds", default=None, metavar="S,S,..",
-                   help="spans: one span head per seed, averaged in the exported graph (default: --seed)")
+                   help="spans: one span head per seed, averaged in the exported graph; tc: one classifier per seed, "
+                        "the best on held-out articles shipped (default: --seed)")
     p.add_argument("--aux", type=float, default=1.0,
                    help="spans: weight of the auxiliary per-technique token loss (default 1.0)")
     p.add_argument("--tc-inputs", default=None, metavar="PARTS",
@@ -43,15 +48,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="spans: keep the span head of --base (an earlier `train spans` output); train only "
                         "the span classifier (needs --tc-inputs)")
     p.add_argument("--base", metavar="DIR", default=None,
-                   help="heads, spans: the model folder whose encoder the heads read (default: the shipped one)")
-    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads, spans)")
+                   help="heads, spans, tc: the model folder whose encoder the heads read, copied to OUT (default: the shipped one)")
+    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads, spans), 4 (tc)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt (tc: OUT/checkpoints/tc-seedN/last.pt)")
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="stop after N optimiser steps")
     p.add_argument("--articles", type=int, default=None, metavar="N", help="use only the first N train articles")
     p.add_argument("--window", type=int, default=256, help="tokens per window, [CLS]/[SEP] included")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=None, help="default: 8 (techniques), 32 (tc)")
     p.add_argument("--lr", type=float, default=8e-5, help="encoder learning rate (heads: 1e-3)")
     p.add_argument("--frozen", type=int, default=3, metavar="N",
                    help="lowest encoder layers kept frozen (their output is computed once and cached)")
@@ -62,8 +67,12 @@ NEEDS = {
     "techniques": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
     "heads": ("polnear/data/train/text", "newssd-eng/train.csv", "babe/final_labels_SG2.csv"),
     "spans": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
+    "tc": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
 }
-WHAT = {"techniques": "not a PTC folder", "spans": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/"}
+WHAT = {"techniques": "not a PTC folder", "spans": "not a PTC folder", "tc": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/"}
+
+
+MODULES = {"tc": "tcmarked"}
 
 
 def _trainer(model: str, data: Path):
@@ -73,7 +82,7 @@ def _trainer(model: str, data: Path):
             print(f"{data}: {WHAT[model]} ({need} missing)", file=sys.stderr)
             return None
     try:
-        module = __import__(f"unspun.train.{model}", fromlist=["train"])
+        module = __import__(f"unspun.train.{MODULES.get(model, model)}", fromlist=["train"])
     except ImportError as exc:
         print(f"unspun train: needs the train extra (pip install 'unspun[train]'): {exc}", file=sys.stderr)
         return None
@@ -88,16 +97,29 @@ def _command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     data = Path(args.data)
-    args.epochs = args.epochs or {"heads": 12, "spans": 12}.get(args.model, 3)
+    args.epochs = args.epochs or {"heads": 12, "spans": 12, "tc": 4}.get(args.model, 3)
+    args.batch_size = args.batch_size or {"tc": 32}.get(args.model, 8)
     train = _trainer(args.model, data)
     if train is None:
         return 2
-    if args.model == "spans":
+    try:
+        seeds = tuple(int(x) for x in (args.seeds or str(args.seed)).split(","))
+    except ValueError:
+        print(f"unspun train: --seeds {args.seeds!r}: expected integers separated by commas", file=sys.stderr)
+        return 2
+    if args.model == "tc":
         try:
-            seeds = tuple(int(x) for x in (args.seeds or str(args.seed)).split(","))
-        except ValueError:
-            print(f"unspun train: --seeds {args.seeds!r}: expected integers separated by commas", file=sys.stderr)
+            result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, lr=args.lr,
+                           batch_size=args.batch_size, base=Path(args.base) if args.base else None,
+                           resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"unspun train tc: {exc}", file=sys.stderr)
             return 2
+        runs = ", ".join(f"seed {r['seed']} {r['held_out_tc_f1_int8']}" for r in result["runs"])
+        print(f"{args.out}: span-marked classifier held-out TC micro-F1 (int8) {runs}; shipped seed "
+              f"{result['shipped_seed']}; {result['seconds']} s")
+        return 0
+    if args.model == "spans":
         try:
             result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, aux=args.aux,
                            base=Path(args.base) if args.base else None, command=_command(args), limit=args.articles,

@@ -9,9 +9,11 @@ Small heads read the stitched encoder states of ``unspun.models.runtime``:
 - TC: a span classifier over [CLS of the span's window, mean of the span's token states,
   span features] -> 14 techniques (one MLP layer; ``tc.npz``, when present, replaces it with
   averaged MLPs over other span parts). Span features: length, how often the span recurs in the
-  article, ``!``/``?``, capitals, title line, inside quotation marks.
+  article, ``!``/``?``, capitals, title line, inside quotation marks. When the folder has
+  ``tc.onnx`` (``unspun train tc``), TC runs that second, fine-tuned encoder over each span marked
+  in its line instead (``marked.py``).
 
-Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, config.json (with the label
+Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, tc.onnx, config.json (with the label
 names and each head's settings), MODEL_CARD.md.
 """
 
@@ -29,6 +31,7 @@ import numpy as np
 
 from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session
+from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, marked_batch, marked_row
 
 N_FEATURES = 9
 _QUOTES_OPEN = "\"“«„"
@@ -121,6 +124,16 @@ class TechniqueModel:
             with np.load(self.dir / tc["file"]) as z:
                 self.tc_head = {k: z[k].astype(np.float32) for k in z.files}
             self.tc_inputs = list(tc["inputs"])
+        # the span-marked classifier (``tc.onnx``: a second encoder over each span marked in its line,
+        # ``unspun train tc``) when the folder has one; it takes precedence over both heads above
+        marked = self.config.get("tc_marked")
+        self.tc_marked = None
+        if marked and (self.dir / marked["file"]).exists():
+            self.tc_marked = _session(str(self.dir / marked["file"]))
+            tok = self.encoder.tokenizer
+            self._marks = {"cls_id": tok.token_to_id("[CLS]"), "sep_id": tok.token_to_id("[SEP]"),
+                           "open_id": tok.token_to_id(OPEN_MARK), "close_id": tok.token_to_id(CLOSE_MARK),
+                           "max_len": int(marked.get("max_len", 96)), "max_span": int(marked.get("max_span", 24))}
 
     @property
     def ident(self) -> str:
@@ -130,6 +143,8 @@ class TechniqueModel:
             files.append(str(self.dir / self.config["si_head"]["file"]))
         if self.tc_head is not None:
             files.append(str(self.dir / self.config["tc_head"]["file"]))
+        if self.tc_marked is not None:
+            files.append(str(self.dir / self.config["tc_marked"]["file"]))
         return f"{self.name}@{_file_hash(*files)}"
 
     # -- SI ----------------------------------------------------------------------------
@@ -197,12 +212,32 @@ class TechniqueModel:
             key = _norm(text[s:e])
             if key not in counts:
                 counts[key] = ntext.count(key) if key else 1
+        if self.tc_marked is not None:
+            return self._classify_marked(text, spans, counts)
         if self.tc_head is not None:
             x = np.stack([span_vector(text, enc, s, e, counts, self.tc_inputs) for s, e in spans])
             return tc_probabilities(self.tc_head, x)
         x = np.stack([span_vector(text, enc, s, e, counts, ("cls", "mean", "feats")) for s, e in spans])
         h = _gelu(x @ self.heads["tc_w1"].T + self.heads["tc_b1"])
         return _softmax(h @ self.heads["tc_w2"].T + self.heads["tc_b2"])
+
+    def _classify_marked(self, text: str, spans: list[tuple[int, int]], counts: dict[str, int],
+                         batch: int = 32) -> np.ndarray:
+        tok = self.encoder.tokenizer.encode(text, add_special_tokens=False)
+        ids = np.asarray(tok.ids, dtype=np.int64)
+        offsets = np.asarray(tok.offsets, dtype=np.int64).reshape(-1, 2)
+        if len(ids) == 0:
+            return np.full((len(spans), len(self.labels)), 1.0 / len(self.labels), dtype=np.float32)
+        rows = [marked_row(text, ids, offsets, s, e, **self._marks) for s, e in spans]
+        feats = np.stack([span_features(text, s, e, counts) for s, e in spans])
+        order = sorted(range(len(rows)), key=lambda k: len(rows[k][0]))  # similar lengths share a batch
+        out = np.zeros((len(spans), len(self.labels)), dtype=np.float32)
+        for k in range(0, len(order), batch):
+            part = order[k:k + batch]
+            b_ids, b_att, b_span = marked_batch([rows[i] for i in part])
+            out[part] = self.tc_marked.run(["probs"], {"input_ids": b_ids, "attention_mask": b_att,
+                                                       "span_mask": b_span, "feats": feats[part]})[0]
+        return out
 
     def predict(self, text: str, enc: Encoding | None = None, min_score: float | None = None,
                 threshold: float | None = None,

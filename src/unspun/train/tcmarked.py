@@ -1,0 +1,334 @@
+"""Train the span-marked technique classifier (TC) of the technique model on PTC (issue 3).
+
+The shared encoder's span classifier reads states that were fitted on the very spans it learns
+from; this one is a second MiniLM, fine-tuned whole, that sees each span marked in its own line
+(``unspun.models.techniques.marked``) and classifies it from [CLS; mean of the span's states;
+span features] -> 256 -> 14 techniques (soft targets where a span carries several).
+
+- Data: PTC train; the same 10% of the articles as the other technique trainings (lowest SHA-256
+  of the article id) are held out to choose the epoch and the seed to ship. PTC dev is never read.
+- ``seeds``: one model per seed (to measure the spread); the seed with the best held-out
+  TC micro-F1 (of its int8 graph) is shipped as ``tc.onnx``; every seed's int8 graph stays in
+  ``tc-models/seed{N}.onnx``.
+- Checkpoints per seed in ``checkpoints/tc-seed{N}/`` (``last.pt`` after every epoch, ``--resume``
+  continues a seed's run from it; ``best.pt``).
+
+Output folder OUT: a copy of the base model folder with ``tc.onnx`` (int8; inputs ``input_ids``,
+``attention_mask``, ``span_mask``, ``feats``; output ``probs``), config.json ``tc_marked``,
+``tc-report.json`` and a section in MODEL_CARD.md. Needs torch, transformers and onnx (the
+``train`` extra).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from unspun.eval.ptc import tc_scores
+from unspun.models.runtime import DEFAULT_DIR, load_tokenizer
+from unspun.models.techniques import N_FEATURES, _norm, span_features
+from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, marked_batch, marked_row
+from unspun.train.techniques import (BASE_PACKAGE, base_model_dir, data_hash, export_encoder, held_out_split,
+                                     load_split, train_logger)
+
+MAX_LEN, MAX_SPAN = 96, 24
+
+
+class MarkedTC(nn.Module):
+    """MiniLM over the marked line -> [CLS; span mean; features] -> 256 -> technique logits."""
+
+    def __init__(self, base: Path, n_labels: int, hidden: int = 256) -> None:
+        super().__init__()
+        from transformers import AutoModel
+
+        self.encoder = AutoModel.from_pretrained(str(base))
+        for name, p in self.encoder.named_parameters():
+            if name.startswith("pooler."):
+                p.requires_grad_(False)
+        h = self.encoder.config.hidden_size
+        self.fc1 = nn.Linear(2 * h + N_FEATURES, hidden)
+        self.fc2 = nn.Linear(hidden, n_labels)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, input_ids, attention_mask, span_mask, feats):
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        w = span_mask.unsqueeze(-1)
+        mean = (states * w).sum(1) / w.sum(1).clamp(min=1.0)
+        x = torch.cat([states[:, 0], mean, feats], dim=-1)
+        return self.fc2(nn.functional.gelu(self.fc1(self.drop(x)), approximate="tanh"))
+
+
+class _Probs(nn.Module):
+    def __init__(self, net: MarkedTC) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, input_ids, attention_mask, span_mask, feats):
+        return torch.softmax(self.net(input_ids, attention_mask, span_mask, feats), dim=-1)
+
+
+def span_rows(docs, labels: list[str], tokenizer) -> list[dict]:
+    """One row per distinct gold span: marked ids, span mask, features, soft target, gold count."""
+    ids_of = {t: tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", OPEN_MARK, CLOSE_MARK)}
+    rows = []
+    for d in docs:
+        spans: dict[tuple[int, int], Counter] = {}
+        for _, lab, s, e in d.tc_rows:
+            spans.setdefault((s, e), Counter())[lab] += 1
+        counts: dict[str, int] = {}
+        ntext = _norm(d.text)
+        for (s, e), c in sorted(spans.items()):
+            key = _norm(d.text[s:e])
+            if key not in counts:
+                counts[key] = ntext.count(key) if key else 1
+            ids, mask = marked_row(d.text, d.ids, d.offsets, s, e, cls_id=ids_of["[CLS]"], sep_id=ids_of["[SEP]"],
+                                   open_id=ids_of[OPEN_MARK], close_id=ids_of[CLOSE_MARK], max_len=MAX_LEN,
+                                   max_span=MAX_SPAN)
+            target = np.zeros(len(labels), dtype=np.float32)
+            for lab, k in c.items():
+                target[labels.index(lab)] += k
+            rows.append({"id": d.id, "span": (s, e), "ids": ids, "mask": mask, "target": target / target.sum(),
+                         "gold": [lab for lab in c.elements()], "feats": span_features(d.text, s, e, counts)})
+    return rows
+
+
+def _tensors(rows: list[dict]):
+    ids, att, span = marked_batch([(r["ids"], r["mask"]) for r in rows])
+    feats = np.stack([r["feats"] for r in rows])
+    return torch.from_numpy(ids), torch.from_numpy(att), torch.from_numpy(span), torch.from_numpy(feats)
+
+
+def batches(rows: list[dict], size: int, rng: random.Random | None) -> list[list[int]]:
+    """Length-bucketed batches (shuffled within and across buckets when ``rng`` is given)."""
+    order = list(range(len(rows)))
+    if rng is not None:
+        rng.shuffle(order)
+        chunks = [order[k:k + size * 20] for k in range(0, len(order), size * 20)]
+        order = [i for ch in chunks for i in sorted(ch, key=lambda i: len(rows[i]["ids"]))]
+    else:
+        order.sort(key=lambda i: len(rows[i]["ids"]))
+    out = [order[k:k + size] for k in range(0, len(order), size)]
+    if rng is not None:
+        rng.shuffle(out)
+    return out
+
+
+def predict(fn, rows: list[dict], size: int = 64) -> np.ndarray:
+    """Technique probabilities of every row; ``fn(ids, att, span, feats) -> probs`` (numpy)."""
+    probs = np.zeros((len(rows), len(rows[0]["target"])), dtype=np.float32) if rows else np.zeros((0, 0))
+    for b in batches(rows, size, None):
+        ids, att, span, feats = (t.numpy() for t in _tensors([rows[i] for i in b]))
+        probs[b] = fn(ids, att, span, feats)
+    return probs
+
+
+def tc_f1(rows: list[dict], probs: np.ndarray, labels: list[str]) -> float:
+    """TC micro-F1 of PTC rows: a span given k times gets its k most likely techniques."""
+    gold, pred = [], []
+    for r, p in zip(rows, probs):
+        order = [int(k) for k in np.argsort(-p)]
+        s, e = r["span"]
+        gold += [(r["id"], lab, s, e) for lab in r["gold"]]
+        pred += [(r["id"], labels[order[k % len(order)]], s, e) for k in range(len(r["gold"]))]
+    return tc_scores(pred, gold)[0] if gold else 0.0
+
+
+def _torch_fn(net: nn.Module):
+    def fn(ids, att, span, feats):
+        with torch.inference_mode():
+            logits = net(torch.from_numpy(ids), torch.from_numpy(att), torch.from_numpy(span), torch.from_numpy(feats))
+            return torch.softmax(logits, dim=-1).numpy()
+    return fn
+
+
+def onnx_fn(path: Path):
+    from unspun.models.runtime import _session
+
+    session = _session(str(path))
+
+    def fn(ids, att, span, feats):
+        return session.run(["probs"], {"input_ids": ids, "attention_mask": att, "span_mask": span,
+                                       "feats": feats})[0]
+    return fn
+
+
+def export(net: MarkedTC, fp32: Path, int8: Path) -> None:
+    """ONNX export of the classifier (softmax included), then its int8 dynamic quantisation."""
+    wrapper = _Probs(net).eval()
+    ids = torch.full((2, 12), 1000, dtype=torch.long)
+    att = torch.ones_like(ids)
+    att[1, 8:] = 0
+    span = torch.zeros((2, 12), dtype=torch.float32)
+    span[:, 3:5] = 1.0
+    feats = torch.zeros((2, N_FEATURES), dtype=torch.float32)
+    dyn = {0: "batch", 1: "seq"}
+    with torch.inference_mode():
+        torch.onnx.export(wrapper, (ids, att, span, feats), str(fp32), opset_version=17, dynamo=False,
+                          input_names=["input_ids", "attention_mask", "span_mask", "feats"], output_names=["probs"],
+                          dynamic_axes={"input_ids": dyn, "attention_mask": dyn, "span_mask": dyn,
+                                        "feats": {0: "batch"}, "probs": {0: "batch"}})
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+
+
+def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: int, epochs: int, lr: float,
+               head_lr: float, batch_size: int, base: Path, ck: Path, resume: bool, log,
+               max_steps: int | None = None) -> tuple[MarkedTC, dict]:
+    """Fine-tune one classifier; keep the epoch with the best held-out TC micro-F1."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    rng = random.Random(seed)
+    net = MarkedTC(base, len(labels))
+    head = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
+    enc = [p for n, p in net.named_parameters() if n.startswith("encoder.") and p.requires_grad]
+    optim = torch.optim.AdamW([{"params": enc, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.01)
+    per_epoch = len(batches(fit, batch_size, None))
+    total = per_epoch * epochs if max_steps is None else min(max_steps, per_epoch * epochs)
+    warm = max(1, int(0.06 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    ck.mkdir(parents=True, exist_ok=True)
+    state = {"epoch": 0, "step": 0, "history": [], "best": None, "elapsed": 0.0}
+    if resume and (ck / "last.pt").exists():
+        saved = torch.load(ck / "last.pt", weights_only=False)
+        net.load_state_dict(saved["model"])
+        optim.load_state_dict(saved["optim"])
+        sched.load_state_dict(saved["sched"])
+        torch.set_rng_state(saved["torch_rng"])
+        rng.setstate(saved["py_rng"])
+        state = saved["state"]
+        log(f"seed {seed}: resumed after epoch {state['epoch']}")
+    t0 = time.time() - state["elapsed"]
+    while state["epoch"] < epochs and (max_steps is None or state["step"] < max_steps):
+        net.train()
+        losses = []
+        for b in batches(fit, batch_size, rng):
+            ids, att, span, feats = _tensors([fit[i] for i in b])
+            target = torch.from_numpy(np.stack([fit[i]["target"] for i in b]))
+            logits = net(ids, att, span, feats)
+            loss = -(target * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
+            optim.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optim.step()
+            sched.step()
+            losses.append(float(loss))
+            state["step"] += 1
+            if max_steps is not None and state["step"] >= max_steps:
+                break
+        state["epoch"] += 1
+        net.eval()
+        f1 = tc_f1(held, predict(_torch_fn(net), held), labels)
+        state["history"].append({"epoch": state["epoch"], "loss": round(float(np.mean(losses)), 4),
+                                 "held_out_tc_f1": round(f1, 4)})
+        log(f"seed {seed} epoch {state['epoch']}: loss {np.mean(losses):.4f}, held-out TC micro-F1 {f1:.4f} "
+            f"({time.time() - t0:.0f} s)")
+        if state["best"] is None or f1 > state["best"]["held_out_tc_f1"]:
+            state["best"] = {"epoch": state["epoch"], "held_out_tc_f1": round(f1, 4)}
+            torch.save(net.state_dict(), ck / "best.pt")
+        state["elapsed"] = time.time() - t0
+        tmp = ck / "last.pt.tmp"
+        torch.save({"model": net.state_dict(), "optim": optim.state_dict(), "sched": sched.state_dict(),
+                    "torch_rng": torch.get_rng_state(), "py_rng": rng.getstate(), "state": state}, tmp)
+        tmp.replace(ck / "last.pt")
+    net.load_state_dict(torch.load(ck / "best.pt", weights_only=True))
+    net.eval()
+    return net, {"seed": seed, "epoch": state["best"]["epoch"], "held_out_tc_f1": state["best"]["held_out_tc_f1"],
+                 "history": state["history"], "seconds": round(time.time() - t0)}
+
+
+def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int = 4, lr: float = 5e-5,
+          head_lr: float = 1e-3, batch_size: int = 32, base: Path | None = None, encoder: Path | None = None,
+          resume: bool = False, command: str = "", limit: int | None = None, max_steps: int | None = None) -> dict:
+    """Train one classifier per seed, ship the best on held-out articles as ``out/tc.onnx``."""
+    t_start = time.time()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    base = Path(base or DEFAULT_DIR)
+    encoder = Path(encoder or base_model_dir())
+    out.mkdir(parents=True, exist_ok=True)
+    if out.resolve() != base.resolve():
+        for f in base.iterdir():
+            if f.is_file() and f.suffix != ".py":
+                shutil.copyfile(f, out / f.name)
+    log = train_logger(out)
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    labels = cfg["labels"]
+    tokenizer = load_tokenizer(str(out / "tokenizer.json"))
+    for mark in (OPEN_MARK, CLOSE_MARK):
+        if tokenizer.token_to_id(mark) is None:
+            raise ValueError(f"{out / 'tokenizer.json'}: no {mark} token for the span markers")
+    docs = load_split(data, "train", labels, tokenizer, limit=limit)
+    fit_docs, held_docs = held_out_split(docs)
+    fit, held = span_rows(fit_docs, labels, tokenizer), span_rows(held_docs, labels, tokenizer)
+    held = held or fit[-2:]
+    log(f"{len(fit)} spans in {len(fit_docs)} articles to fit, {len(held)} in {len(held_docs)} held out")
+    (out / "tc-models").mkdir(exist_ok=True)
+    runs = []
+    for seed in seeds:
+        net, run = train_seed(fit, held, labels, seed=seed, epochs=epochs, lr=lr, head_lr=head_lr,
+                              batch_size=batch_size, base=encoder, ck=out / "checkpoints" / f"tc-seed{seed}",
+                              resume=resume, log=log, max_steps=max_steps)
+        fp32 = out / "tc-models" / f"seed{seed}-fp32.onnx"
+        int8 = out / "tc-models" / f"seed{seed}.onnx"
+        export(net, fp32, int8)
+        run["held_out_tc_f1_fp32_onnx"] = round(tc_f1(held, predict(onnx_fn(fp32), held), labels), 4)
+        run["held_out_tc_f1_int8"] = round(tc_f1(held, predict(onnx_fn(int8), held), labels), 4)
+        fp32.unlink()
+        log(f"seed {seed}: epoch {run['epoch']}; held-out TC micro-F1 torch {run['held_out_tc_f1']}, "
+            f"fp32 ONNX {run['held_out_tc_f1_fp32_onnx']}, int8 {run['held_out_tc_f1_int8']}")
+        runs.append(run)
+    best = max(runs, key=lambda r: (r["held_out_tc_f1_int8"], -r["seed"]))
+    shutil.copyfile(out / "tc-models" / f"seed{best['seed']}.onnx", out / "tc.onnx")
+    cfg["tc_marked"] = {"file": "tc.onnx", "max_len": MAX_LEN, "max_span": MAX_SPAN, "seed": best["seed"],
+                        "seeds": list(seeds)}
+    cfg.pop("tc_head", None)
+    (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
+    result = {"command": command, "data_hash": data_hash(data), "base": BASE_PACKAGE, "seeds": list(seeds),
+              "epochs": epochs, "lr": lr, "batch_size": batch_size, "runs": runs, "shipped_seed": best["seed"],
+              "held_out_tc_f1": best["held_out_tc_f1_int8"], "fit_articles": len(fit_docs), "fit_spans": len(fit),
+              "held_out": [d.id for d in held_docs], "seconds": round(time.time() - t_start)}
+    (out / "tc-report.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_card(out / "MODEL_CARD.md", result)
+    log(f"done in {result['seconds']} s: shipped seed {best['seed']}, held-out TC micro-F1 {result['held_out_tc_f1']}")
+    return result
+
+
+CARD_HEADING = "## Span classifier (TC)"
+
+
+def write_card(path: Path, result: dict) -> None:
+    """Add (or replace) the span-classifier section of the model card."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Model card\n"
+    head, sep, rest = old.partition("\n" + CARD_HEADING)
+    tail = ""
+    if sep:
+        nxt = rest.find("\n## ")
+        tail = rest[nxt:] if nxt >= 0 else ""
+    runs = "; ".join(f"seed {r['seed']}: epoch {r['epoch']}, torch {r['held_out_tc_f1']}, int8 "
+                     f"{r['held_out_tc_f1_int8']}" for r in result["runs"])
+    lines = [
+        "", CARD_HEADING, "",
+        "Technique classification runs a second encoder (`tc.onnx`, int8): MiniLM fine-tuned whole on each",
+        "gold span marked in its line ([CLS] left [unused1] span [unused2] right [SEP], at most "
+        f"{MAX_LEN} tokens),",
+        "classifying [CLS; mean of the span's states; 9 span features] -> 256 -> 14 techniques.",
+        "",
+        f"- command: `{result['command']}`; {result['seconds']} s on this machine; data hash {result['data_hash']}",
+        f"- base: {result['base']}; {result['epochs']} epochs, lr {result['lr']}, batch {result['batch_size']}",
+        f"- {result['fit_spans']} spans of {result['fit_articles']} articles to fit; the {len(result['held_out'])} "
+        "held-out articles choose the epoch and the shipped seed; PTC dev never read.",
+        f"- per seed (best epoch, held-out TC micro-F1): {runs}",
+        f"- shipped: seed {result['shipped_seed']} (held-out TC micro-F1 {result['held_out_tc_f1']}, int8).",
+    ]
+    path.write_text(head.rstrip() + "\n" + "\n".join(lines) + "\n" + tail, encoding="utf-8")
