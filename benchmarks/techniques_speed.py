@@ -1,6 +1,7 @@
 """Speed of the technique layer (encode + SI + TC heads) on 600-word articles, one process, same run:
-ONNX int8 (shipped, with its span head) and the same with the linear SI head vs ONNX fp32 vs the same
-weights in PyTorch (both with the linear SI head of the encoder training).
+ONNX int8 (shipped, with its span head and span-marked classifier), the same with the classifier on the
+shared encoder pass, and with the linear SI head as well, vs ONNX fp32 vs the same weights in PyTorch
+(both with the linear SI head and the shared-pass classifier of the encoder training).
 
     python benchmarks/techniques_speed.py --fp32 DIR/fp32 --checkpoint DIR/checkpoints/best.pt [-n 40]
 
@@ -56,9 +57,13 @@ def main() -> int:
 
     texts = articles(args.n)
     rows = [("ONNX int8 (shipped)", TechniqueModel(args.int8 or DEFAULT_DIR))]
+    if rows[0][1].tc_marked is not None:  # TC from the shared encoder pass instead of a second encoder
+        shared = TechniqueModel(args.int8 or DEFAULT_DIR)
+        shared.tc_marked = None
+        rows.append(("ONNX int8, TC on the shared pass", shared))
     if rows[0][1].span_head is not None:  # the same folder with the linear SI head, as the rows below
         linear = TechniqueModel(args.int8 or DEFAULT_DIR)
-        linear.span_head = None
+        linear.span_head = linear.tc_marked = None
         linear.decoding = {"threshold": float(linear.config.get("threshold", 0.5)),
                            "gap": int(linear.config.get("gap", 0)), "min_tokens": int(linear.config.get("min_tokens", 1))}
         linear.threshold = linear.decoding["threshold"]

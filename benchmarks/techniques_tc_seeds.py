@@ -45,27 +45,39 @@ def main() -> int:
                 for r in tc_rows(model, aid, text, encs[aid] if encs else None, wanted[aid])]
         return tc_scores(pred, gold)
 
-    rows, singles = [], []
+    encs = {aid: model.encoder.encode(text) for aid, text in articles.items() if aid in wanted}
+    cfg = model.config["tc_marked"]
+    shipped_mix = cfg.get("mix", 0.0)
+    rows, singles, alone = [], [], []
     for run in report["runs"]:
         model.tc_marked = _session(str(args.out / "tc-models" / f"seed{run['seed']}.onnx"))
-        f, _ = score()
+        cfg["mix"] = 0.0
+        f, _ = score(encs)
+        alone.append(f)
+        rows.append((f"span-marked classifier alone, seed {run['seed']} (epoch {run['epoch']})",
+                     run["held_out_tc_f1_int8"], f))
+        cfg["mix"] = run.get("mix", 0.0)
+        f, _ = score(encs)
         singles.append(f)
-        rows.append((f"span-marked classifier, seed {run['seed']} (epoch {run['epoch']})", run["held_out_tc_f1_int8"], f))
+        rows.append((f"seed {run['seed']} mixed with the shared-pass classifier (weight {cfg['mix']})",
+                     run.get("held_out_tc_f1_mixed", ""), f))
     model.tc_marked = _session(str(args.out / "tc.onnx"))
-    shipped, per_shipped = score()
-    rows.append((f"shipped tc.onnx (seed {report['shipped_seed']})", report["held_out_tc_f1"], shipped))
+    cfg["mix"] = shipped_mix
+    shipped, per_shipped = score(encs)
+    rows.append((f"shipped: tc.onnx (seed {report['shipped_seed']}), mix {shipped_mix}", report["held_out_tc_f1"],
+                 shipped))
     model.tc_marked = None
-    encs = {aid: model.encoder.encode(text) for aid, text in articles.items() if aid in wanted}
     shared, per_shared = score(encs)
-    rows.append(("span classifier on the shared encoder pass", "", shared))
+    rows.append(("span classifier on the shared encoder pass", report.get("held_out_shared_tc_f1", ""), shared))
     print(f"PTC dev, {len(wanted)} articles, {len(gold)} gold technique rows\n")
     print("| TC classifier | held-out TC micro-F1 | dev TC micro-F1 |")
     print("|---|---:|---:|")
     for name, held, f in rows:
         print(f"| {name} | {held} | {f:.4f} |")
     if len(singles) > 1:
-        print(f"\nsingle seeds: dev TC micro-F1 mean {statistics.mean(singles):.4f} +- {statistics.stdev(singles):.4f} "
-              f"(sd over {len(singles)} seeds)")
+        for name, vals in (("span-marked alone", alone), ("mixed (as shipped)", singles)):
+            print(f"\n{name}: dev TC micro-F1 mean {statistics.mean(vals):.4f} +- {statistics.stdev(vals):.4f} "
+                  f"(sd over {len(vals)} seeds)")
     print("\n| technique | shipped | shared-encoder classifier |")
     print("|---|---:|---:|")
     for tech in model.labels:

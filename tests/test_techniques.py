@@ -252,13 +252,14 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     import json
 
     from unspun.models.techniques import TechniqueModel
-    from unspun.train.tcmarked import train
+    from unspun.train.tcmarked import MIXES, train
 
     data = _ptc_folder(tmp_path)
     out = tmp_path / "tc"
     result = train(data, out, seeds=(0, 1), epochs=2, batch_size=4, command="test")
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert cfg["tc_marked"]["file"] == "tc.onnx" and cfg["tc_marked"]["seeds"] == [0, 1]
+    assert cfg["tc_marked"]["mix"] in MIXES and all("held_out_tc_f1_mixed" in r for r in result["runs"])
     assert result["shipped_seed"] in (0, 1) and len(result["runs"]) == 2
     assert all(len(r["history"]) == 2 for r in result["runs"])
     assert (out / "tc.onnx").read_bytes() == (out / "tc-models" / f"seed{result['shipped_seed']}.onnx").read_bytes()
@@ -266,8 +267,15 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     model = TechniqueModel(out)
     assert model.tc_marked is not None and model.ident != load_model().ident
     text = ARTICLE_A * 2
-    tc = model.classify(text, None, [(0, 10), (20, 40), (5, 6)])
+    spans = [(0, 10), (20, 40), (5, 6)]
+    model.config["tc_marked"]["mix"] = 0.0
+    tc = model.classify(text, None, spans)
     assert tc.shape == (3, 14) and np.allclose(tc.sum(axis=1), 1, atol=1e-4)
+    model.config["tc_marked"]["mix"] = 0.5  # half the shared-pass classifier (its encoder pass made here)
+    shared = TechniqueModel(out)
+    shared.tc_marked = None
+    assert np.allclose(model.classify(text, None, spans),
+                       0.5 * tc + 0.5 * shared.classify(text, shared.encoder.encode(text), spans), atol=1e-5)
     for t in model.predict(text, threshold=0.0):
         assert 0 <= t.start < t.end <= len(text) and t.label in LABELS
     # --resume after the last epoch changes nothing; one more epoch continues the run

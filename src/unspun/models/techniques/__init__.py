@@ -11,7 +11,8 @@ Small heads read the stitched encoder states of ``unspun.models.runtime``:
   averaged MLPs over other span parts). Span features: length, how often the span recurs in the
   article, ``!``/``?``, capitals, title line, inside quotation marks. When the folder has
   ``tc.onnx`` (``unspun train tc``), TC runs that second, fine-tuned encoder over each span marked
-  in its line instead (``marked.py``).
+  in its line instead (``marked.py``), mixed with the shared-pass classifier by the weight
+  chosen on held-out training articles (config ``tc_marked.mix``).
 
 Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, tc.onnx, config.json (with the label
 names and each head's settings), MODEL_CARD.md.
@@ -213,7 +214,17 @@ class TechniqueModel:
             if key not in counts:
                 counts[key] = ntext.count(key) if key else 1
         if self.tc_marked is not None:
-            return self._classify_marked(text, spans, counts)
+            marked = self._classify_marked(text, spans, counts)
+            mix = float(self.config["tc_marked"].get("mix", 0.0))
+            if mix <= 0.0:
+                return marked
+            enc = enc if enc is not None else self.encoder.encode(text)
+            return (1.0 - mix) * marked + mix * self._classify_shared(text, enc, spans, counts)
+        return self._classify_shared(text, enc, spans, counts)
+
+    def _classify_shared(self, text: str, enc: Encoding, spans: list[tuple[int, int]],
+                         counts: dict[str, int]) -> np.ndarray:
+        """The span classifier on the shared encoder pass (``tc.npz`` or the MLP of ``heads.npz``)."""
         if self.tc_head is not None:
             x = np.stack([span_vector(text, enc, s, e, counts, self.tc_inputs) for s, e in spans])
             return tc_probabilities(self.tc_head, x)
