@@ -359,6 +359,10 @@ def write_card(path: Path, result: dict) -> None:
         f"- {result['fit_spans']} spans of {result['fit_articles']} articles to fit; the {len(result['held_out'])} "
         "held-out articles choose the epoch and the shipped seed; PTC dev never read.",
         f"- per seed (best epoch, held-out TC micro-F1): {runs}",
-        f"- shipped: seed {result['shipped_seed']} (held-out TC micro-F1 {result['held_out_tc_f1']}, int8).",
+        f"- mixed with the span classifier on the shared encoder pass (held-out alone: "
+        f"{result.get('held_out_shared_tc_f1', '?')}): probabilities weighted {1 - result.get('mix', 0.0):.1f} / "
+        f"{result.get('mix', 0.0):.1f}, the weight chosen per seed on the held-out articles",
+        "  (" + "; ".join(f"seed {r['seed']}: {r.get('mix')}, {r.get('held_out_tc_f1_mixed')}" for r in result["runs"]) + ").",
+        f"- shipped: seed {result['shipped_seed']} (held-out TC micro-F1 {result['held_out_tc_f1']}, int8, mixed).",
     ]
     path.write_text(head.rstrip() + "\n" + "\n".join(lines) + "\n" + tail, encoding="utf-8")
