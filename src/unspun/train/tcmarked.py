@@ -298,7 +298,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     fit, held = span_rows(fit_docs, labels, tokenizer), span_rows(held_docs, labels, tokenizer)
     held = held or fit[-2:]
     log(f"{len(fit)} spans in {len(fit_docs)} articles to fit, {len(held)} in {len(held_docs)} held out")
-    shared = shared_probs(out, cfg, held_docs or fit_docs[-1:], held)
+    shared = shared_probs(out, cfg, held_docs or fit_docs, held)
     (out / "tc-models").mkdir(exist_ok=True)
     runs = []
     for seed in seeds:
