@@ -41,7 +41,7 @@ from unspun.eval.sentences import babe_is_test, bucket, macro_f1, read_babe, rea
 from unspun.models.attribution_features import N_FEATURES, token_features
 from unspun.models.heads import ROLES, decode_roles
 from unspun.models.runtime import DEFAULT_DIR, Encoder
-from unspun.train.techniques import train_logger
+from unspun.train.techniques import card_section, copy_model_folder, train_logger
 
 MID_TENSOR = "/encoder/encoder/layer.2/output/LayerNorm/LayerNormalization_output_0"
 
@@ -62,10 +62,7 @@ def add_mid_output(src: Path, dst: Path) -> None:
 
 def prepare_folder(base: Path, out: Path) -> Encoder:
     """OUT: the technique model folder with the two-output encoder; its run-time ``Encoder``."""
-    out.mkdir(parents=True, exist_ok=True)
-    for f in base.iterdir():
-        if f.is_file() and f.name != "model.onnx" and f.suffix != ".py":
-            shutil.copyfile(f, out / f.name)
+    copy_model_folder(base, out, skip=("model.onnx",))
     add_mid_output(base / "model.onnx", out / "model.onnx")
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     cfg["hidden_size"] = 384
@@ -313,12 +310,9 @@ CARD_HEADING = "## Attribution and sentence heads"
 
 def write_card(path: Path, result: dict) -> None:
     """Append (or replace) the heads section of the model card."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Model card\n"
-    old = old.split("\n" + CARD_HEADING)[0].rstrip() + "\n"
     tag, d = result["attribution"], result["data"]
     held = tag.get("held_out_thresholded", tag["held_out"])
     lines = [
-        "", CARD_HEADING, "",
         "Heads trained on the frozen encoder above (int8, run through onnxruntime as at run time); the",
         "encoder graph exports a second output, `mid` (the states after layer 3 of 6, which the technique",
         "training kept frozen). One encoder pass per window serves these heads and the technique heads.",
@@ -344,4 +338,4 @@ def write_card(path: Path, result: dict) -> None:
         "- Limits: trained on US/UK political news of 2016-2022; the tagger marks attribution parts, the",
         "  linking into relations and the speaker names are rules (`stages/learned.py`, `stages/speakers.py`).",
     ]
-    path.write_text(old + "\n".join(lines) + "\n", encoding="utf-8")
+    card_section(path, CARD_HEADING, lines)

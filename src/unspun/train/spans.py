@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import time
 from pathlib import Path
 
@@ -36,7 +35,8 @@ from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, load_tokenizer
 from unspun.models.techniques import TechniqueModel
 from unspun.train.heads import article_chunks
-from unspun.train.techniques import data_hash, held_out_split, load_split, train_logger
+from unspun.train.techniques import (card_section, copy_model_folder, data_hash, held_out_split, load_split,
+                                     train_logger)
 
 GRID = [(t, g, m) for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5) for g in (0, 2, 5) for m in (1, 2)]
 
@@ -258,11 +258,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     if not si and (not (base / "spans-report.json").exists() or not tc_parts
                    or "si_head" not in json.loads((base / "config.json").read_text(encoding="utf-8"))):
         raise ValueError(f"{base}: no span head to keep (not a `train spans` output), or no --tc-inputs")
-    out.mkdir(parents=True, exist_ok=True)
-    if out.resolve() != base.resolve():
-        for f in base.iterdir():
-            if f.is_file() and f.suffix != ".py":
-                shutil.copyfile(f, out / f.name)
+    copy_model_folder(base, out)
     log = train_logger(out)
 
     t_start = time.time()
@@ -344,16 +340,9 @@ CARD_HEADING = "## Span head (SI)"
 
 def write_card(path: Path, result: dict) -> None:
     """Add (or replace) the span-head section of the model card."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Model card\n"
-    head, sep, rest = old.partition("\n" + CARD_HEADING)
-    tail = ""
-    if sep:  # keep the sections after the old span-head section
-        nxt = rest.find("\n## ")
-        tail = rest[nxt:] if nxt >= 0 else ""
     d = result["decoding"]
     runs = ", ".join(f"seed {r['seed']}: epoch {r['epoch']}, {r['held_out_si_f1']}" for r in result["runs"])
     lines = [
-        "", CARD_HEADING, "",
         "Span identification reads the same encoder pass as every other head: [hidden; mid; 6 surface",
         "features] -> 256 -> BiLSTM 2x128 -> O/B/I (+ one sigmoid per technique as an auxiliary task,",
         f"weight {result['aux']}), trained on PTC train with the encoder frozen (`si.onnx`; "
@@ -379,4 +368,4 @@ def write_card(path: Path, result: dict) -> None:
         ]
     else:
         lines.append("- TC uses the span classifier of `heads.npz` (above).")
-    path.write_text(head.rstrip() + "\n" + "\n".join(lines) + "\n" + tail, encoding="utf-8")
+    card_section(path, CARD_HEADING, lines)

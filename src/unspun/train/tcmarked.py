@@ -36,8 +36,8 @@ from unspun.eval.ptc import tc_scores
 from unspun.models.runtime import DEFAULT_DIR, load_tokenizer
 from unspun.models.techniques import N_FEATURES, _norm, span_features
 from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, marked_batch, marked_row
-from unspun.train.techniques import (BASE_PACKAGE, base_model_dir, data_hash, export_encoder, held_out_split,
-                                     load_split, train_logger)
+from unspun.train.techniques import (BASE_PACKAGE, base_model_dir, card_section, copy_model_folder, data_hash,
+                                     held_out_split, load_split, train_logger, warmup_schedule)
 
 MAX_LEN, MAX_SPAN = 96, 24
 
@@ -219,9 +219,7 @@ def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: in
     optim = torch.optim.AdamW([{"params": enc, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.01)
     per_epoch = len(batches(fit, batch_size, None))
     total = per_epoch * epochs if max_steps is None else min(max_steps, per_epoch * epochs)
-    warm = max(1, int(0.06 * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    sched = warmup_schedule(optim, total)
     ck.mkdir(parents=True, exist_ok=True)
     state = {"epoch": 0, "step": 0, "history": [], "best": None, "elapsed": 0.0}
     if resume and (ck / "last.pt").exists():
@@ -281,11 +279,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     base = Path(base or DEFAULT_DIR)
     encoder = Path(encoder or base_model_dir())
-    out.mkdir(parents=True, exist_ok=True)
-    if out.resolve() != base.resolve():
-        for f in base.iterdir():
-            if f.is_file() and f.suffix != ".py":
-                shutil.copyfile(f, out / f.name)
+    copy_model_folder(base, out)
     log = train_logger(out)
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     labels = cfg["labels"]
@@ -326,7 +320,8 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     result = {"command": command, "data_hash": data_hash(data), "base": BASE_PACKAGE, "seeds": list(seeds),
               "epochs": epochs, "lr": lr, "batch_size": batch_size, "runs": runs, "shipped_seed": best["seed"],
               "held_out_tc_f1": best["held_out_tc_f1_mixed"], "mix": best["mix"],
-              "held_out_shared_tc_f1": round(tc_f1(held, shared, labels), 4), "fit_articles": len(fit_docs), "fit_spans": len(fit),
+              "held_out_shared_tc_f1": round(tc_f1(held, shared, labels), 4), "fit_articles": len(fit_docs),
+              "fit_spans": len(fit),
               "held_out": [d.id for d in held_docs], "seconds": round(time.time() - t_start)}
     (out / "tc-report.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     write_card(out / "MODEL_CARD.md", result)
@@ -339,16 +334,9 @@ CARD_HEADING = "## Span classifier (TC)"
 
 def write_card(path: Path, result: dict) -> None:
     """Add (or replace) the span-classifier section of the model card."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Model card\n"
-    head, sep, rest = old.partition("\n" + CARD_HEADING)
-    tail = ""
-    if sep:
-        nxt = rest.find("\n## ")
-        tail = rest[nxt:] if nxt >= 0 else ""
     runs = "; ".join(f"seed {r['seed']}: epoch {r['epoch']}, torch {r['held_out_tc_f1']}, int8 "
                      f"{r['held_out_tc_f1_int8']}" for r in result["runs"])
     lines = [
-        "", CARD_HEADING, "",
         "Technique classification runs a second encoder (`tc.onnx`, int8): MiniLM fine-tuned whole on each",
         "gold span marked in its line ([CLS] left [unused1] span [unused2] right [SEP], at most "
         f"{MAX_LEN} tokens),",
@@ -362,7 +350,8 @@ def write_card(path: Path, result: dict) -> None:
         f"- mixed with the span classifier on the shared encoder pass (held-out alone: "
         f"{result.get('held_out_shared_tc_f1', '?')}): probabilities weighted {1 - result.get('mix', 0.0):.1f} / "
         f"{result.get('mix', 0.0):.1f}, the weight chosen per seed on the held-out articles",
-        "  (" + "; ".join(f"seed {r['seed']}: {r.get('mix')}, {r.get('held_out_tc_f1_mixed')}" for r in result["runs"]) + ").",
+        "  (" + "; ".join(f"seed {r['seed']}: {r.get('mix')}, {r.get('held_out_tc_f1_mixed')}"
+                          for r in result["runs"]) + ").",
         f"- shipped: seed {result['shipped_seed']} (held-out TC micro-F1 {result['held_out_tc_f1']}, int8, mixed).",
     ]
-    path.write_text(head.rstrip() + "\n" + "\n".join(lines) + "\n" + tail, encoding="utf-8")
+    card_section(path, CARD_HEADING, lines)

@@ -325,6 +325,35 @@ def export(net: Net, folder: Path, config: dict, tokenizer_src: Path, int8: bool
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
+def warmup_schedule(optim, total: int):
+    """Linear warm-up over the first 6% of ``total`` steps, then linear decay to zero."""
+    warm = max(1, int(0.06 * total))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+
+
+def copy_model_folder(base: Path, out: Path, skip: tuple[str, ...] = ()) -> None:
+    """Copy the files of model folder ``base`` (not its code, not ``skip``) into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    if out.resolve() == base.resolve():
+        return
+    for f in base.iterdir():
+        if f.is_file() and f.suffix != ".py" and f.name not in skip:
+            shutil.copyfile(f, out / f.name)
+
+
+def card_section(path: Path, heading: str, lines: list[str]) -> None:
+    """Write ``heading`` and ``lines`` into the model card at ``path``, replacing that section
+    where it exists (the sections after it are kept) or appending it."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Model card\n"
+    head, sep, rest = old.partition("\n" + heading)
+    tail = ""
+    if sep:
+        nxt = rest.find("\n## ")
+        tail = rest[nxt:] if nxt >= 0 else ""
+    path.write_text(head.rstrip() + "\n\n" + "\n".join([heading, "", *lines]) + "\n" + tail, encoding="utf-8")
+
+
 def train_logger(out: Path):
     """A ``log(msg)`` that prints a timestamped line and appends it to ``out/train.log``."""
     logf = (out / "train.log").open("a", encoding="utf-8")
@@ -382,9 +411,7 @@ def train(data: Path, out: Path, *, seed: int = 0, epochs: int = 3, resume: bool
     wins = fixed_windows(train_docs, size)
     steps_per_epoch = -(-len(wins) // batch_size)
     total = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
-    warm = max(1, int(0.06 * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    sched = warmup_schedule(optim, total)
 
     ck = out / "checkpoints"
     ck.mkdir(exist_ok=True)
