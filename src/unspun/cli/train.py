@@ -49,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "the span classifier (needs --tc-inputs)")
     p.add_argument("--base", metavar="DIR", default=None,
                    help="heads, spans, tc: the model folder whose encoder the heads read, copied to OUT (default: the shipped one)")
-    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads, spans), 4 (tc)")
+    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads, spans), 5 (tc)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt (tc: OUT/checkpoints/tc-seedN/last.pt)")
@@ -97,7 +97,7 @@ def _command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     data = Path(args.data)
-    args.epochs = args.epochs or {"heads": 12, "spans": 12, "tc": 4}.get(args.model, 3)
+    args.epochs = args.epochs or {"heads": 12, "spans": 12, "tc": 5}.get(args.model, 3)
     args.batch_size = args.batch_size or {"tc": 32}.get(args.model, 8)
     train = _trainer(args.model, data)
     if train is None:

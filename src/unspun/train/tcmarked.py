@@ -270,7 +270,7 @@ def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: in
                  "history": state["history"], "seconds": round(time.time() - t0)}
 
 
-def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int = 4, lr: float = 5e-5,
+def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int = 5, lr: float = 8e-5,
           head_lr: float = 1e-3, batch_size: int = 32, base: Path | None = None, encoder: Path | None = None,
           resume: bool = False, command: str = "", limit: int | None = None, max_steps: int | None = None) -> dict:
     """Train one classifier per seed, ship the best on held-out articles as ``out/tc.onnx``."""
