@@ -1,6 +1,6 @@
 """Speed of the technique layer (encode + SI + TC heads) on 600-word articles, one process, same run:
-ONNX int8 (shipped, with its span head and span-marked classifier), the same with the classifier on the
-shared encoder pass, and with the linear SI head as well, vs ONNX fp32 vs the same weights in PyTorch
+ONNX int8 (shipped, with its span model and span-marked classifier), the same with SI, then TC as well,
+from the shared encoder pass, and with the linear SI head, vs ONNX fp32 vs the same weights in PyTorch
 (both with the linear SI head and the shared-pass classifier of the encoder training).
 
     python benchmarks/techniques_speed.py --fp32 DIR/fp32 --checkpoint DIR/checkpoints/best.pt [-n 40]
@@ -56,18 +56,27 @@ def main() -> int:
     from unspun.models.techniques import TechniqueModel
 
     texts = articles(args.n)
-    rows = [("ONNX int8 (shipped)", TechniqueModel(args.int8 or DEFAULT_DIR))]
-    if rows[0][1].tc_marked is not None:  # TC from the shared encoder pass instead of a second encoder
-        shared = TechniqueModel(args.int8 or DEFAULT_DIR)
-        shared.tc_marked = None
-        rows.append(("ONNX int8, TC on the shared pass", shared))
-    if rows[0][1].span_head is not None:  # the same folder with the linear SI head, as the rows below
-        linear = TechniqueModel(args.int8 or DEFAULT_DIR)
-        linear.span_head = linear.tc_marked = None
-        linear.decoding = {"threshold": float(linear.config.get("threshold", 0.5)),
-                           "gap": int(linear.config.get("gap", 0)), "min_tokens": int(linear.config.get("min_tokens", 1))}
-        linear.threshold = linear.decoding["threshold"]
-        rows.append(("ONNX int8, linear SI head", linear))
+    shipped = TechniqueModel(args.int8 or DEFAULT_DIR)
+    rows = [("ONNX int8 (shipped)", shipped)]
+
+    def variant(si_model: bool, span_head: bool, tc_marked: bool) -> TechniqueModel:
+        """The shipped folder with some of its parts switched off (SI decoding as chosen for what is left)."""
+        m = TechniqueModel(args.int8 or DEFAULT_DIR)
+        m.si_model = m.si_model if si_model else None
+        m.span_head = m.span_head if span_head else None
+        m.tc_marked = m.tc_marked if tc_marked else None
+        head = m.config.get("si_model") if m.si_model is not None else m.config.get("si_head") if m.span_head else m.config
+        m.decoding = {"threshold": float(head.get("threshold", 0.5)), "gap": int(head.get("gap", 0)),
+                      "min_tokens": int(head.get("min_tokens", 1))}
+        m.threshold = m.decoding["threshold"]
+        return m
+
+    if shipped.si_model is not None and shipped.span_head is not None:  # SI from the shared encoder pass
+        rows.append(("ONNX int8, SI by the span head on the shared pass", variant(False, True, True)))
+    if shipped.tc_marked is not None:  # TC from the shared encoder pass instead of a second encoder
+        rows.append(("ONNX int8, SI and TC on the shared pass", variant(False, True, False)))
+    if shipped.span_head is not None or shipped.si_model is not None:  # the linear SI head, as the rows below
+        rows.append(("ONNX int8, linear SI head", variant(False, False, False)))
     if args.fp32:
         rows.append(("ONNX fp32", TechniqueModel(args.fp32)))
     if args.checkpoint:

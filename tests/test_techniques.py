@@ -184,6 +184,18 @@ def test_analyze_marks_techniques_and_min_score_filters(tmp_path):
     strict = [s for s in run("--min-score", str(cut))["spans"] if s["layer"] == "technique"]
     assert 1 <= len(strict) < len(spans) or len(spans) == 1
     assert all(s["attrs"]["score"] >= cut for s in strict)
+    fast = run("--fast")  # SI and TC from the shared encoder pass: another model ident, still marks
+    assert fast["producer"]["models"]["techniques"] != a["producer"]["models"]["techniques"]
+    assert any(s["layer"] == "technique" and s["start"] >= a["text"].index(LOADED) for s in fast["spans"])
+
+
+def test_shared_pass_variant_drops_the_second_encoders():
+    full, fast = load_model(), load_model(fast=True)
+    assert fast is load_model(fast=True) and fast.si_model is None and fast.tc_marked is None
+    assert full.tc_marked is not None and fast.ident != full.ident
+    assert fast.decoding == {k: full.config["si_head"][k] for k in ("threshold", "gap", "min_tokens")}
+    labels = {t.label for t in fast.predict(LOADED)}
+    assert labels & {"Loaded_Language", "Name_Calling,Labeling"}, labels
 
 
 def test_tiny_span_head_run_exports_si_onnx_that_the_runtime_uses(tmp_path):
@@ -280,5 +292,62 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
         assert 0 <= t.start < t.end <= len(text) and t.label in LABELS
     # --resume after the last epoch changes nothing; one more epoch continues the run
     more = train(data, out, seeds=(0,), epochs=3, batch_size=4, resume=True, command="test")
+    assert [h["epoch"] for h in more["runs"][0]["history"]] == [1, 2, 3]
+    assert more["runs"][0]["history"][:2] == result["runs"][0]["history"]
+
+
+def test_span_model_windows_stitch_every_token_from_its_inner_window():
+    from unspun.models.techniques.spanmodel import article_probs, window_batch
+
+    ids = np.arange(1000, 1700, dtype=np.int64)
+    feats = np.random.default_rng(0).random((700, 6)).astype(np.float32)
+    b_ids, b_mask, b_feats = window_batch(ids, feats, [(0, 254), (200, 454)], cls_id=101, sep_id=102)
+    assert b_ids[1, 0] == 101 and b_ids[1, 255] == 102 and b_ids[1, 1] == 1200 and b_mask.sum() == 2 * 256
+    assert np.array_equal(b_feats[1, 1:255], feats[200:454]) and not b_feats[:, 0].any()
+
+    def fn(b_ids, b_mask, b_feats):  # the token id and the window number, so stitching can be checked
+        w = np.arange(len(b_ids))[:, None] * np.ones_like(b_ids)
+        return np.stack([b_ids.astype(np.float32), w.astype(np.float32), b_mask.astype(np.float32)], -1)
+
+    probs = article_probs(fn, ids, feats, 101, 102, window=256, overlap=64)
+    assert np.array_equal(probs[:, 0], ids.astype(np.float32))  # every token once, from a window holding it
+    owner = probs[:, 1].astype(int)
+    assert owner[0] == 0 and owner[-1] == owner.max() >= 2 and (np.diff(owner) >= 0).all()
+    assert article_probs(fn, ids[:0], feats[:0], 101, 102).shape == (0, 3)
+
+
+def test_tiny_span_model_run_ships_si_model_onnx_that_the_runtime_uses(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import json
+
+    from unspun.models.techniques import TechniqueModel
+    from unspun.train.simodel import MIXES, train
+
+    data = _ptc_folder(tmp_path)
+    out = tmp_path / "si"
+    result = train(data, out, seeds=(0, 1), epochs=2, batch_size=2, command="test")
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert cfg["si_model"]["file"] == "si-model.onnx" and cfg["si_model"]["seeds"] == [0, 1]
+    assert result["shipped_seed"] in (0, 1) and all(len(r["history"]) == 2 for r in result["runs"])
+    assert (out / "si-model.onnx").read_bytes() == (out / "si-models" / f"seed{result['shipped_seed']}.onnx").read_bytes()
+    assert "## Span model (SI)" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    model = TechniqueModel(out)
+    assert model.si_model is not None and model.ident != load_model().ident
+    assert model.threshold == cfg["si_model"]["threshold"]
+    text = ARTICLE_A * 8  # several windows
+    enc = model.encoder.encode(text)
+    probs = model.token_probs(enc, text)
+    assert probs.shape == (len(enc.offsets), 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+    assert not np.allclose(probs, model.token_probs(enc))  # not the shared pass's linear head
+    mix = cfg["si_model"]["mix"]
+    assert mix in MIXES and all("held_out_si_f1_mixed" in r for r in result["runs"])
+    model.config["si_model"]["mix"] = 0.5  # half the shared pass's SI: the mixture of the two parts
+    alone = model._span_model_probs(text, enc)
+    assert np.allclose(model.token_probs(enc, text), 0.5 * alone + 0.5 * model._shared_token_probs(enc, text),
+                       atol=1e-5)
+    for t in model.predict(text, threshold=0.0):
+        assert 0 <= t.start < t.end <= len(text) and t.label in LABELS
+    more = train(data, out, seeds=(0,), epochs=3, batch_size=2, resume=True, command="test")
     assert [h["epoch"] for h in more["runs"][0]["history"]] == [1, 2, 3]
     assert more["runs"][0]["history"][:2] == result["runs"][0]["history"]

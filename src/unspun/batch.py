@@ -37,7 +37,7 @@ Result = Article | BadInput | Failed
 
 
 def analyze_one(item: Document | BadInput, outlet: str | None, min_score: float | None = None,
-                models: bool = True) -> Result:
+                models: bool | str = True) -> Result:
     """One input's result: its ``Article``, or the ``BadInput``/``Failed`` that stands for it."""
     if isinstance(item, BadInput):
         return item
@@ -59,7 +59,7 @@ def default_jobs() -> int:
 
 
 def analyze_stream(items: Iterable[Document | BadInput], outlet: str | None = None, min_score: float | None = None,
-                   jobs: int | None = None, models: bool = True) -> Iterator[Result]:
+                   jobs: int | None = None, models: bool | str = True) -> Iterator[Result]:
     """Yield one result per item, in input order. Runs in-process for small inputs or ``jobs=1``."""
     jobs = default_jobs() if jobs is None else max(1, jobs)
     it = iter(items)

@@ -41,10 +41,11 @@ def analyze(text: str | None = None, *, html: str | None = None, url: str | None
 
 
 def analyze_document(doc: Document, outlet: str | None = None, min_score: float | None = None,
-                     models: bool = True) -> Article:
+                     models: bool | str = True) -> Article:
     """Run every stage on one ``Document``. ``outlet`` is the user's ``--outlet``; ``min_score`` the
     lowest technique score kept (``--min-score``); ``models=False`` (``--no-models``) runs the
-    rule-based attribution alone: no encoder, no technique, subjectivity or bias judgements.
+    rule-based attribution alone: no encoder, no technique, subjectivity or bias judgements;
+    ``models="fast"`` (``--fast``) reads the technique spans from the shared encoder pass alone.
 
     Raises ``InputError`` when a page read as HTML has nothing to extract.
     """
@@ -63,7 +64,7 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
             encode(article)  # one encoder pass: attribution, sentence and technique heads read it
             learned_attribution(article)
             judge(article)
-            spin(article, min_score=min_score)
+            spin(article, min_score=min_score, fast=models == "fast")
             article.hints.pop("encoding", None)
         else:
             attribution(article)

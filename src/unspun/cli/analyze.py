@@ -32,6 +32,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-models", action="store_true",
                    help="rule-based attribution only (spaCy parse + rules): no encoder, so no technique, "
                         "subjectivity or bias judgements; faster")
+    p.add_argument("--fast", action="store_true",
+                   help="technique spans from the shared encoder pass alone (no span model, no span-marked "
+                        "classifier): about twice as fast, lower quality (see BENCHMARKS.md)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="processes for a batch (default: the cores, up to 8)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
@@ -44,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     def good() -> Iterator[Article]:
         for result in analyze_stream(read_inputs(args.paths, max_bytes=args.max_bytes),
                                      outlet=args.outlet, min_score=args.min_score, jobs=args.jobs,
-                                     models=not args.no_models):
+                                     models="fast" if args.fast else not args.no_models):
             if isinstance(result, Failed):
                 status["failed"] += 1
                 print(result, file=sys.stderr)

@@ -56,6 +56,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-stories", action="store_true", help="do not update the stories after indexing")
     p.add_argument("--no-models", action="store_true",
                    help="rule-based attribution only: no encoder, technique, subjectivity or bias judgements")
+    p.add_argument("--fast", action="store_true",
+                   help="technique spans from the shared encoder pass alone (no span model, no span-marked "
+                        "classifier): about twice as fast, lower quality")
     p.add_argument("--no-embeddings", action="store_true",
                    help="group stories from words alone (no sentence embeddings for the pairs words cannot settle)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
@@ -126,7 +129,7 @@ def _run_spark(args: argparse.Namespace) -> int:
         return 2
     try:
         counts = run_index(spark, args.paths, args.output, outlet=args.outlet, max_bytes=args.max_bytes,
-                           partitions=args.partitions, stories=not args.no_stories, models=not args.no_models,
+                           partitions=args.partitions, stories=not args.no_stories, models=_models(args),
                            embeddings=not args.no_embeddings,
                            report=lambda line: print(line, file=sys.stderr))
     except EngineError as exc:
@@ -172,12 +175,12 @@ def index(store, args: argparse.Namespace, report: "_Reporter") -> dict:
     items: Iterable[Document | BadInput] = pending(read_inputs(args.paths, max_bytes=args.max_bytes)) \
         if args.paths else iter(())
     if args.reanalyze:
-        items = itertools.chain(items, _outdated(store, report, models=not args.no_models))
+        items = itertools.chain(items, _outdated(store, report, models=_models(args)))
     batch, started = 0, time.monotonic()
     try:
         store.conn.execute("BEGIN IMMEDIATE")
         for result in analyze_stream(items, outlet=args.outlet, jobs=args.jobs,
-                                     models=not args.no_models):
+                                     models=_models(args)):
             report.advance()
             if isinstance(result, (BadInput, Failed)):
                 kind = "error" if isinstance(result, Failed) else "bad"
@@ -219,7 +222,7 @@ def _store(store, article: Article, counts: dict) -> None:
         counts["occurrences"] += 1
 
 
-def _outdated(store, report: "_Reporter", models: bool = True) -> Iterator[Document]:
+def _outdated(store, report: "_Reporter", models: bool | str = True) -> Iterator[Document]:
     """Stored articles analysed by another producer, as Documents rebuilt from the store."""
     producer = current_producer(models)
     ids = list(store.outdated(producer))
@@ -239,7 +242,11 @@ _PROBE = ("Port reopens after strike\n\nMarch 3, 2025\n\nThe port reopened on Mo
           "\u201cWe are back to work,\u201d the harbour master said. The deal is a disgrace.\n")
 
 
-def current_producer(models: bool = True) -> dict:
+def _models(args: argparse.Namespace) -> bool | str:
+    return "fast" if args.fast else not args.no_models
+
+
+def current_producer(models: bool | str = True) -> dict:
     """The producer (unspun version and models) this installation records, found by analysing
     a short probe article through the same pipeline."""
     from unspun.pipeline import analyze_document

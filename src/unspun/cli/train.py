@@ -7,6 +7,8 @@
   PTC folder; ``--seeds 0,1,2`` averages one head per seed).
 - ``tc``: the span-marked technique classifier (TC), a second MiniLM fine-tuned on each PTC span
   marked in its line (``--seeds 0,1,2`` trains one per seed and ships the best on held-out articles).
+- ``si``: the span model (SI), a second MiniLM fine-tuned whole with a BiLSTM tagger on PTC windows
+  (``--seeds 0,1,2`` trains one per seed and ships the best on held-out articles).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import shlex
 import sys
 from pathlib import Path
 
-MODELS = ("techniques", "heads", "spans", "tc")
+MODELS = ("techniques", "heads", "spans", "tc", "si")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,18 +31,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "spans: train the span head (SI) of the technique model on the shipped encoder (PTC; writes "
                     "a complete model folder with si.onnx to OUT). "
                     "tc: train the span-marked technique classifier (PTC; writes a complete model folder with "
-                    "tc.onnx to OUT).")
+                    "tc.onnx to OUT). "
+                    "si: train the span model (PTC; writes a complete model folder with si-model.onnx to OUT).")
     p.add_argument("model", choices=MODELS)
     p.add_argument("--data", required=True, metavar="DIR",
-                   help="techniques, spans, tc: the PTC folder (train-articles/, *.labels); heads: the folder with "
+                   help="techniques, spans, tc, si: the PTC folder (train-articles/, *.labels); heads: the folder with "
                         "polnear/, newssd-eng/ and babe/")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seeds", default=None, metavar="S,S,..",
                    help="spans: one span head per seed, averaged in the exported graph; tc: one classifier per seed, "
-                        "the best on held-out articles shipped (default: --seed)")
+                        "the best on held-out articles shipped; si: as tc (default: --seed)")
     p.add_argument("--aux", type=float, default=1.0,
-                   help="spans: weight of the auxiliary per-technique token loss (default 1.0)")
+                   help="spans, si: weight of the auxiliary per-technique token loss (default 1.0)")
     p.add_argument("--tc-inputs", default=None, metavar="PARTS",
                    help="spans: also train the span classifier (TC) on these span parts, e.g. "
                         "mean,midmean,feats (cls, mean, midmean, first, last, feats)")
@@ -48,11 +51,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="spans: keep the span head of --base (an earlier `train spans` output); train only "
                         "the span classifier (needs --tc-inputs)")
     p.add_argument("--base", metavar="DIR", default=None,
-                   help="heads, spans, tc: the model folder whose encoder the heads read, copied to OUT (default: the shipped one)")
-    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques), 12 (heads, spans), 5 (tc)")
+                   help="heads, spans, tc, si: the model folder whose encoder the heads read, copied to OUT (default: the shipped one)")
+    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques, si), 12 (heads, spans), 5 (tc)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt (tc: OUT/checkpoints/tc-seedN/last.pt)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt (tc, si: OUT/checkpoints/{tc,si}-seedN/last.pt)")
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="stop after N optimiser steps")
     p.add_argument("--articles", type=int, default=None, metavar="N", help="use only the first N train articles")
     p.add_argument("--window", type=int, default=256, help="tokens per window, [CLS]/[SEP] included")
@@ -68,11 +71,12 @@ NEEDS = {
     "heads": ("polnear/data/train/text", "newssd-eng/train.csv", "babe/final_labels_SG2.csv"),
     "spans": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
     "tc": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
+    "si": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
 }
-WHAT = {"techniques": "not a PTC folder", "spans": "not a PTC folder", "tc": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/"}
+WHAT = {"techniques": "not a PTC folder", "spans": "not a PTC folder", "tc": "not a PTC folder", "si": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/"}
 
 
-MODULES = {"tc": "tcmarked"}
+MODULES = {"tc": "tcmarked", "si": "simodel"}
 
 
 def _trainer(model: str, data: Path):
@@ -118,6 +122,18 @@ def run(args: argparse.Namespace) -> int:
         runs = ", ".join(f"seed {r['seed']} {r['held_out_tc_f1_int8']}" for r in result["runs"])
         print(f"{args.out}: span-marked classifier held-out TC micro-F1 (int8) {runs}; shipped seed "
               f"{result['shipped_seed']}; {result['seconds']} s")
+        return 0
+    if args.model == "si":
+        try:
+            result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, lr=args.lr, aux=args.aux,
+                           batch_size=args.batch_size, base=Path(args.base) if args.base else None,
+                           resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"unspun train si: {exc}", file=sys.stderr)
+            return 2
+        runs = ", ".join(f"seed {r['seed']} {r['held_out_si_f1_int8']}" for r in result["runs"])
+        print(f"{args.out}: span model held-out SI F1 (int8) {runs}; shipped seed {result['shipped_seed']}; "
+              f"{result['seconds']} s")
         return 0
     if args.model == "spans":
         try:

@@ -114,7 +114,7 @@ def article_row(seq: int, article: Article) -> tuple:
             article.to_json(), *(layers.get(layer, 0) for layer in LAYERS))
 
 
-def _analyze(outlet: str | None, min_score: float | None, models: bool) -> Callable:
+def _analyze(outlet: str | None, min_score: float | None, models: bool | str) -> Callable:
     def run(items: Iterator[tuple]) -> Iterator[tuple]:
         from unspun.batch import Failed, analyze_one
         from unspun.cli.index import CLI_OUTLET
@@ -153,7 +153,7 @@ def documents(spark, paths: list[str], max_bytes: int):
 
 
 def run_index(spark, paths: list[str], output: str, *, outlet: str | None = None, min_score: float | None = None,
-              max_bytes: int, partitions: int | None = None, stories: bool = True, models: bool = True,
+              max_bytes: int, partitions: int | None = None, stories: bool = True, models: bool | str = True,
               embeddings: bool = True, report: Callable[[str], None] = print) -> dict:
     """Analyse ``paths`` into ``output`` (see the module docstring); return the counts
     (articles, bad, failed, warned, stories = stories of several members). ``models=False`` is

@@ -12,8 +12,10 @@ from __future__ import annotations
 from unspun.article import Article, merge_ranges
 
 
-def spin(article: Article, min_score: float | None = None, model_dir: str | None = None) -> Article:
-    """Add ``technique`` spans (label: technique name, attrs: ``score``) to ``article``.
+def spin(article: Article, min_score: float | None = None, model_dir: str | None = None,
+         fast: bool = False) -> Article:
+    """Add ``technique`` spans (label: technique name, attrs: ``score``) to ``article``; ``fast``
+    reads SI and TC from the shared encoder pass alone (``--fast``).
 
     >>> from unspun.article import Article
     >>> a = Article.from_text("The corrupt traitors lied again, as always!")
@@ -25,7 +27,7 @@ def spin(article: Article, min_score: float | None = None, model_dir: str | None
     from unspun.models.runtime import DEFAULT_DIR
     from unspun.models.techniques import load_model
 
-    model = load_model(model_dir or DEFAULT_DIR)
+    model = load_model(model_dir or DEFAULT_DIR, fast)
     article.producer.setdefault("models", {})["techniques"] = model.ident
     body = _body_ranges(article)
     if not body:

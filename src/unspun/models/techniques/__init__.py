@@ -2,9 +2,10 @@
 
 Small heads read the stitched encoder states of ``unspun.models.runtime``:
 
-- SI: O/B/I per token, from the span head ``si.onnx`` when the folder has one (a BiLSTM over
-  [hidden; mid; surface features], several seeds averaged; ``unspun train spans``), else the
-  linear tagger of ``heads.npz``. A token is inside a span when ``P(B) + P(I)`` reaches the
+- SI: O/B/I per token, from the span model ``si-model.onnx`` when the folder has one (a second
+  encoder fine-tuned whole with a BiLSTM tagger, ``unspun train si``; ``spanmodel.py``), else from
+  the span head ``si.onnx`` (a BiLSTM over the shared pass's [hidden; mid; surface features],
+  several seeds averaged; ``unspun train spans``), else the linear tagger of ``heads.npz``. A token is inside a span when ``P(B) + P(I)`` reaches the
   threshold chosen on held-out training articles; a new span starts where ``B`` beats ``I``.
 - TC: a span classifier over [CLS of the span's window, mean of the span's token states,
   span features] -> 14 techniques (one MLP layer; ``tc.npz``, when present, replaces it with
@@ -14,12 +15,13 @@ Small heads read the stitched encoder states of ``unspun.models.runtime``:
   in its line instead (``marked.py``), mixed with the shared-pass classifier by the weight
   chosen on held-out training articles (config ``tc_marked.mix``).
 
-Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, tc.onnx, config.json (with the label
+Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, si-model.onnx, tc.onnx, config.json (with the label
 names and each head's settings), MODEL_CARD.md.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import os
@@ -33,6 +35,7 @@ import numpy as np
 from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session
 from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, marked_batch, marked_row
+from unspun.models.techniques.spanmodel import article_probs
 
 N_FEATURES = 9
 _QUOTES_OPEN = "\"“«„"
@@ -116,6 +119,13 @@ class TechniqueModel:
         else:
             self.decoding = {"threshold": float(self.config.get("threshold", 0.5)),
                              "gap": int(self.config.get("gap", 0)), "min_tokens": int(self.config.get("min_tokens", 1))}
+        # the span model (``si-model.onnx``: a second encoder with its own tagger, ``unspun train si``)
+        # when the folder has one; it takes precedence over both SI heads above
+        si_model = self.config.get("si_model")
+        self.si_model = None
+        if si_model and (self.dir / si_model["file"]).exists():
+            self.si_model = _session(str(self.dir / si_model["file"]))
+            self.decoding = {k: si_model[k] for k in ("threshold", "gap", "min_tokens")}
         self.threshold = float(self.decoding["threshold"])
         # the span classifier (``tc.npz``: averaged MLPs over the parts named in ``inputs``) when the
         # folder has one; else the MLP of ``heads.npz`` over [window CLS; span mean; span features]
@@ -142,21 +152,56 @@ class TechniqueModel:
         files = [str(self.dir / 'model.onnx'), str(self.dir / 'heads.npz')]
         if self.span_head is not None:
             files.append(str(self.dir / self.config["si_head"]["file"]))
+        if self.si_model is not None:
+            files.append(str(self.dir / self.config["si_model"]["file"]))
         if self.tc_head is not None:
             files.append(str(self.dir / self.config["tc_head"]["file"]))
         if self.tc_marked is not None:
             files.append(str(self.dir / self.config["tc_marked"]["file"]))
         return f"{self.name}@{_file_hash(*files)}"
 
+    def shared_pass(self) -> "TechniqueModel":
+        """This model with SI and TC read from the shared encoder pass alone: no span model, no
+        span-marked classifier (``--fast``: about twice as fast, lower quality)."""
+        m = copy.copy(self)
+        m.si_model = m.tc_marked = None
+        head = self.config["si_head"] if self.span_head is not None else self.config
+        m.decoding = {"threshold": float(head.get("threshold", 0.5)), "gap": int(head.get("gap", 0)),
+                      "min_tokens": int(head.get("min_tokens", 1))}
+        m.threshold = m.decoding["threshold"]
+        return m
+
     # -- SI ----------------------------------------------------------------------------
     def token_probs(self, enc: Encoding, text: str | None = None) -> np.ndarray:
-        """(N, 3) probabilities of O, B, I per token (the span head needs ``text`` for its features)."""
+        """(N, 3) probabilities of O, B, I per token (the span model and head need ``text``). The span
+        model's are mixed with the shared pass's by the weight chosen at training (``si_model.mix``)."""
+        if self.si_model is not None and text is not None:
+            probs = self._span_model_probs(text, enc)
+            mix = float(self.config["si_model"].get("mix", 0.0))
+            if mix > 0.0:
+                probs = (1.0 - mix) * probs + mix * self._shared_token_probs(enc, text)
+            return probs
+        return self._shared_token_probs(enc, text)
+
+    def _shared_token_probs(self, enc: Encoding, text: str | None) -> np.ndarray:
+        """O/B/I of the shared encoder pass: the span head when the folder has one, else the linear head."""
         if self.span_head is not None and text is not None and enc.mid is not None:
             if len(enc.offsets) == 0:
                 return np.zeros((0, 3), dtype=np.float32)
             x = np.concatenate([enc.hidden, enc.mid, token_features(text, enc.offsets)], axis=1)
             return self.span_head.run(None, {"states": x.astype(np.float32)[None]})[0][0]
         return _softmax(enc.hidden @ self.heads["si_w"].T + self.heads["si_b"])
+
+    def _span_model_probs(self, text: str, enc: Encoding) -> np.ndarray:
+        tok = self.encoder.tokenizer.encode(text, add_special_tokens=False)
+        ids = np.asarray(tok.ids, dtype=np.int64)
+        cfg = self.config["si_model"]
+
+        def fn(b_ids: np.ndarray, b_mask: np.ndarray, b_feats: np.ndarray) -> np.ndarray:
+            return self.si_model.run(["probs"], {"input_ids": b_ids, "attention_mask": b_mask, "feats": b_feats})[0]
+
+        return article_probs(fn, ids, token_features(text, enc.offsets), self.encoder.cls_id, self.encoder.sep_id,
+                             int(cfg.get("window", 256)), int(cfg.get("overlap", 64)))
 
     def si(self, text: str, enc: Encoding, threshold: float | None = None, gap: int | None = None,
            min_tokens: int | None = None, probs: np.ndarray | None = None) -> list[tuple[int, int, float]]:
@@ -380,10 +425,11 @@ def _file_hash(*paths: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def load_model(model_dir: str | os.PathLike = DEFAULT_DIR) -> TechniqueModel:
-    """The technique model in ``model_dir`` (default: the shipped one), loaded once per process."""
+def load_model(model_dir: str | os.PathLike = DEFAULT_DIR, fast: bool = False) -> TechniqueModel:
+    """The technique model in ``model_dir`` (default: the shipped one), loaded once per process;
+    ``fast``: its shared-pass variant (``TechniqueModel.shared_pass``)."""
     path = Path(model_dir)
     if not (path / "config.json").exists():
         raise FileNotFoundError(f"{path}: no technique model here (config.json missing)")
-    return TechniqueModel(path)
+    return load_model(path).shared_pass() if fast else TechniqueModel(path)
 
