@@ -40,8 +40,8 @@ from unspun.models.runtime import DEFAULT_DIR, Encoding, load_tokenizer
 from unspun.models.techniques.spanmodel import article_probs, window_batch
 from unspun.models.techniques import TechniqueModel
 from unspun.train.spans import GRID, best_decoding
-from unspun.train.techniques import (BASE_PACKAGE, base_model_dir, card_section, copy_model_folder, data_hash,
-                                     held_out_split, load_split, train_logger, warmup_schedule)
+from unspun.train.techniques import (BASE_PACKAGE, SeedCheckpoints, base_model_dir, card_section, copy_model_folder,
+                                     data_hash, held_out_split, load_split, train_logger)
 
 WINDOW, OVERLAP = 256, 64
 
@@ -166,24 +166,11 @@ def train_seed(fit: list[dict], held: list[dict], model: TechniqueModel, labels:
     np.random.seed(seed)
     rng = np.random.RandomState(seed)
     net = SIModel(base, len(labels))
-    head = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
-    enc = [p for n, p in net.named_parameters() if n.startswith("encoder.") and p.requires_grad]
-    optim = torch.optim.AdamW([{"params": enc, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.01)
     size = WINDOW - 2
     per_epoch = -(-len(train_windows(fit, size, np.random.RandomState(0))) // batch_size)
     total = per_epoch * epochs if max_steps is None else min(max_steps, per_epoch * epochs)
-    sched = warmup_schedule(optim, total)
-    ck.mkdir(parents=True, exist_ok=True)
-    state = {"epoch": 0, "step": 0, "history": [], "best": None, "elapsed": 0.0}
-    if resume and (ck / "last.pt").exists():
-        saved = torch.load(ck / "last.pt", weights_only=False)
-        net.load_state_dict(saved["model"])
-        optim.load_state_dict(saved["optim"])
-        sched.load_state_dict(saved["sched"])
-        torch.set_rng_state(saved["torch_rng"])
-        rng.set_state(saved["np_rng"])
-        state = saved["state"]
-        log(f"seed {seed}: resumed after epoch {state['epoch']}")
+    run = SeedCheckpoints(net, ck, lr=lr, head_lr=head_lr, total=total, rng=rng)
+    state = run.start(resume, log, seed)
     t0 = time.time() - state["elapsed"]
     ce = nn.CrossEntropyLoss(ignore_index=-100)
     while state["epoch"] < epochs and (max_steps is None or state["step"] < max_steps):
@@ -213,11 +200,7 @@ def train_seed(fit: list[dict], held: list[dict], model: TechniqueModel, labels:
                 per = nn.functional.binary_cross_entropy_with_logits(o[..., 3:], torch.from_numpy(auxt),
                                                                      reduction="none").mean(-1)
                 loss = loss + aux * (per * inside).sum() / inside.sum().clamp(min=1.0)
-            optim.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optim.step()
-            sched.step()
+            run.step(loss)
             losses.append(float(loss))
             state["step"] += 1
             if len(losses) % 50 == 0:
@@ -232,17 +215,8 @@ def train_seed(fit: list[dict], held: list[dict], model: TechniqueModel, labels:
                                  "held_out_si_f1": round(f, 4), "decoding": list(key)})
         log(f"seed {seed} epoch {state['epoch']}: loss {np.mean(losses):.4f}, held-out SI F1 {f:.4f} "
             f"(P {p:.3f} R {r:.3f}) at {key} ({time.time() - t0:.0f} s)")
-        if state["best"] is None or f > state["best"]["held_out_si_f1"]:
-            state["best"] = {"epoch": state["epoch"], "held_out_si_f1": round(f, 4)}
-            torch.save(net.state_dict(), ck / "best.pt")
-        state["elapsed"] = time.time() - t0
-        tmp = ck / "last.pt.tmp"
-        torch.save({"model": net.state_dict(), "optim": optim.state_dict(), "sched": sched.state_dict(),
-                    "torch_rng": torch.get_rng_state(), "np_rng": rng.get_state(), "state": state}, tmp)
-        tmp.replace(ck / "last.pt")
-    net.load_state_dict(torch.load(ck / "best.pt", weights_only=True))
-    net.eval()
-    return net, {"seed": seed, "epoch": state["best"]["epoch"], "held_out_si_f1": state["best"]["held_out_si_f1"],
+        run.end_epoch(state, f, "held_out_si_f1", time.time() - t0)
+    return run.best(), {"seed": seed, "epoch": state["best"]["epoch"], "held_out_si_f1": state["best"]["held_out_si_f1"],
                  "history": state["history"], "seconds": round(time.time() - t0)}
 
 

@@ -36,8 +36,8 @@ from unspun.eval.ptc import tc_scores
 from unspun.models.runtime import DEFAULT_DIR, load_tokenizer
 from unspun.models.techniques import N_FEATURES, _norm, span_features
 from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, marked_batch, marked_row
-from unspun.train.techniques import (BASE_PACKAGE, base_model_dir, card_section, copy_model_folder, data_hash,
-                                     held_out_split, load_split, train_logger, warmup_schedule)
+from unspun.train.techniques import (BASE_PACKAGE, SeedCheckpoints, base_model_dir, card_section, copy_model_folder,
+                                     data_hash, held_out_split, load_split, train_logger)
 
 MAX_LEN, MAX_SPAN = 96, 24
 
@@ -214,23 +214,10 @@ def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: in
     np.random.seed(seed)
     rng = random.Random(seed)
     net = MarkedTC(base, len(labels))
-    head = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
-    enc = [p for n, p in net.named_parameters() if n.startswith("encoder.") and p.requires_grad]
-    optim = torch.optim.AdamW([{"params": enc, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.01)
     per_epoch = len(batches(fit, batch_size, None))
     total = per_epoch * epochs if max_steps is None else min(max_steps, per_epoch * epochs)
-    sched = warmup_schedule(optim, total)
-    ck.mkdir(parents=True, exist_ok=True)
-    state = {"epoch": 0, "step": 0, "history": [], "best": None, "elapsed": 0.0}
-    if resume and (ck / "last.pt").exists():
-        saved = torch.load(ck / "last.pt", weights_only=False)
-        net.load_state_dict(saved["model"])
-        optim.load_state_dict(saved["optim"])
-        sched.load_state_dict(saved["sched"])
-        torch.set_rng_state(saved["torch_rng"])
-        rng.setstate(saved["py_rng"])
-        state = saved["state"]
-        log(f"seed {seed}: resumed after epoch {state['epoch']}")
+    run = SeedCheckpoints(net, ck, lr=lr, head_lr=head_lr, total=total, rng=rng)
+    state = run.start(resume, log, seed)
     t0 = time.time() - state["elapsed"]
     while state["epoch"] < epochs and (max_steps is None or state["step"] < max_steps):
         net.train()
@@ -240,11 +227,7 @@ def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: in
             target = torch.from_numpy(np.stack([fit[i]["target"] for i in b]))
             logits = net(ids, att, span, feats)
             loss = -(target * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
-            optim.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optim.step()
-            sched.step()
+            run.step(loss)
             losses.append(float(loss))
             state["step"] += 1
             if max_steps is not None and state["step"] >= max_steps:
@@ -256,17 +239,8 @@ def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: in
                                  "held_out_tc_f1": round(f1, 4)})
         log(f"seed {seed} epoch {state['epoch']}: loss {np.mean(losses):.4f}, held-out TC micro-F1 {f1:.4f} "
             f"({time.time() - t0:.0f} s)")
-        if state["best"] is None or f1 > state["best"]["held_out_tc_f1"]:
-            state["best"] = {"epoch": state["epoch"], "held_out_tc_f1": round(f1, 4)}
-            torch.save(net.state_dict(), ck / "best.pt")
-        state["elapsed"] = time.time() - t0
-        tmp = ck / "last.pt.tmp"
-        torch.save({"model": net.state_dict(), "optim": optim.state_dict(), "sched": sched.state_dict(),
-                    "torch_rng": torch.get_rng_state(), "py_rng": rng.getstate(), "state": state}, tmp)
-        tmp.replace(ck / "last.pt")
-    net.load_state_dict(torch.load(ck / "best.pt", weights_only=True))
-    net.eval()
-    return net, {"seed": seed, "epoch": state["best"]["epoch"], "held_out_tc_f1": state["best"]["held_out_tc_f1"],
+        run.end_epoch(state, f1, "held_out_tc_f1", time.time() - t0)
+    return run.best(), {"seed": seed, "epoch": state["best"]["epoch"], "held_out_tc_f1": state["best"]["held_out_tc_f1"],
                  "history": state["history"], "seconds": round(time.time() - t0)}
 
 

@@ -332,6 +332,61 @@ def warmup_schedule(optim, total: int):
         optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
 
 
+class SeedCheckpoints:
+    """One seed's fine-tuning of an encoder with a head: its optimiser (encoder and head learning
+    rates, warm-up then linear decay over ``total`` steps) and checkpoints in ``ck``: ``last.pt``
+    after every epoch (``resume`` continues from it, random state included), ``best.pt``.
+    ``rng`` is the run's ``random.Random`` or ``numpy.random.RandomState``."""
+
+    def __init__(self, net: nn.Module, ck: Path, *, lr: float, head_lr: float, total: int, rng) -> None:
+        self.net, self.ck, self.rng = net, ck, rng
+        head = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
+        enc = [p for n, p in net.named_parameters() if n.startswith("encoder.") and p.requires_grad]
+        self.optim = torch.optim.AdamW([{"params": enc, "lr": lr}, {"params": head, "lr": head_lr}],
+                                       weight_decay=0.01)
+        self.sched = warmup_schedule(self.optim, total)
+        ck.mkdir(parents=True, exist_ok=True)
+
+    def _rng_state(self):
+        return self.rng.getstate() if hasattr(self.rng, "getstate") else self.rng.get_state()
+
+    def start(self, resume: bool, log, seed: int) -> dict:
+        """The run's state: fresh, or the one saved in ``last.pt`` when resuming."""
+        if not (resume and (self.ck / "last.pt").exists()):
+            return {"epoch": 0, "step": 0, "history": [], "best": None, "elapsed": 0.0}
+        saved = torch.load(self.ck / "last.pt", weights_only=False)
+        self.net.load_state_dict(saved["model"])
+        self.optim.load_state_dict(saved["optim"])
+        self.sched.load_state_dict(saved["sched"])
+        torch.set_rng_state(saved["torch_rng"])
+        rng = saved["rng"] if "rng" in saved else saved.get("py_rng", saved.get("np_rng"))  # older checkpoints
+        (self.rng.setstate if hasattr(self.rng, "setstate") else self.rng.set_state)(rng)
+        log(f"seed {seed}: resumed after epoch {saved['state']['epoch']}")
+        return saved["state"]
+
+    def step(self, loss: torch.Tensor) -> None:
+        self.optim.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
+        self.optim.step()
+        self.sched.step()
+
+    def end_epoch(self, state: dict, score: float, key: str, elapsed: float) -> None:
+        """Keep ``best.pt`` when ``score`` (recorded as ``key``) beats the best so far; save ``last.pt``."""
+        if state["best"] is None or score > state["best"][key]:
+            state["best"] = {"epoch": state["epoch"], key: round(score, 4)}
+            torch.save(self.net.state_dict(), self.ck / "best.pt")
+        state["elapsed"] = elapsed
+        tmp = self.ck / "last.pt.tmp"
+        torch.save({"model": self.net.state_dict(), "optim": self.optim.state_dict(), "sched": self.sched.state_dict(),
+                    "torch_rng": torch.get_rng_state(), "rng": self._rng_state(), "state": state}, tmp)
+        tmp.replace(self.ck / "last.pt")
+
+    def best(self) -> nn.Module:
+        self.net.load_state_dict(torch.load(self.ck / "best.pt", weights_only=True))
+        return self.net.eval()
+
+
 def copy_model_folder(base: Path, out: Path, skip: tuple[str, ...] = ()) -> None:
     """Copy the files of model folder ``base`` (not its code, not ``skip``) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
