@@ -187,6 +187,9 @@ def test_analyze_marks_techniques_and_min_score_filters(tmp_path):
     fast = run("--fast")  # SI and TC from the shared encoder pass: another model ident, still marks
     assert fast["producer"]["models"]["techniques"] != a["producer"]["models"]["techniques"]
     assert any(s["layer"] == "technique" and s["start"] >= a["text"].index(LOADED) for s in fast["spans"])
+    both = subprocess.run([sys.executable, "-m", "unspun", "analyze", str(path), "--fast", "--no-models"],
+                          capture_output=True, text=True, timeout=120)
+    assert both.returncode == 2 and "not allowed with" in both.stderr
 
 
 def test_shared_pass_variant_drops_the_second_encoders():

@@ -29,12 +29,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outlet", metavar="NAME", help="the outlet, when the input does not name it")
     p.add_argument("--min-score", type=float, default=None, metavar="S",
                    help="keep only technique spans scoring at least S (0..1; default: all the model marks)")
-    p.add_argument("--no-models", action="store_true",
-                   help="rule-based attribution only (spaCy parse + rules): no encoder, so no technique, "
-                        "subjectivity or bias judgements; faster")
-    p.add_argument("--fast", action="store_true",
-                   help="technique spans from the shared encoder pass alone (no span model, no span-marked "
-                        "classifier): about twice as fast, lower quality (see BENCHMARKS.md)")
+    models = p.add_mutually_exclusive_group()
+    models.add_argument("--no-models", action="store_true",
+                        help="rule-based attribution only (spaCy parse + rules): no encoder, so no technique, "
+                             "subjectivity or bias judgements; faster")
+    models.add_argument("--fast", action="store_true",
+                        help="technique spans from the shared encoder pass alone (no span model, no span-marked "
+                             "classifier): about twice as fast, lower quality (see BENCHMARKS.md)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="processes for a batch (default: the cores, up to 8)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",

@@ -54,11 +54,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reanalyze", action="store_true",
                    help="also re-analyse stored articles made by another unspun version or other models")
     p.add_argument("--no-stories", action="store_true", help="do not update the stories after indexing")
-    p.add_argument("--no-models", action="store_true",
-                   help="rule-based attribution only: no encoder, technique, subjectivity or bias judgements")
-    p.add_argument("--fast", action="store_true",
-                   help="technique spans from the shared encoder pass alone (no span model, no span-marked "
-                        "classifier): about twice as fast, lower quality")
+    models = p.add_mutually_exclusive_group()
+    models.add_argument("--no-models", action="store_true",
+                        help="rule-based attribution only: no encoder, technique, subjectivity or bias judgements")
+    models.add_argument("--fast", action="store_true",
+                        help="technique spans from the shared encoder pass alone (no span model, no span-marked "
+                             "classifier): about twice as fast, lower quality")
     p.add_argument("--no-embeddings", action="store_true",
                    help="group stories from words alone (no sentence embeddings for the pairs words cannot settle)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
