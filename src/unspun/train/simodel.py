@@ -36,10 +36,10 @@ from torch import nn
 
 from unspun.models.attribution_features import N_FEATURES as N_TOKEN_FEATURES
 from unspun.models.attribution_features import token_features
-from unspun.models.runtime import DEFAULT_DIR, Encoding, load_tokenizer
+from unspun.models.runtime import DEFAULT_DIR, load_tokenizer
 from unspun.models.techniques.spanmodel import article_probs, window_batch
 from unspun.models.techniques import TechniqueModel
-from unspun.train.spans import GRID, best_decoding
+from unspun.train.spans import best_decoding, decode_scores
 from unspun.train.techniques import (BASE_PACKAGE, SeedCheckpoints, base_model_dir, card_section, copy_model_folder,
                                      data_hash, held_out_split, load_split, train_logger)
 
@@ -129,21 +129,6 @@ def held_probs(fn, held: list[dict], cls_id: int, sep_id: int) -> list[np.ndarra
     return [article_probs(fn, r["ids"], r["feats"], cls_id, sep_id) for r in held]
 
 
-def held_scores(model: TechniqueModel, probs: list[np.ndarray], held: list[dict]) -> dict:
-    """SI (F1, P, R) of every decoding in the grid on the held-out rows, given their probabilities."""
-    from unspun.eval.ptc import si_scores
-
-    gold = [g for r in held for g in r["gold"]]
-    res = {}
-    for t, gap, m in GRID:
-        pred = []
-        for r, p in zip(held, probs):
-            enc = Encoding(offsets=r["offsets"], hidden=None, windows=[], cls=None, owner=None)
-            pred += [(r["id"], s, e) for s, e, _ in model.si(r["text"], enc, t, gap, m, probs=p)]
-        res[(t, gap, m)] = si_scores(pred, gold)
-    return res
-
-
 MIXES = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -152,7 +137,7 @@ def best_mix(model: TechniqueModel, held: list[dict], alone: list[np.ndarray], s
     (weight, (threshold, gap, min_tokens), (F1, P, R))."""
     best = None
     for w in MIXES:
-        key, score = best_decoding(held_scores(model, [(1 - w) * a + w * s for a, s in zip(alone, shared)], held))
+        key, score = best_decoding(decode_scores(model, held, [(1 - w) * a + w * s for a, s in zip(alone, shared)]))
         if best is None or round(score[0], 6) > round(best[2][0], 6):
             best = (w, key, score)
     return best
@@ -210,7 +195,7 @@ def train_seed(fit: list[dict], held: list[dict], model: TechniqueModel, labels:
                 break
         state["epoch"] += 1
         net.eval()
-        key, (f, p, r) = best_decoding(held_scores(model, held_probs(_torch_fn(net), held, cls_id, sep_id), held))
+        key, (f, p, r) = best_decoding(decode_scores(model, held, held_probs(_torch_fn(net), held, cls_id, sep_id)))
         state["history"].append({"epoch": state["epoch"], "loss": round(float(np.mean(losses)), 4),
                                  "held_out_si_f1": round(f, 4), "decoding": list(key)})
         log(f"seed {seed} epoch {state['epoch']}: loss {np.mean(losses):.4f}, held-out SI F1 {f:.4f} "
@@ -265,7 +250,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
     model = TechniqueModel(out)
     shared = [model.token_probs(model.encoder.encode(r["text"]), r["text"]) for r in held]
-    shared_key, shared_f = best_decoding(held_scores(model, shared, held))
+    shared_key, shared_f = best_decoding(decode_scores(model, held, shared))
     log(f"SI of the shared encoder pass ({'span head' if model.span_head is not None else 'linear head'}) on the "
         f"held-out articles: {shared_f[0]:.4f} at {shared_key}")
     (out / "si-models").mkdir(exist_ok=True)
@@ -277,10 +262,10 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         fp32 = out / "si-models" / f"seed{seed}-fp32.onnx"
         int8 = out / "si-models" / f"seed{seed}.onnx"
         export(net, fp32, int8)
-        key32, s32 = best_decoding(held_scores(model, held_probs(onnx_fn(fp32), held, cls_id, sep_id), held))
+        key32, s32 = best_decoding(decode_scores(model, held, held_probs(onnx_fn(fp32), held, cls_id, sep_id)))
         fp32.unlink()
         alone = held_probs(onnx_fn(int8), held, cls_id, sep_id)
-        key, (f, p, r) = best_decoding(held_scores(model, alone, held))
+        key, (f, p, r) = best_decoding(decode_scores(model, held, alone))
         run.update(held_out_si_f1_fp32_onnx=round(s32[0], 4), held_out_si_f1_int8=round(f, 4),
                    held_out_int8_p=round(p, 4), held_out_int8_r=round(r, 4),
                    decoding_alone={"threshold": key[0], "gap": key[1], "min_tokens": key[2]})
