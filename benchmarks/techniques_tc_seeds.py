@@ -1,5 +1,6 @@
 """PTC dev TC figures of a span-marked classifier run (``unspun train tc``): each seed's int8
-graph, the shipped one, and the span classifier of the shared encoder pass, on the gold dev spans.
+graph, the shipped one, the span classifier of the shared encoder pass and, for a distilled run
+(``--teachers``), its teachers averaged, on the gold dev spans.
 
     python benchmarks/techniques_tc_seeds.py OUT [--dev ../shared/data/ptc]
 
@@ -30,7 +31,7 @@ def main() -> int:
 
     from unspun.eval.ptc import read_articles, read_tc, tc_scores
     from unspun.models.runtime import _session
-    from unspun.models.techniques import TechniqueModel, tc_rows
+    from unspun.models.techniques import Averaged, TechniqueModel, tc_rows
 
     model = TechniqueModel(args.out)
     report = json.loads((args.out / "tc-report.json").read_text(encoding="utf-8"))
@@ -61,11 +62,25 @@ def main() -> int:
         singles.append(f)
         rows.append((f"seed {run['seed']} mixed with the shared-pass classifier (weight {cfg['mix']})",
                      run.get("held_out_tc_f1_mixed", ""), f))
-    model.tc_marked = _session(str(args.out / "tc.onnx"))
-    cfg["mix"] = shipped_mix
+    groups = []
+    for g in report.get("ensembles", []):  # --ensemble N: each group of seeds averaged, then mixed
+        model.tc_marked = Averaged([_session(str(args.out / "tc-models" / f"seed{x}.onnx")) for x in g["seeds"]])
+        cfg["mix"] = g["mix"]
+        f, _ = score(encs)
+        groups.append(f)
+        rows.append((f"ensemble of seeds {g['seeds']} mixed (weight {g['mix']})", g["held_out_tc_f1_mixed"], f))
+    model = TechniqueModel(args.out)  # as shipped (tc.onnx and its ensemble members)
+    cfg = model.config["tc_marked"]
     shipped, per_shipped = score(encs)
-    rows.append((f"shipped: tc.onnx (seed {report['shipped_seed']}), mix {shipped_mix}", report["held_out_tc_f1"],
-                 shipped))
+    what = (f"ensemble of seeds {report['shipped_ensemble']}" if "shipped_ensemble" in report
+            else f"tc.onnx (seed {report['shipped_seed']})")
+    rows.append((f"shipped: {what}, mix {shipped_mix}", report["held_out_tc_f1"], shipped))
+    if report.get("teachers"):  # a distilled run: its teachers' classifiers averaged, alone
+        model.tc_marked = Averaged([_session(f) for f in report["teachers"]])
+        cfg["mix"] = 0.0
+        f, _ = score(encs)
+        rows.append((f"teachers: {len(report['teachers'])} classifiers averaged, alone",
+                     report.get("teachers_held_out_tc_f1", ""), f))
     model.tc_marked = None
     shared, per_shared = score(encs)
     rows.append(("span classifier on the shared encoder pass", report.get("held_out_shared_tc_f1", ""), shared))
@@ -75,9 +90,10 @@ def main() -> int:
     for name, held, f in rows:
         print(f"| {name} | {held} | {f:.4f} |")
     if len(singles) > 1:
-        for name, vals in (("span-marked alone", alone), ("mixed (as shipped)", singles)):
+        for name, vals in (("span-marked alone", alone), ("mixed (as shipped)", singles),
+                           *((("ensembles, mixed", groups),) if len(groups) > 1 else ())):
             print(f"\n{name}: dev TC micro-F1 mean {statistics.mean(vals):.4f} +- {statistics.stdev(vals):.4f} "
-                  f"(sd over {len(vals)} seeds)")
+                  f"(sd over {len(vals)} {'ensembles' if vals is groups else 'seeds'})")
     print("\n| technique | shipped | shared-encoder classifier |")
     print("|---|---:|---:|")
     for tech in model.labels:

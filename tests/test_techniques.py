@@ -297,6 +297,52 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     more = train(data, out, seeds=(0,), epochs=3, batch_size=4, resume=True, command="test")
     assert [h["epoch"] for h in more["runs"][0]["history"]] == [1, 2, 3]
     assert more["runs"][0]["history"][:2] == result["runs"][0]["history"]
+    # the two seeds as one ensemble: both graphs shipped, their probabilities averaged at run time
+    with pytest.raises(ValueError):
+        train(data, out, seeds=(0, 1, 2), epochs=2, ensemble=2, resume=True, command="test")
+    pair = train(data, out, seeds=(0, 1), epochs=2, batch_size=4, resume=True, ensemble=2, command="test")
+    assert pair["shipped_ensemble"] == [0, 1] and len(pair["ensembles"]) == 1
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert cfg["tc_marked"]["members"] == ["tc-2.onnx"] and cfg["tc_marked"]["ensemble"] == [0, 1]
+    assert (out / "tc-2.onnx").read_bytes() == (out / "tc-models" / "seed1.onnx").read_bytes()
+    from unspun.models.runtime import _session
+    from unspun.models.techniques import Averaged
+
+    both = TechniqueModel(out)
+    assert len(both.tc_marked.sessions) == 2
+    both.config["tc_marked"]["mix"] = 0.0
+    pair_tc, alone = both.tc_marked, []
+    for f in ("tc.onnx", "tc-2.onnx"):
+        both.tc_marked = Averaged([_session(str(out / f))])
+        alone.append(both.classify(text, None, spans))
+    both.tc_marked = pair_tc
+    assert np.allclose(both.classify(text, None, spans), (alone[0] + alone[1]) / 2, atol=1e-5)
+    assert both.ident != model.ident and "ensemble of seeds [0, 1]" in (out / "MODEL_CARD.md").read_text()
+    # distillation: the two classifiers label spans of unlabelled articles; the student starts from them
+    unlabelled = tmp_path / "news"
+    unlabelled.mkdir()
+    (unlabelled / "one.txt").write_text(LOADED + "\n" + NEUTRAL + "\n", encoding="utf-8")
+    (unlabelled / "two.txt").write_text(ARTICLE_B, encoding="utf-8")
+    with pytest.raises(ValueError):
+        train(data, tmp_path / "st", seeds=(0,), teachers=out, command="test")  # no unlabelled articles
+    with pytest.raises(FileNotFoundError):
+        train(data, tmp_path / "st", seeds=(7,), teachers=out, unlabelled=unlabelled, warm=True, command="test")
+    student = train(data, tmp_path / "st", seeds=(0,), epochs=1, batch_size=4, teachers=out, unlabelled=unlabelled,
+                    pseudo=6, warm=True, command="test")
+    assert 0 < student["unlabelled_spans"] <= 6 and student["warm"] and len(student["teachers"]) == 2
+    assert student["fit_spans"] == result["fit_spans"]  # gold spans; the unlabelled ones counted apart
+    cached = json.loads((tmp_path / "st" / "pseudo-spans.json").read_text(encoding="utf-8"))["spans"]
+    assert len(cached) == student["unlabelled_spans"] and {c[0] for c in cached} <= {"one.txt", "two.txt"}
+    from unspun.train.tcmarked import onnx_fn, predict, pseudo_rows, teacher_files
+
+    tok = TechniqueModel(out).encoder.tokenizer
+    rows = pseudo_rows(unlabelled, out, teacher_files(out), 6, tok, LABELS, tmp_path / "st" / "pseudo-spans.json",
+                       print)
+    want = np.mean([predict(onnx_fn(f), rows) for f in teacher_files(out)], axis=0)
+    assert np.allclose(np.stack([r["target"] for r in rows]), want, atol=1e-3)
+    text = (unlabelled / cached[0][0]).read_text(encoding="utf-8")
+    assert text[cached[0][1]:cached[0][2]].strip() and rows[0]["gold"] == []
+    assert (tmp_path / "st" / "tc.onnx").exists() and "unlabelled" in (tmp_path / "st" / "tc-report.json").read_text()
 
 
 def test_span_model_windows_stitch_every_token_from_its_inner_window():

@@ -64,6 +64,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--frozen", type=int, default=3, metavar="N",
                    help="lowest encoder layers kept frozen (their output is computed once and cached)")
     p.add_argument("--cache", metavar="DIR", help="where to keep the frozen-layer cache (default: OUT)")
+    p.add_argument("--teachers", metavar="DIR", default=None,
+                   help="tc: distil the classifiers of an earlier `train tc` output (DIR/tc-models/seed*.onnx) "
+                        "on spans of --unlabelled articles")
+    p.add_argument("--unlabelled", metavar="DIR", default=None,
+                   help="tc: a folder of unlabelled news articles (*.txt) for --teachers to label")
+    p.add_argument("--pseudo", type=int, default=5000, metavar="N",
+                   help="tc: at most N unlabelled spans (default 5000)")
+    p.add_argument("--ensemble", type=int, default=1, metavar="N",
+                   help="tc: average the classifiers of N consecutive seeds of --seeds; ship the best such "
+                        "ensemble on held-out articles (default 1: the best single seed)")
+    p.add_argument("--warm", action="store_true",
+                   help="tc: start seed N from the --teachers run's checkpoints/tc-seedN/best.pt")
 
 
 NEEDS = {
@@ -115,13 +127,18 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, lr=args.lr,
                            batch_size=args.batch_size, base=Path(args.base) if args.base else None,
-                           resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps)
+                           resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps,
+                           teachers=Path(args.teachers) if args.teachers else None,
+                           unlabelled=Path(args.unlabelled) if args.unlabelled else None, pseudo=args.pseudo,
+                           warm=args.warm, ensemble=args.ensemble)
         except (ValueError, FileNotFoundError) as exc:
             print(f"unspun train tc: {exc}", file=sys.stderr)
             return 2
         runs = ", ".join(f"seed {r['seed']} {r['held_out_tc_f1_int8']}" for r in result["runs"])
-        print(f"{args.out}: span-marked classifier held-out TC micro-F1 (int8) {runs}; shipped seed "
-              f"{result['shipped_seed']}; {result['seconds']} s")
+        shipped = (f"ensemble of seeds {result['shipped_ensemble']}" if "shipped_ensemble" in result
+                   else f"seed {result['shipped_seed']}")
+        print(f"{args.out}: span-marked classifier held-out TC micro-F1 (int8) {runs}; shipped {shipped} "
+              f"(mixed {result['held_out_tc_f1']}); {result['seconds']} s")
         return 0
     if args.model == "si":
         try:

@@ -9,9 +9,18 @@ span features] -> 256 -> 14 techniques (soft targets where a span carries severa
   of the article id) are held out to choose the epoch and the seed to ship. PTC dev is never read.
 - ``seeds``: one model per seed (to measure the spread); the seed with the best held-out
   TC micro-F1 (of its int8 graph) is shipped as ``tc.onnx``; every seed's int8 graph stays in
-  ``tc-models/seed{N}.onnx``.
+  ``tc-models/seed{N}.onnx``. With ``ensemble`` N, consecutive groups of N seeds are averaged
+  and the best group on held-out is shipped (``tc.onnx``, ``tc-2.onnx``, ...; config
+  ``tc_marked.members``).
 - Checkpoints per seed in ``checkpoints/tc-seed{N}/`` (``last.pt`` after every epoch, ``--resume``
   continues a seed's run from it; ``best.pt``).
+- Distillation (``teachers``, ``unlabelled``): the classifiers of an earlier run (``TEACHERS/tc-models/
+  seed*.onnx``, trained on the same fit articles) label spans found in unlabelled news articles
+  (``*.txt`` under ``unlabelled``; candidate spans from the base folder's span identification on
+  the shared encoder pass at in-span probability >= ``PSEUDO_THRESHOLD``) with their averaged
+  probabilities; those spans join the gold ones as soft targets. With ``warm``, seed N starts from
+  the teacher run's ``checkpoints/tc-seed{N}/best.pt`` instead of the base encoder (and its head
+  then learns at the encoder's rate).
 
 Output folder OUT: a copy of the base model folder with ``tc.onnx`` (int8; inputs ``input_ids``,
 ``attention_mask``, ``span_mask``, ``feats``; output ``probs``), config.json ``tc_marked``,
@@ -21,6 +30,7 @@ Output folder OUT: a copy of the base model folder with ``tc.onnx`` (int8; input
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -40,6 +50,7 @@ from unspun.train.techniques import (BASE_PACKAGE, SeedCheckpoints, base_model_d
                                      data_hash, held_out_split, load_split, train_logger)
 
 MAX_LEN, MAX_SPAN = 96, 24
+PSEUDO_THRESHOLD = 0.2
 
 
 class MarkedTC(nn.Module):
@@ -78,7 +89,7 @@ class _Probs(nn.Module):
 
 def span_rows(docs, labels: list[str], tokenizer) -> list[dict]:
     """One row per distinct gold span: marked ids, span mask, features, soft target, gold count."""
-    ids_of = {t: tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", OPEN_MARK, CLOSE_MARK)}
+    marks = _marked_ids(tokenizer)
     rows = []
     for d in docs:
         spans: dict[tuple[int, int], Counter] = {}
@@ -90,15 +101,87 @@ def span_rows(docs, labels: list[str], tokenizer) -> list[dict]:
             key = _norm(d.text[s:e])
             if key not in counts:
                 counts[key] = ntext.count(key) if key else 1
-            ids, mask = marked_row(d.text, d.ids, d.offsets, s, e, cls_id=ids_of["[CLS]"], sep_id=ids_of["[SEP]"],
-                                   open_id=ids_of[OPEN_MARK], close_id=ids_of[CLOSE_MARK], max_len=MAX_LEN,
-                                   max_span=MAX_SPAN)
+            ids, mask = marked_row(d.text, d.ids, d.offsets, s, e, max_len=MAX_LEN, max_span=MAX_SPAN, **marks)
             target = np.zeros(len(labels), dtype=np.float32)
             for lab, k in c.items():
                 target[labels.index(lab)] += k
             rows.append({"id": d.id, "span": (s, e), "ids": ids, "mask": mask, "target": target / target.sum(),
                          "gold": [lab for lab in c.elements()], "feats": span_features(d.text, s, e, counts)})
     return rows
+
+
+def _marked_ids(tokenizer) -> dict[str, int]:
+    return {"cls_id": tokenizer.token_to_id("[CLS]"), "sep_id": tokenizer.token_to_id("[SEP]"),
+            "open_id": tokenizer.token_to_id(OPEN_MARK), "close_id": tokenizer.token_to_id(CLOSE_MARK)}
+
+
+def teacher_files(teachers: Path) -> list[Path]:
+    """The int8 classifiers of an earlier ``train tc`` run (``TEACHERS/tc-models/seed*.onnx``)."""
+    files = sorted((teachers / "tc-models").glob("seed*.onnx"))
+    files = [f for f in files if not f.stem.endswith("-fp32")]
+    if not files:
+        raise FileNotFoundError(f"{teachers}: no teacher classifiers (tc-models/seed*.onnx)")
+    return files
+
+
+def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: list[Path], n: int, tokenizer, labels: list[str],
+                cache: Path, log) -> list[dict]:
+    """Up to ``n`` spans of the unlabelled articles, soft-labelled by the teachers (cached in ``cache``)."""
+    from unspun.models.techniques import TechniqueModel
+
+    files = sorted(f for f in unlabelled.rglob("*.txt") if f.is_file())
+    if not files:
+        raise FileNotFoundError(f"{unlabelled}: no .txt articles to label")
+    key = {"unlabelled": str(unlabelled.resolve()), "files": len(files), "n": n, "threshold": PSEUDO_THRESHOLD,
+           "teachers": [f"{f.name}:{data_hash_file(f)}" for f in teachers]}
+    texts = {str(f.relative_to(unlabelled)): f.read_text(encoding="utf-8", errors="replace") for f in files}
+    cached = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else None
+    if cached is None or cached.get("key") != key:
+        t0 = time.time()
+        model = TechniqueModel(model_dir).shared_pass()
+        found = []
+        for name, text in texts.items():
+            if text.strip():
+                found += [(name, s, e) for s, e, _ in model.si(text, model.encoder.encode(text), PSEUDO_THRESHOLD)]
+        found.sort(key=lambda r: hashlib.sha256(f"{r[0]}:{r[1]}:{r[2]}".encode()).hexdigest())
+        found = sorted(found[:n])
+        rows = _unlabelled_rows(texts, found, tokenizer, len(labels))
+        probs = np.mean([predict(onnx_fn(f), rows) for f in teachers], axis=0) if rows else np.zeros((0, len(labels)))
+        cached = {"key": key, "spans": [[name, s, e, [round(float(x), 5) for x in p]]
+                                        for (name, s, e), p in zip(found, probs)]}
+        cache.write_text(json.dumps(cached) + "\n", encoding="utf-8")
+        log(f"{len(found)} unlabelled spans in {len(files)} articles labelled by {len(teachers)} teachers "
+            f"({time.time() - t0:.0f} s)")
+    spans = cached["spans"]
+    rows = _unlabelled_rows(texts, [(name, s, e) for name, s, e, _ in spans], tokenizer, len(labels))
+    for r, (*_, p) in zip(rows, spans):
+        r["target"] = np.asarray(p, dtype=np.float32) / max(float(sum(p)), 1e-6)
+    return rows
+
+
+def _unlabelled_rows(texts: dict[str, str], spans: list[tuple[str, int, int]], tokenizer,
+                     n_labels: int) -> list[dict]:
+    marks = _marked_ids(tokenizer)
+    rows, toks, counts = [], {}, {}
+    for name, s, e in spans:
+        text = texts[name]
+        if name not in toks:
+            enc = tokenizer.encode(text, add_special_tokens=False)
+            toks[name] = (np.asarray(enc.ids, dtype=np.int64), np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2))
+            counts = {}
+        ids, offsets = toks[name]
+        key = _norm(text[s:e])
+        if key not in counts:
+            counts[key] = _norm(text).count(key) if key else 1
+        row, mask = marked_row(text, ids, offsets, s, e, max_len=MAX_LEN, max_span=MAX_SPAN, **marks)
+        rows.append({"id": name, "span": (s, e), "ids": row, "mask": mask, "gold": [],
+                     "target": np.zeros(n_labels, dtype=np.float32),
+                     "feats": span_features(text, s, e, counts)})
+    return rows
+
+
+def data_hash_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _tensors(rows: list[dict]):
@@ -208,12 +291,15 @@ def best_mix(rows: list[dict], marked: np.ndarray, shared: np.ndarray, labels: l
 
 def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: int, epochs: int, lr: float,
                head_lr: float, batch_size: int, base: Path, ck: Path, resume: bool, log,
-               max_steps: int | None = None) -> tuple[MarkedTC, dict]:
-    """Fine-tune one classifier; keep the epoch with the best held-out TC micro-F1."""
+               max_steps: int | None = None, warm: Path | None = None) -> tuple[MarkedTC, dict]:
+    """Fine-tune one classifier; keep the epoch with the best held-out TC micro-F1. ``warm``: a
+    checkpoint (state dict) of the same architecture to start from."""
     torch.manual_seed(seed)
     np.random.seed(seed)
     rng = random.Random(seed)
     net = MarkedTC(base, len(labels))
+    if warm is not None:
+        net.load_state_dict(torch.load(warm, weights_only=True))
     per_epoch = len(batches(fit, batch_size, None))
     total = per_epoch * epochs if max_steps is None else min(max_steps, per_epoch * epochs)
     run = SeedCheckpoints(net, ck, lr=lr, head_lr=head_lr, total=total, rng=rng)
@@ -246,8 +332,18 @@ def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: in
 
 def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int = 5, lr: float = 8e-5,
           head_lr: float = 1e-3, batch_size: int = 32, base: Path | None = None, encoder: Path | None = None,
-          resume: bool = False, command: str = "", limit: int | None = None, max_steps: int | None = None) -> dict:
-    """Train one classifier per seed, ship the best on held-out articles as ``out/tc.onnx``."""
+          resume: bool = False, command: str = "", limit: int | None = None, max_steps: int | None = None,
+          teachers: Path | None = None, unlabelled: Path | None = None, pseudo: int = 5000,
+          warm: bool = False, ensemble: int = 1) -> dict:
+    """Train one classifier per seed, ship the best on held-out articles as ``out/tc.onnx``
+    (distilled from ``teachers`` on spans of ``unlabelled`` articles when both are given).
+    ``ensemble`` > 1: the seeds, in the order given, form ensembles of that many classifiers
+    (probabilities averaged); the best ensemble on held-out articles is shipped (``tc.onnx``,
+    ``tc-2.onnx``, ...)."""
+    if ensemble < 1 or len(seeds) % ensemble:
+        raise ValueError(f"--ensemble {ensemble}: the {len(seeds)} seeds do not split into ensembles of that size")
+    if (teachers is None) != (unlabelled is None) or (warm and teachers is None):
+        raise ValueError("distillation needs both --teachers and --unlabelled (and --warm needs --teachers)")
     t_start = time.time()
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
@@ -267,39 +363,69 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     held = held or fit[-2:]
     log(f"{len(fit)} spans in {len(fit_docs)} articles to fit, {len(held)} in {len(held_docs)} held out")
     shared = shared_probs(out, cfg, held_docs or fit_docs, held)
+    distil = {}
+    if teachers is not None:
+        files = teacher_files(teachers)
+        extra = pseudo_rows(unlabelled, out, files, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
+        distil = {"teachers": [str(f) for f in files], "unlabelled": str(unlabelled), "unlabelled_spans": len(extra),
+                  "warm": warm, "teachers_held_out_tc_f1": round(tc_f1(held, np.mean(
+                      [predict(onnx_fn(f), held) for f in files], axis=0), labels), 4)}
+        log(f"distilling {len(files)} teachers (held-out TC micro-F1 of their average "
+            f"{distil['teachers_held_out_tc_f1']}) on {len(extra)} unlabelled spans")
+        fit = fit + extra
     (out / "tc-models").mkdir(exist_ok=True)
-    runs = []
+    runs, held_probs = [], {}
     for seed in seeds:
-        net, run = train_seed(fit, held, labels, seed=seed, epochs=epochs, lr=lr, head_lr=head_lr,
+        start = None
+        if warm:
+            start = teachers / "checkpoints" / f"tc-seed{seed}" / "best.pt"
+            if not start.exists():
+                raise FileNotFoundError(f"{start}: no teacher checkpoint to start seed {seed} from")
+        net, run = train_seed(fit, held, labels, seed=seed, epochs=epochs, lr=lr, head_lr=lr if warm else head_lr,
                               batch_size=batch_size, base=encoder, ck=out / "checkpoints" / f"tc-seed{seed}",
-                              resume=resume, log=log, max_steps=max_steps)
+                              resume=resume, log=log, max_steps=max_steps, warm=start)
         fp32 = out / "tc-models" / f"seed{seed}-fp32.onnx"
         int8 = out / "tc-models" / f"seed{seed}.onnx"
         export(net, fp32, int8)
         run["held_out_tc_f1_fp32_onnx"] = round(tc_f1(held, predict(onnx_fn(fp32), held), labels), 4)
         fp32.unlink()
-        marked = predict(onnx_fn(int8), held)
+        marked = held_probs[seed] = predict(onnx_fn(int8), held)
         run["held_out_tc_f1_int8"] = round(tc_f1(held, marked, labels), 4)
         run["mix"], run["held_out_tc_f1_mixed"] = best_mix(held, marked, shared, labels)
         log(f"seed {seed}: epoch {run['epoch']}; held-out TC micro-F1 torch {run['held_out_tc_f1']}, "
             f"fp32 ONNX {run['held_out_tc_f1_fp32_onnx']}, int8 {run['held_out_tc_f1_int8']}; mixed with the "
             f"shared-pass classifier (weight {run['mix']}) {run['held_out_tc_f1_mixed']}")
         runs.append(run)
-    best = max(runs, key=lambda r: (r["held_out_tc_f1_mixed"], -r["seed"]))
-    shutil.copyfile(out / "tc-models" / f"seed{best['seed']}.onnx", out / "tc.onnx")
-    cfg["tc_marked"] = {"file": "tc.onnx", "max_len": MAX_LEN, "max_span": MAX_SPAN, "seed": best["seed"],
+    groups = [{"seeds": [r["seed"] for r in runs[k:k + ensemble]]} for k in range(0, len(runs), ensemble)]
+    for g in groups:
+        probs = np.mean([held_probs[x] for x in g["seeds"]], axis=0)
+        g["held_out_tc_f1_int8"] = round(tc_f1(held, probs, labels), 4)
+        g["mix"], g["held_out_tc_f1_mixed"] = best_mix(held, probs, shared, labels)
+        if ensemble > 1:
+            log(f"ensemble of seeds {g['seeds']}: held-out TC micro-F1 {g['held_out_tc_f1_int8']}, mixed (weight "
+                f"{g['mix']}) {g['held_out_tc_f1_mixed']}")
+    best = max(groups, key=lambda g: (g["held_out_tc_f1_mixed"], [-x for x in g["seeds"]]))
+    for old_member in out.glob("tc-[0-9]*.onnx"):
+        old_member.unlink()
+    files = ["tc.onnx"] + [f"tc-{k}.onnx" for k in range(2, len(best["seeds"]) + 1)]
+    for name, seed in zip(files, best["seeds"]):
+        shutil.copyfile(out / "tc-models" / f"seed{seed}.onnx", out / name)
+    cfg["tc_marked"] = {"file": "tc.onnx", "max_len": MAX_LEN, "max_span": MAX_SPAN, "seed": best["seeds"][0],
                         "seeds": list(seeds), "mix": best["mix"]}
+    if ensemble > 1:
+        cfg["tc_marked"].update({"members": files[1:], "ensemble": best["seeds"]})
     cfg.pop("tc_head", None)
     (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
     result = {"command": command, "data_hash": data_hash(data), "base": BASE_PACKAGE, "seeds": list(seeds),
-              "epochs": epochs, "lr": lr, "batch_size": batch_size, "runs": runs, "shipped_seed": best["seed"],
+              "epochs": epochs, "lr": lr, "batch_size": batch_size, "runs": runs, "shipped_seed": best["seeds"][0],
               "held_out_tc_f1": best["held_out_tc_f1_mixed"], "mix": best["mix"],
+              **({"ensembles": groups, "shipped_ensemble": best["seeds"]} if ensemble > 1 else {}),
               "held_out_shared_tc_f1": round(tc_f1(held, shared, labels), 4), "fit_articles": len(fit_docs),
-              "fit_spans": len(fit),
+              "fit_spans": len(fit) - distil.get("unlabelled_spans", 0), **distil,
               "held_out": [d.id for d in held_docs], "seconds": round(time.time() - t_start)}
     (out / "tc-report.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     write_card(out / "MODEL_CARD.md", result)
-    log(f"done in {result['seconds']} s: shipped seed {best['seed']}, held-out TC micro-F1 {result['held_out_tc_f1']}")
+    log(f"done in {result['seconds']} s: shipped seed(s) {best['seeds']}, held-out TC micro-F1 {result['held_out_tc_f1']}")
     return result
 
 
@@ -328,4 +454,22 @@ def write_card(path: Path, result: dict) -> None:
                           for r in result["runs"]) + ").",
         f"- shipped: seed {result['shipped_seed']} (held-out TC micro-F1 {result['held_out_tc_f1']}, int8, mixed).",
     ]
+    if result.get("ensembles"):
+        lines[-1:] = [
+            "- ensembles (seeds in the order given, probabilities averaged, then mixed as above): " + "; ".join(
+                f"seeds {g['seeds']}: {g['held_out_tc_f1_int8']}, mixed (weight {g['mix']}) {g['held_out_tc_f1_mixed']}"
+                for g in result["ensembles"]) + ".",
+            f"- shipped: the ensemble of seeds {result['shipped_ensemble']} (`tc.onnx`, "
+            + ", ".join(f"`tc-{k}.onnx`" for k in range(2, len(result["shipped_ensemble"]) + 1))
+            + f"; held-out TC micro-F1 {result['held_out_tc_f1']}, int8, mixed).",
+        ]
+    if result.get("teachers"):
+        lines[6:6] = [
+            f"- distilled: {len(result['teachers'])} classifiers of an earlier run (held-out TC micro-F1 of their "
+            f"average {result['teachers_held_out_tc_f1']}) labelled {result['unlabelled_spans']} spans of the "
+            f"unlabelled articles in `{Path(result['unlabelled']).name}` (candidates: span identification on the "
+            f"shared pass at in-span probability >= {PSEUDO_THRESHOLD}); their averaged probabilities are soft "
+            "targets beside the gold spans" + ("; each seed starts from its teacher's checkpoint." if result["warm"]
+                                               else "."),
+        ]
     card_section(path, CARD_HEADING, lines)

@@ -12,8 +12,9 @@ Small heads read the stitched encoder states of ``unspun.models.runtime``:
   averaged MLPs over other span parts). Span features: length, how often the span recurs in the
   article, ``!``/``?``, capitals, title line, inside quotation marks. When the folder has
   ``tc.onnx`` (``unspun train tc``), TC runs that second, fine-tuned encoder over each span marked
-  in its line instead (``marked.py``), mixed with the shared-pass classifier by the weight
-  chosen on held-out training articles (config ``tc_marked.mix``).
+  in its line instead (``marked.py``; with ``tc_marked.members``, several such classifiers
+  averaged), mixed with the shared-pass classifier by the weight chosen on held-out training
+  articles (config ``tc_marked.mix``).
 
 Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, si-model.onnx, tc.onnx, config.json (with the label
 names and each head's settings), MODEL_CARD.md.
@@ -140,7 +141,7 @@ class TechniqueModel:
         marked = self.config.get("tc_marked")
         self.tc_marked = None
         if marked and (self.dir / marked["file"]).exists():
-            self.tc_marked = _session(str(self.dir / marked["file"]))
+            self.tc_marked = Averaged([_session(str(self.dir / f)) for f in _marked_files(marked)])
             tok = self.encoder.tokenizer
             self._marks = {"cls_id": tok.token_to_id("[CLS]"), "sep_id": tok.token_to_id("[SEP]"),
                            "open_id": tok.token_to_id(OPEN_MARK), "close_id": tok.token_to_id(CLOSE_MARK),
@@ -157,7 +158,7 @@ class TechniqueModel:
         if self.tc_head is not None:
             files.append(str(self.dir / self.config["tc_head"]["file"]))
         if self.tc_marked is not None:
-            files.append(str(self.dir / self.config["tc_marked"]["file"]))
+            files += [str(self.dir / f) for f in _marked_files(self.config["tc_marked"])]
         return f"{self.name}@{_file_hash(*files)}"
 
     def shared_pass(self) -> "TechniqueModel":
@@ -319,6 +320,23 @@ class TechniqueModel:
 
 
 SPAN_PARTS = ("cls", "mean", "midmean", "first", "last", "feats")
+
+
+class Averaged:
+    """Several ONNX sessions with the same inputs and outputs run as one: their first outputs
+    averaged (the members of a classifier ensemble)."""
+
+    def __init__(self, sessions: list) -> None:
+        self.sessions = list(sessions)
+
+    def run(self, names, feeds) -> list[np.ndarray]:
+        outs = [x.run(names, feeds)[0] for x in self.sessions]
+        return [outs[0] if len(outs) == 1 else np.mean(outs, axis=0)]
+
+
+def _marked_files(cfg: dict) -> list[str]:
+    """The span-marked classifier's files: ``file`` and the ensemble's other ``members``."""
+    return [cfg["file"], *cfg.get("members", [])]
 
 
 def span_vector(text: str, enc: Encoding, s: int, e: int, counts: dict[str, int] | None,
