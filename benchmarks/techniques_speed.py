@@ -71,6 +71,10 @@ def main() -> int:
         m.threshold = m.decoding["threshold"]
         return m
 
+    if shipped.tc_marked is not None and len(getattr(shipped.tc_marked, "sessions", ())) > 1:
+        one = TechniqueModel(args.int8 or DEFAULT_DIR)  # TC by the first member of the ensemble alone
+        one.tc_marked.sessions = one.tc_marked.sessions[:1]
+        rows.append(("ONNX int8, TC by one span-marked classifier", one))
     if shipped.si_model is not None and shipped.span_head is not None:  # SI from the shared encoder pass
         rows.append(("ONNX int8, SI by the span head on the shared pass", variant(False, True, True)))
     if shipped.tc_marked is not None:  # TC from the shared encoder pass instead of a second encoder
