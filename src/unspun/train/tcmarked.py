@@ -44,8 +44,8 @@ from torch import nn
 
 from unspun.eval.ptc import tc_scores
 from unspun.models.runtime import DEFAULT_DIR, load_tokenizer
-from unspun.models.techniques import N_FEATURES, _norm, span_features
-from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, marked_batch, marked_row
+from unspun.models.techniques import N_FEATURES, _file_hash, _norm, span_features
+from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, mark_ids, marked_batch, marked_row
 from unspun.train.techniques import (BASE_PACKAGE, SeedCheckpoints, base_model_dir, card_section, copy_model_folder,
                                      data_hash, held_out_split, load_split, train_logger)
 
@@ -89,7 +89,7 @@ class _Probs(nn.Module):
 
 def span_rows(docs, labels: list[str], tokenizer) -> list[dict]:
     """One row per distinct gold span: marked ids, span mask, features, soft target, gold count."""
-    marks = _marked_ids(tokenizer)
+    marks = mark_ids(tokenizer)
     rows = []
     for d in docs:
         spans: dict[tuple[int, int], Counter] = {}
@@ -110,11 +110,6 @@ def span_rows(docs, labels: list[str], tokenizer) -> list[dict]:
     return rows
 
 
-def _marked_ids(tokenizer) -> dict[str, int]:
-    return {"cls_id": tokenizer.token_to_id("[CLS]"), "sep_id": tokenizer.token_to_id("[SEP]"),
-            "open_id": tokenizer.token_to_id(OPEN_MARK), "close_id": tokenizer.token_to_id(CLOSE_MARK)}
-
-
 def teacher_files(teachers: Path) -> list[Path]:
     """The int8 classifiers of an earlier ``train tc`` run (``TEACHERS/tc-models/seed*.onnx``)."""
     files = sorted((teachers / "tc-models").glob("seed*.onnx"))
@@ -133,7 +128,7 @@ def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: list[Path], n: int,
     if not files:
         raise FileNotFoundError(f"{unlabelled}: no .txt articles to label")
     key = {"unlabelled": str(unlabelled.resolve()), "files": len(files), "n": n, "threshold": PSEUDO_THRESHOLD,
-           "teachers": [f"{f.name}:{data_hash_file(f)}" for f in teachers]}
+           "teachers": [f"{f.name}:{_file_hash(str(f))}" for f in teachers]}
     texts = {str(f.relative_to(unlabelled)): f.read_text(encoding="utf-8", errors="replace") for f in files}
     cached = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else None
     if cached is None or cached.get("key") != key:
@@ -161,27 +156,24 @@ def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: list[Path], n: int,
 
 def _unlabelled_rows(texts: dict[str, str], spans: list[tuple[str, int, int]], tokenizer,
                      n_labels: int) -> list[dict]:
-    marks = _marked_ids(tokenizer)
+    marks = mark_ids(tokenizer)
     rows, toks, counts = [], {}, {}
-    for name, s, e in spans:
+    for name, s, e in spans:  # grouped by article
         text = texts[name]
         if name not in toks:
             enc = tokenizer.encode(text, add_special_tokens=False)
-            toks[name] = (np.asarray(enc.ids, dtype=np.int64), np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2))
+            toks[name] = (np.asarray(enc.ids, dtype=np.int64), np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2),
+                          _norm(text))
             counts = {}
-        ids, offsets = toks[name]
+        ids, offsets, ntext = toks[name]
         key = _norm(text[s:e])
         if key not in counts:
-            counts[key] = _norm(text).count(key) if key else 1
+            counts[key] = ntext.count(key) if key else 1
         row, mask = marked_row(text, ids, offsets, s, e, max_len=MAX_LEN, max_span=MAX_SPAN, **marks)
         rows.append({"id": name, "span": (s, e), "ids": row, "mask": mask, "gold": [],
                      "target": np.zeros(n_labels, dtype=np.float32),
                      "feats": span_features(text, s, e, counts)})
     return rows
-
-
-def data_hash_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _tensors(rows: list[dict]):

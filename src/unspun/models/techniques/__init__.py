@@ -35,7 +35,7 @@ import numpy as np
 
 from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session
-from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, marked_batch, marked_row
+from unspun.models.techniques.marked import mark_ids, marked_batch, marked_row
 from unspun.models.techniques.spanmodel import article_probs
 
 N_FEATURES = 9
@@ -142,10 +142,8 @@ class TechniqueModel:
         self.tc_marked = None
         if marked and (self.dir / marked["file"]).exists():
             self.tc_marked = Averaged([_session(str(self.dir / f)) for f in _marked_files(marked)])
-            tok = self.encoder.tokenizer
-            self._marks = {"cls_id": tok.token_to_id("[CLS]"), "sep_id": tok.token_to_id("[SEP]"),
-                           "open_id": tok.token_to_id(OPEN_MARK), "close_id": tok.token_to_id(CLOSE_MARK),
-                           "max_len": int(marked.get("max_len", 96)), "max_span": int(marked.get("max_span", 24))}
+            self._marks = {**mark_ids(self.encoder.tokenizer), "max_len": int(marked.get("max_len", 96)),
+                           "max_span": int(marked.get("max_span", 24))}
 
     @property
     def ident(self) -> str:

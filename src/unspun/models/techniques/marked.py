@@ -26,6 +26,12 @@ def _token_range(offsets: np.ndarray, s: int, e: int) -> tuple[int, int]:
     return i, j
 
 
+def mark_ids(tokenizer) -> dict[str, int]:
+    """The ids of [CLS], [SEP] and the two markers: ``marked_row``'s keyword arguments."""
+    return {"cls_id": tokenizer.token_to_id("[CLS]"), "sep_id": tokenizer.token_to_id("[SEP]"),
+            "open_id": tokenizer.token_to_id(OPEN_MARK), "close_id": tokenizer.token_to_id(CLOSE_MARK)}
+
+
 def marked_row(text: str, ids: np.ndarray, offsets: np.ndarray, s: int, e: int, *, cls_id: int, sep_id: int,
                open_id: int, close_id: int, max_len: int = 96, max_span: int = 24) -> tuple[list[int], list[int]]:
     """Token ids and span mask of span ``[s, e)`` of ``text`` (``ids``/``offsets``: the text's tokens)."""
