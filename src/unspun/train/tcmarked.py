@@ -336,6 +336,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         raise ValueError(f"--ensemble {ensemble}: the {len(seeds)} seeds do not split into ensembles of that size")
     if (teachers is None) != (unlabelled is None) or (warm and teachers is None):
         raise ValueError("distillation needs both --teachers and --unlabelled (and --warm needs --teachers)")
+    teacher_graphs = teacher_files(teachers) if teachers is not None else []
     t_start = time.time()
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
@@ -356,13 +357,13 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     log(f"{len(fit)} spans in {len(fit_docs)} articles to fit, {len(held)} in {len(held_docs)} held out")
     shared = shared_probs(out, cfg, held_docs or fit_docs, held)
     distil = {}
-    if teachers is not None:
-        files = teacher_files(teachers)
-        extra = pseudo_rows(unlabelled, out, files, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
-        distil = {"teachers": [str(f) for f in files], "unlabelled": str(unlabelled), "unlabelled_spans": len(extra),
-                  "warm": warm, "teachers_held_out_tc_f1": round(tc_f1(held, np.mean(
-                      [predict(onnx_fn(f), held) for f in files], axis=0), labels), 4)}
-        log(f"distilling {len(files)} teachers (held-out TC micro-F1 of their average "
+    if teacher_graphs:
+        extra = pseudo_rows(unlabelled, out, teacher_graphs, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
+        teachers_probs = np.mean([predict(onnx_fn(f), held) for f in teacher_graphs], axis=0)
+        distil = {"teachers": [str(f) for f in teacher_graphs], "unlabelled": str(unlabelled),
+                  "unlabelled_spans": len(extra), "warm": warm,
+                  "teachers_held_out_tc_f1": round(tc_f1(held, teachers_probs, labels), 4)}
+        log(f"distilling {len(teacher_graphs)} teachers (held-out TC micro-F1 of their average "
             f"{distil['teachers_held_out_tc_f1']}) on {len(extra)} unlabelled spans")
         fit = fit + extra
     (out / "tc-models").mkdir(exist_ok=True)
