@@ -1,12 +1,15 @@
 """PTC dev TC figures of a span-marked classifier run (``unspun train tc``): each seed's int8
-graph, the shipped one, the span classifier of the shared encoder pass and, for a distilled run
-(``--teachers``), its teachers averaged, on the gold dev spans.
+graph (alone, mixed with the shared-pass classifier, and mixed with it and the lexical classifier
+when the run has one), the shipped one, the span classifier of the shared encoder pass, the lexical
+classifier alone and, for a distilled run (``--teachers``), its teachers averaged, on the gold dev
+spans.
 
     python benchmarks/techniques_tc_seeds.py OUT [--dev ../shared/data/ptc]
 
 OUT is an ``unspun train tc --seeds ...`` output folder (tc.onnx, tc-models/seed*.onnx,
-tc-report.json). Seeds and epochs were chosen on held-out training articles; dev is read only
-here. Prints a markdown table (TC micro-F1 as in the official scorer: a span given k times gets
+tc-report.json). Seeds, epochs and mixing weights were chosen on held-out training articles (for a
+``--refit`` run, by the earlier run whose weights it was given; its held-out column is empty);
+dev is read only here. Prints a markdown table (TC micro-F1 as in the official scorer: a span given k times gets
 its k most likely techniques), the mean and spread over seeds, and per-technique F1 of the
 shipped graph next to the shared-encoder classifier.
 """
@@ -48,36 +51,57 @@ def main() -> int:
 
     encs = {aid: model.encoder.encode(text) for aid, text in articles.items() if aid in wanted}
     cfg = model.config["tc_marked"]
-    shipped_mix = cfg.get("mix", 0.0)
-    rows, singles, alone = [], [], []
+    lex = model.config.get("tc_lex") if model.tc_lex is not None else None
+    shipped_mix = cfg.get("mix", 0.0), (lex or {}).get("mix", 0.0)
+
+    def weights(shared: float, lexical: float = 0.0) -> None:
+        cfg["mix"] = shared
+        if lex is not None:
+            lex["mix"] = lexical
+
+    rows, singles, alone, two_way = [], [], [], []
     for run in report["runs"]:
         model.tc_marked = _session(str(args.out / "tc-models" / f"seed{run['seed']}.onnx"))
-        cfg["mix"] = 0.0
+        weights(0.0)
         f, _ = score(encs)
         alone.append(f)
         rows.append((f"span-marked classifier alone, seed {run['seed']} (epoch {run['epoch']})",
-                     run["held_out_tc_f1_int8"], f))
-        cfg["mix"] = run.get("mix", 0.0)
+                     run.get("held_out_tc_f1_int8", ""), f))
+        if lex is not None and "mix_without_lexical" in run:
+            weights(run["mix_without_lexical"])
+            f, _ = score(encs)
+            two_way.append(f)
+            rows.append((f"seed {run['seed']} mixed with the shared-pass classifier (weight {cfg['mix']})",
+                         run["held_out_tc_f1_mixed_without_lexical"], f))
+        weights(run.get("mix", 0.0), run.get("lex_mix", 0.0))
         f, _ = score(encs)
         singles.append(f)
-        rows.append((f"seed {run['seed']} mixed with the shared-pass classifier (weight {cfg['mix']})",
+        rows.append((f"seed {run['seed']} mixed with the shared-pass classifier (weight {cfg['mix']})"
+                     + (f" and the lexical one (weight {lex['mix']})" if lex is not None else ""),
                      run.get("held_out_tc_f1_mixed", ""), f))
     groups = []
     for g in report.get("ensembles", []):  # --ensemble N: each group of seeds averaged, then mixed
         model.tc_marked = Averaged([_session(str(args.out / "tc-models" / f"seed{x}.onnx")) for x in g["seeds"]])
-        cfg["mix"] = g["mix"]
+        weights(g["mix"], g.get("lex_mix", 0.0))
         f, _ = score(encs)
         groups.append(f)
-        rows.append((f"ensemble of seeds {g['seeds']} mixed (weight {g['mix']})", g["held_out_tc_f1_mixed"], f))
+        rows.append((f"ensemble of seeds {g['seeds']} mixed (weights {g['mix']} / {g.get('lex_mix', 0.0)})",
+                     g.get("held_out_tc_f1_mixed", ""), f))
+    if lex is not None:  # the lexical classifier alone: all of the mixture's weight on it
+        weights(0.0, 1.0)
+        f, _ = score(encs)
+        rows.append(("lexical classifier alone (tc-lex.npz)", report.get("held_out_lex_tc_f1", ""), f))
     model = TechniqueModel(args.out)  # as shipped (tc.onnx and its ensemble members)
     cfg = model.config["tc_marked"]
     shipped, per_shipped = score(encs)
     what = (f"ensemble of seeds {report['shipped_ensemble']}" if "shipped_ensemble" in report
             else f"tc.onnx (seed {report['shipped_seed']})")
-    rows.append((f"shipped: {what}, mix {shipped_mix}", report["held_out_tc_f1"], shipped))
+    rows.append((f"shipped: {what}, weights {shipped_mix[0]} / {shipped_mix[1]}", report.get("held_out_tc_f1", ""),
+                 shipped))
     if report.get("teachers"):  # a distilled run: its teachers' classifiers averaged, alone
         model.tc_marked = Averaged([_session(f) for f in report["teachers"]])
         cfg["mix"] = 0.0
+        model.tc_lex = None
         f, _ = score(encs)
         rows.append((f"teachers: {len(report['teachers'])} classifiers averaged, alone",
                      report.get("teachers_held_out_tc_f1", ""), f))
@@ -90,7 +114,9 @@ def main() -> int:
     for name, held, f in rows:
         print(f"| {name} | {held} | {f:.4f} |")
     if len(singles) > 1:
-        for name, vals in (("span-marked alone", alone), ("mixed (as shipped)", singles),
+        for name, vals in (("span-marked alone", alone),
+                           *((("mixed with the shared-pass classifier", two_way),) if two_way else ()),
+                           ("mixed (as shipped)", singles),
                            *((("ensembles, mixed", groups),) if len(groups) > 1 else ())):
             print(f"\n{name}: dev TC micro-F1 mean {statistics.mean(vals):.4f} +- {statistics.stdev(vals):.4f} "
                   f"(sd over {len(vals)} {'ensembles' if vals is groups else 'seeds'})")

@@ -267,25 +267,35 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     import json
 
     from unspun.models.techniques import TechniqueModel
-    from unspun.train.tcmarked import MIXES, train
+    from unspun.train.tcmarked import LEX_MIXES, LEX_SHARED, train
 
     data = _ptc_folder(tmp_path)
     out = tmp_path / "tc"
     result = train(data, out, seeds=(0, 1), epochs=2, batch_size=4, command="test")
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert cfg["tc_marked"]["file"] == "tc.onnx" and cfg["tc_marked"]["seeds"] == [0, 1]
-    assert cfg["tc_marked"]["mix"] in MIXES and all("held_out_tc_f1_mixed" in r for r in result["runs"])
+    assert cfg["tc_marked"]["mix"] in LEX_SHARED and all("held_out_tc_f1_mixed" in r for r in result["runs"])
+    assert cfg["tc_lex"] == {"file": "tc-lex.npz", "mix": result["lex_mix"]} and result["lex_mix"] in LEX_MIXES
     assert result["shipped_seed"] in (0, 1) and len(result["runs"]) == 2
     assert all(len(r["history"]) == 2 for r in result["runs"])
     assert (out / "tc.onnx").read_bytes() == (out / "tc-models" / f"seed{result['shipped_seed']}.onnx").read_bytes()
     assert "## Span classifier (TC)" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     model = TechniqueModel(out)
-    assert model.tc_marked is not None and model.ident != load_model().ident
+    assert model.tc_marked is not None and model.tc_lex is not None and model.ident != load_model().ident
     text = ARTICLE_A * 2
     spans = [(0, 10), (20, 40), (5, 6)]
-    model.config["tc_marked"]["mix"] = 0.0
+    model.config["tc_marked"]["mix"] = model.config["tc_lex"]["mix"] = 0.0
     tc = model.classify(text, None, spans)
     assert tc.shape == (3, 14) and np.allclose(tc.sum(axis=1), 1, atol=1e-4)
+    # the lexical classifier's share: 0.3 of it, 0.7 of the span-marked one
+    from unspun.models.techniques import span_features
+
+    model.config["tc_lex"]["mix"] = 0.3
+    feats = np.stack([span_features(text, s, e, {}) for s, e in spans])
+    lex = model.tc_lex.probs(text, spans, feats)
+    assert lex.shape == (3, 14) and np.allclose(lex.sum(axis=1), 1, atol=1e-4)
+    assert np.allclose(model.classify(text, None, spans), 0.7 * tc + 0.3 * lex, atol=1e-5)
+    model.config["tc_lex"]["mix"] = 0.0
     model.config["tc_marked"]["mix"] = 0.5  # half the shared-pass classifier (its encoder pass made here)
     shared = TechniqueModel(out)
     shared.tc_marked = None
@@ -310,7 +320,7 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
 
     both = TechniqueModel(out)
     assert len(both.tc_marked.sessions) == 2
-    both.config["tc_marked"]["mix"] = 0.0
+    both.config["tc_marked"]["mix"] = both.config["tc_lex"]["mix"] = 0.0
     pair_tc, alone = both.tc_marked, []
     for f in ("tc.onnx", "tc-2.onnx"):
         both.tc_marked = Averaged([_session(str(out / f))])
@@ -343,6 +353,17 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     text = (unlabelled / cached[0][0]).read_text(encoding="utf-8")
     assert text[cached[0][1]:cached[0][2]].strip() and rows[0]["gold"] == []
     assert (tmp_path / "st" / "tc.onnx").exists() and "unlabelled" in (tmp_path / "st" / "tc-report.json").read_text()
+    # --refit: every article fitted, the last epoch kept, the given weights shipped
+    with pytest.raises(ValueError):
+        train(data, tmp_path / "rf", seeds=(0,), refit=(0.7, 0.5), command="test")
+    refit = train(data, tmp_path / "rf", seeds=(0,), epochs=2, batch_size=4, refit=(0.3, 0.2), command="test")
+    assert refit["refit"] == [0.3, 0.2] and refit["fit_articles"] == 2 and "held_out_tc_f1" not in refit
+    assert refit["runs"][0]["epoch"] == 2 and all("held_out_tc_f1" not in h for h in refit["runs"][0]["history"])
+    cfg = json.loads((tmp_path / "rf" / "config.json").read_text(encoding="utf-8"))
+    assert cfg["tc_marked"]["mix"] == 0.3 and cfg["tc_lex"] == {"file": "tc-lex.npz", "mix": 0.2}
+    assert "refit" in (tmp_path / "rf" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    refitted = TechniqueModel(tmp_path / "rf")
+    assert refitted.tc_lex is not None and refitted.classify(text, None, spans).shape == (3, 14)
 
 
 def test_span_model_windows_stitch_every_token_from_its_inner_window():
@@ -400,3 +421,41 @@ def test_tiny_span_model_run_ships_si_model_onnx_that_the_runtime_uses(tmp_path)
     more = train(data, out, seeds=(0,), epochs=3, batch_size=2, resume=True, command="test")
     assert [h["epoch"] for h in more["runs"][0]["history"]] == [1, 2, 3]
     assert more["runs"][0]["history"][:2] == result["runs"][0]["history"]
+
+
+def test_lexical_classifier_at_run_time_matches_scikit_learn(tmp_path):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("torch")
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from unspun.models.techniques import span_features
+    from unspun.models.techniques.lexical import char_terms, word_terms
+    from unspun.train.tcmarked import _fit_sklearn, fit_lexical, lexical_probs
+
+    # the analyzers are scikit-learn's, on awkward text too (accents, runs of spaces, one-letter words)
+    for doc in ["The  corrupt\tregime's   thugs — a Café of LIES!", "x", "", "Ünïcode wörds, a b c d"]:
+        assert sorted(word_terms(doc, (1, 2))) == sorted(TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()(doc))
+        sk = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()(doc)
+        assert sorted(char_terms(doc, (2, 5))) == sorted(sk)
+    texts = {"a": "The corrupt regime and its thugs lied again.\nOfficials met on Tuesday; the talks went on.\n"
+                  "Patriots will never surrender our great nation!\nThe corrupt regime lied, the corrupt regime lied.",
+             "b": "A shameful disaster, said the mayor.\nOur great nation stands tall and proud!\n"
+                  "These incompetent officials are clowns."}
+    marks = [("a", "corrupt regime", "Name_Calling,Labeling"), ("a", "thugs", "Name_Calling,Labeling"),
+             ("a", "Patriots will never surrender our great nation", "Flag-Waving"),
+             ("a", "lied again", "Loaded_Language"), ("b", "shameful disaster", "Loaded_Language"),
+             ("b", "Our great nation stands tall and proud", "Flag-Waving"), ("b", "clowns", "Name_Calling,Labeling"),
+             ("b", "incompetent officials", "Name_Calling,Labeling")]
+    rows = []
+    for aid, phrase, tech in marks:
+        s = texts[aid].index(phrase)
+        rows.append({"id": aid, "span": (s, s + len(phrase)), "gold": [tech],
+                     "feats": span_features(texts[aid], s, s + len(phrase))})
+    gold_rows, x, lr, _ = _fit_sklearn(rows, texts, LABELS)
+    lex = fit_lexical(rows, texts, LABELS, tmp_path / "tc-lex.npz")
+    ours = lexical_probs(lex, gold_rows, texts)
+    theirs = lr.predict_proba(x)
+    assert ours.shape == (len(rows), 14) and np.allclose(ours.sum(axis=1), 1, atol=1e-5)
+    assert np.allclose(ours[:, lr.classes_], theirs, atol=2e-3)  # float16 weights
+    assert np.all(np.delete(ours, lr.classes_, axis=1) < 1e-6)  # techniques never seen
+    assert [LABELS[k] for k in ours.argmax(axis=1)] == [m[2] for m in marks]

@@ -74,6 +74,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ensemble", type=int, default=1, metavar="N",
                    help="tc: average the classifiers of N consecutive seeds of --seeds; ship the best such "
                         "ensemble on held-out articles (default 1: the best single seed)")
+    p.add_argument("--no-lexical", action="store_true",
+                   help="tc: no lexical classifier (tc-lex.npz: logistic regression over the span's words and "
+                        "letters, mixed in by a weight chosen on held-out articles)")
+    p.add_argument("--refit", default=None, metavar="SHARED,LEXICAL",
+                   help="tc: fit on every train article (no held-out), keep each seed's last epoch and mix with "
+                        "these weights of the shared-pass and lexical classifiers (chosen on held-out articles by "
+                        "an earlier run); ships the first seed (or ensemble)")
     p.add_argument("--warm", action="store_true",
                    help="tc: start seed N from the --teachers run's checkpoints/tc-seedN/best.pt")
 
@@ -125,18 +132,25 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.model == "tc":
         try:
+            refit = tuple(float(x) for x in args.refit.split(",")) if args.refit else None
+            if refit is not None and len(refit) != 2:
+                raise ValueError(f"--refit {args.refit}: expected two weights, SHARED,LEXICAL")
             result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, lr=args.lr,
                            batch_size=args.batch_size, base=Path(args.base) if args.base else None,
                            resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps,
                            teachers=Path(args.teachers) if args.teachers else None,
                            unlabelled=Path(args.unlabelled) if args.unlabelled else None, pseudo=args.pseudo,
-                           warm=args.warm, ensemble=args.ensemble)
+                           warm=args.warm, ensemble=args.ensemble, lexical=not args.no_lexical, refit=refit)
         except (ValueError, FileNotFoundError) as exc:
             print(f"unspun train tc: {exc}", file=sys.stderr)
             return 2
-        runs = ", ".join(f"seed {r['seed']} {r['held_out_tc_f1_int8']}" for r in result["runs"])
         shipped = (f"ensemble of seeds {result['shipped_ensemble']}" if "shipped_ensemble" in result
                    else f"seed {result['shipped_seed']}")
+        if "refit" in result:
+            print(f"{args.out}: span-marked classifier refitted on every train article; shipped {shipped} "
+                  f"(weights {result['mix']} / {result['lex_mix']}); {result['seconds']} s")
+            return 0
+        runs = ", ".join(f"seed {r['seed']} {r['held_out_tc_f1_int8']}" for r in result["runs"])
         print(f"{args.out}: span-marked classifier held-out TC micro-F1 (int8) {runs}; shipped {shipped} "
               f"(mixed {result['held_out_tc_f1']}); {result['seconds']} s")
         return 0

@@ -45,6 +45,7 @@ from torch import nn
 from unspun.eval.ptc import tc_scores
 from unspun.models.runtime import DEFAULT_DIR, load_tokenizer
 from unspun.models.techniques import N_FEATURES, _file_hash, _norm, span_features
+from unspun.models.techniques.lexical import Lexical, span_parts
 from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, mark_ids, marked_batch, marked_row
 from unspun.train.techniques import (BASE_PACKAGE, SeedCheckpoints, base_model_dir, card_section, copy_model_folder,
                                      data_hash, held_out_split, load_split, train_logger)
@@ -257,6 +258,12 @@ def export(net: MarkedTC, fp32: Path, int8: Path) -> None:
 
 
 MIXES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+# with the lexical classifier: weights of the shared-pass classifier and of the lexical one
+LEX_SHARED = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+LEX_MIXES = (0.0, 0.1, 0.2, 0.3, 0.4)
+LEX_C, LEX_CHARS = 16.0, 50000
+LEX_NGRAMS = {"word": (1, 2), "char": (2, 5), "ctx": (1, 1)}
+LEX_WEIGHTS = {"word": 1.0, "char": 1.0, "ctx": 0.5}
 
 
 def shared_probs(folder: Path, cfg: dict, docs, rows: list[dict]) -> np.ndarray:
@@ -274,11 +281,83 @@ def shared_probs(folder: Path, cfg: dict, docs, rows: list[dict]) -> np.ndarray:
     return out
 
 
-def best_mix(rows: list[dict], marked: np.ndarray, shared: np.ndarray, labels: list[str]) -> tuple[float, float]:
-    """The weight of the shared-pass classifier in the mixture that scores best on ``rows``."""
-    scores = {w: tc_f1(rows, (1 - w) * marked + w * shared, labels) for w in MIXES}
-    w = max(MIXES, key=lambda w: (round(scores[w], 6), -w))
-    return w, round(scores[w], 4)
+def best_mix(rows: list[dict], marked: np.ndarray, shared: np.ndarray, labels: list[str],
+             lex: np.ndarray | None = None) -> tuple[float, float, float]:
+    """The weights of the shared-pass classifier and of the lexical one (``lex``; 0 without it) in
+    the mixture with ``marked`` that scores best on ``rows``, and that score. Ties go to less mixing."""
+    grid = [(w, 0.0) for w in MIXES] if lex is None else [(w, v) for w in LEX_SHARED for v in LEX_MIXES]
+    scores = {}
+    for w, v in grid:
+        probs = (1 - w - v) * marked + w * shared + (v * lex if v else 0.0)
+        scores[(w, v)] = tc_f1(rows, probs, labels)
+    w, v = max(grid, key=lambda g: (round(scores[g], 6), -g[1], -g[0]))
+    return w, v, round(scores[(w, v)], 4)
+
+
+def _fit_sklearn(rows: list[dict], texts: dict[str, str], labels: list[str]):
+    """The lexical classifier in scikit-learn: (gold rows, their feature matrix, the fitted logistic
+    regression, the arrays of ``tc-lex.npz`` but the weights), or None with fewer than two techniques."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [r for r in rows if r["gold"]]
+    idx, y = [], []
+    for k, r in enumerate(rows):
+        for lab in sorted(set(r["gold"])):
+            idx.append(k)
+            y.append(labels.index(lab))
+    if len(set(y)) < 2:
+        return None
+    parts = [span_parts(texts[r["id"]], *r["span"]) for r in rows]
+    docs = {"word": [p[0] for p in parts], "char": [p[0] for p in parts], "ctx": [p[1] for p in parts]}
+    vecs = {"word": TfidfVectorizer(ngram_range=LEX_NGRAMS["word"], sublinear_tf=True),
+            "char": TfidfVectorizer(analyzer="char_wb", ngram_range=LEX_NGRAMS["char"], sublinear_tf=True,
+                                    min_df=2 if len(rows) > 50 else 1, max_features=LEX_CHARS),
+            "ctx": TfidfVectorizer(ngram_range=LEX_NGRAMS["ctx"], sublinear_tf=True)}
+    arrays, mats = {}, []
+    for b, vec in vecs.items():
+        try:
+            mats.append(vec.fit_transform(docs[b]) * LEX_WEIGHTS[b])
+            terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+            arrays[f"{b}_idf"] = vec.idf_.astype(np.float32)
+        except ValueError:  # no term at all (tiny data)
+            mats.append(csr_matrix((len(rows), 0)))
+            terms = []
+            arrays[f"{b}_idf"] = np.zeros(0, dtype=np.float32)
+        arrays[f"{b}_vocab"] = np.array(terms, dtype=str) if terms else np.zeros(0, dtype="<U1")
+        arrays[f"{b}_ngrams"] = np.array(LEX_NGRAMS[b], dtype=np.int64)
+        arrays[f"{b}_weight"] = np.array(LEX_WEIGHTS[b], dtype=np.float32)
+    x = hstack(mats + [csr_matrix(np.stack([r["feats"] for r in rows]))]).tocsr()
+    lr = LogisticRegression(C=LEX_C, max_iter=3000).fit(x[idx], y)
+    return rows, x, lr, arrays
+
+
+def fit_lexical(rows: list[dict], texts: dict[str, str], labels: list[str], path: Path) -> Lexical | None:
+    """Fit the lexical classifier (``unspun.models.techniques.lexical``) on gold span rows; save it
+    to ``path`` (None when the rows hold fewer than two techniques)."""
+    fitted = _fit_sklearn(rows, texts, labels)
+    if fitted is None:
+        return None
+    _, x, lr, arrays = fitted
+    coef = np.zeros((len(labels), x.shape[1]), dtype=np.float32)
+    intercept = np.full(len(labels), -1e4, dtype=np.float32)  # techniques never seen: probability 0
+    if len(lr.classes_) == 2:  # binary: sigmoid(z) == softmax(-z/2, z/2)
+        coef[lr.classes_] = np.stack([-lr.coef_[0] / 2, lr.coef_[0] / 2])
+        intercept[lr.classes_] = [-lr.intercept_[0] / 2, lr.intercept_[0] / 2]
+    else:
+        coef[lr.classes_], intercept[lr.classes_] = lr.coef_, lr.intercept_
+    np.savez_compressed(path, coef=coef.astype(np.float16), intercept=intercept, **arrays)
+    return Lexical(path)
+
+
+def lexical_probs(lex: Lexical, rows: list[dict], texts: dict[str, str]) -> np.ndarray:
+    """The lexical classifier's probabilities, per row."""
+    out = np.zeros((len(rows), lex.coef.shape[0]), dtype=np.float32)
+    for aid in dict.fromkeys(r["id"] for r in rows):
+        idx = [k for k, r in enumerate(rows) if r["id"] == aid]
+        out[idx] = lex.probs(texts[aid], [rows[k]["span"] for k in idx], np.stack([rows[k]["feats"] for k in idx]))
+    return out
 
 
 def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: int, epochs: int, lr: float,
@@ -312,30 +391,41 @@ def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: in
                 break
         state["epoch"] += 1
         net.eval()
-        f1 = tc_f1(held, predict(_torch_fn(net), held), labels)
-        state["history"].append({"epoch": state["epoch"], "loss": round(float(np.mean(losses)), 4),
-                                 "held_out_tc_f1": round(f1, 4)})
-        log(f"seed {seed} epoch {state['epoch']}: loss {np.mean(losses):.4f}, held-out TC micro-F1 {f1:.4f} "
-            f"({time.time() - t0:.0f} s)")
-        run.end_epoch(state, f1, "held_out_tc_f1", time.time() - t0)
-    return run.best(), {"seed": seed, "epoch": state["best"]["epoch"], "held_out_tc_f1": state["best"]["held_out_tc_f1"],
-                 "history": state["history"], "seconds": round(time.time() - t0)}
+        entry = {"epoch": state["epoch"], "loss": round(float(np.mean(losses)), 4)}
+        if held:
+            f1 = entry["held_out_tc_f1"] = round(tc_f1(held, predict(_torch_fn(net), held), labels), 4)
+        state["history"].append(entry)
+        log(f"seed {seed} epoch {state['epoch']}: loss {np.mean(losses):.4f}"
+            + (f", held-out TC micro-F1 {f1:.4f}" if held else "") + f" ({time.time() - t0:.0f} s)")
+        if held:
+            run.end_epoch(state, f1, "held_out_tc_f1", time.time() - t0)
+        else:  # nothing held out (--refit): the last epoch is kept
+            run.end_epoch(state, float(state["epoch"]), "last", time.time() - t0)
+    return run.best(), {"seed": seed, "epoch": state["best"]["epoch"], "history": state["history"],
+                        **({"held_out_tc_f1": state["best"]["held_out_tc_f1"]} if held else {}),
+                        "seconds": round(time.time() - t0)}
 
 
 def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int = 5, lr: float = 8e-5,
           head_lr: float = 1e-3, batch_size: int = 32, base: Path | None = None, encoder: Path | None = None,
           resume: bool = False, command: str = "", limit: int | None = None, max_steps: int | None = None,
           teachers: Path | None = None, unlabelled: Path | None = None, pseudo: int = 5000,
-          warm: bool = False, ensemble: int = 1) -> dict:
+          warm: bool = False, ensemble: int = 1, lexical: bool = True,
+          refit: tuple[float, float] | None = None) -> dict:
     """Train one classifier per seed, ship the best on held-out articles as ``out/tc.onnx``
     (distilled from ``teachers`` on spans of ``unlabelled`` articles when both are given).
     ``ensemble`` > 1: the seeds, in the order given, form ensembles of that many classifiers
     (probabilities averaged); the best ensemble on held-out articles is shipped (``tc.onnx``,
-    ``tc-2.onnx``, ...)."""
+    ``tc-2.onnx``, ...). ``lexical``: also fit the lexical classifier (``tc-lex.npz``) and choose its
+    mixing weight on held-out articles. ``refit`` (shared-pass and lexical weights, chosen on held-out
+    articles by an earlier run): fit on every train article, keep each seed's last epoch, mix with
+    these weights and ship the first ensemble of seeds; no held-out figures."""
     if ensemble < 1 or len(seeds) % ensemble:
         raise ValueError(f"--ensemble {ensemble}: the {len(seeds)} seeds do not split into ensembles of that size")
     if (teachers is None) != (unlabelled is None) or (warm and teachers is None):
         raise ValueError("distillation needs both --teachers and --unlabelled (and --warm needs --teachers)")
+    if refit is not None and (teachers is not None or not all(0.0 <= w for w in refit) or sum(refit) >= 1.0):
+        raise ValueError(f"--refit {refit}: two weights >= 0 summing to less than 1, and no distillation")
     teacher_graphs = teacher_files(teachers) if teachers is not None else []
     t_start = time.time()
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -351,11 +441,17 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         if tokenizer.token_to_id(mark) is None:
             raise ValueError(f"{out / 'tokenizer.json'}: no {mark} token for the span markers")
     docs = load_split(data, "train", labels, tokenizer, limit=limit)
-    fit_docs, held_docs = held_out_split(docs)
+    fit_docs, held_docs = (docs, []) if refit is not None else held_out_split(docs)
     fit, held = span_rows(fit_docs, labels, tokenizer), span_rows(held_docs, labels, tokenizer)
-    held = held or fit[-2:]
+    held = held or ([] if refit is not None else fit[-2:])
     log(f"{len(fit)} spans in {len(fit_docs)} articles to fit, {len(held)} in {len(held_docs)} held out")
-    shared = shared_probs(out, cfg, held_docs or fit_docs, held)
+    shared = shared_probs(out, cfg, held_docs or fit_docs, held) if held else None
+    texts = {d.id: d.text for d in docs}
+    (out / "tc-lex.npz").unlink(missing_ok=True)  # a copied base folder's: refitted below or dropped
+    lex = fit_lexical(fit, texts, labels, out / "tc-lex.npz") if lexical else None
+    lex_held = lexical_probs(lex, held, texts) if lex is not None and held else None
+    if lex_held is not None:
+        log(f"lexical classifier: {lex.n_terms} terms, held-out TC micro-F1 {tc_f1(held, lex_held, labels):.4f}")
     distil = {}
     if teacher_graphs:
         extra = pseudo_rows(unlabelled, out, teacher_graphs, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
@@ -380,24 +476,37 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         fp32 = out / "tc-models" / f"seed{seed}-fp32.onnx"
         int8 = out / "tc-models" / f"seed{seed}.onnx"
         export(net, fp32, int8)
+        if not held:
+            fp32.unlink()
+            run["mix"], run["lex_mix"] = refit[0], refit[1] if lex is not None else 0.0
+            log(f"seed {seed}: epoch {run['epoch']} exported")
+            runs.append(run)
+            continue
         run["held_out_tc_f1_fp32_onnx"] = round(tc_f1(held, predict(onnx_fn(fp32), held), labels), 4)
         fp32.unlink()
         marked = held_probs[seed] = predict(onnx_fn(int8), held)
         run["held_out_tc_f1_int8"] = round(tc_f1(held, marked, labels), 4)
-        run["mix"], run["held_out_tc_f1_mixed"] = best_mix(held, marked, shared, labels)
+        run["mix"], run["lex_mix"], run["held_out_tc_f1_mixed"] = best_mix(held, marked, shared, labels, lex_held)
+        if lex_held is not None:  # for comparison: the mixture without the lexical classifier
+            run["mix_without_lexical"], _, run["held_out_tc_f1_mixed_without_lexical"] = best_mix(
+                held, marked, shared, labels)
         log(f"seed {seed}: epoch {run['epoch']}; held-out TC micro-F1 torch {run['held_out_tc_f1']}, "
             f"fp32 ONNX {run['held_out_tc_f1_fp32_onnx']}, int8 {run['held_out_tc_f1_int8']}; mixed with the "
-            f"shared-pass classifier (weight {run['mix']}) {run['held_out_tc_f1_mixed']}")
+            f"shared-pass classifier (weight {run['mix']}) and the lexical one (weight {run['lex_mix']}) "
+            f"{run['held_out_tc_f1_mixed']}")
         runs.append(run)
     groups = [{"seeds": [r["seed"] for r in runs[k:k + ensemble]]} for k in range(0, len(runs), ensemble)]
-    for g in groups:
+    for g in groups if held else ():
         probs = np.mean([held_probs[x] for x in g["seeds"]], axis=0)
         g["held_out_tc_f1_int8"] = round(tc_f1(held, probs, labels), 4)
-        g["mix"], g["held_out_tc_f1_mixed"] = best_mix(held, probs, shared, labels)
+        g["mix"], g["lex_mix"], g["held_out_tc_f1_mixed"] = best_mix(held, probs, shared, labels, lex_held)
         if ensemble > 1:
-            log(f"ensemble of seeds {g['seeds']}: held-out TC micro-F1 {g['held_out_tc_f1_int8']}, mixed (weight "
-                f"{g['mix']}) {g['held_out_tc_f1_mixed']}")
-    best = max(groups, key=lambda g: (g["held_out_tc_f1_mixed"], [-x for x in g["seeds"]]))
+            log(f"ensemble of seeds {g['seeds']}: held-out TC micro-F1 {g['held_out_tc_f1_int8']}, mixed (weights "
+                f"{g['mix']}, {g['lex_mix']}) {g['held_out_tc_f1_mixed']}")
+    if not held:
+        for g in groups:
+            g["mix"], g["lex_mix"] = refit[0], refit[1] if lex is not None else 0.0
+    best = max(groups, key=lambda g: (g.get("held_out_tc_f1_mixed", 0.0), [-x for x in g["seeds"]]))
     for old_member in out.glob("tc-[0-9]*.onnx"):
         old_member.unlink()
     files = ["tc.onnx"] + [f"tc-{k}.onnx" for k in range(2, len(best["seeds"]) + 1)]
@@ -408,17 +517,24 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     if ensemble > 1:
         cfg["tc_marked"].update({"members": files[1:], "ensemble": best["seeds"]})
     cfg.pop("tc_head", None)
+    cfg.pop("tc_lex", None)
+    if lex is not None:
+        cfg["tc_lex"] = {"file": "tc-lex.npz", "mix": best["lex_mix"]}
     (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
     result = {"command": command, "data_hash": data_hash(data), "base": BASE_PACKAGE, "seeds": list(seeds),
               "epochs": epochs, "lr": lr, "batch_size": batch_size, "runs": runs, "shipped_seed": best["seeds"][0],
-              "held_out_tc_f1": best["held_out_tc_f1_mixed"], "mix": best["mix"],
+              "mix": best["mix"], "lex_mix": best["lex_mix"], "lexical": lex is not None,
+              **({"held_out_tc_f1": best["held_out_tc_f1_mixed"],
+                  "held_out_shared_tc_f1": round(tc_f1(held, shared, labels), 4)} if held else {"refit": list(refit)}),
+              **({"held_out_lex_tc_f1": round(tc_f1(held, lex_held, labels), 4)} if lex_held is not None else {}),
               **({"ensembles": groups, "shipped_ensemble": best["seeds"]} if ensemble > 1 else {}),
-              "held_out_shared_tc_f1": round(tc_f1(held, shared, labels), 4), "fit_articles": len(fit_docs),
+              "fit_articles": len(fit_docs),
               "fit_spans": len(fit) - distil.get("unlabelled_spans", 0), **distil,
               "held_out": [d.id for d in held_docs], "seconds": round(time.time() - t_start)}
     (out / "tc-report.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     write_card(out / "MODEL_CARD.md", result)
-    log(f"done in {result['seconds']} s: shipped seed(s) {best['seeds']}, held-out TC micro-F1 {result['held_out_tc_f1']}")
+    log(f"done in {result['seconds']} s: shipped seed(s) {best['seeds']}"
+        + (f", held-out TC micro-F1 {result['held_out_tc_f1']}" if held else ""))
     return result
 
 
@@ -427,8 +543,9 @@ CARD_HEADING = "## Span classifier (TC)"
 
 def write_card(path: Path, result: dict) -> None:
     """Add (or replace) the span-classifier section of the model card."""
-    runs = "; ".join(f"seed {r['seed']}: epoch {r['epoch']}, torch {r['held_out_tc_f1']}, int8 "
-                     f"{r['held_out_tc_f1_int8']}" for r in result["runs"])
+    lexical = result.get("lexical", "held_out_lex_tc_f1" in result)
+    lex_text = ("the lexical classifier (`tc-lex.npz`: logistic regression over TF-IDF of the span's words, word "
+                "pairs and letter 2-5-grams, four words of context each side and the span features")
     lines = [
         "Technique classification runs a second encoder (`tc.onnx`, int8): MiniLM fine-tuned whole on each",
         "gold span marked in its line ([CLS] left [unused1] span [unused2] right [SEP], at most "
@@ -437,20 +554,43 @@ def write_card(path: Path, result: dict) -> None:
         "",
         f"- command: `{result['command']}`; {result['seconds']} s on this machine; data hash {result['data_hash']}",
         f"- base: {result['base']}; {result['epochs']} epochs, lr {result['lr']}, batch {result['batch_size']}",
+    ]
+    if "refit" in result:
+        lines += [
+            f"- refit: {result['fit_spans']} spans of all {result['fit_articles']} train articles fitted, nothing "
+            "held out; each seed keeps its last epoch; the epochs and the mixing weights were chosen on the "
+            "held-out articles by an earlier run; PTC dev never read.",
+            "- mixed with the span classifier on the shared encoder pass"
+            + (f" and {lex_text})" if lexical else "")
+            + f": probabilities weighted {1 - result['mix'] - result['lex_mix']:.1f} / {result['mix']:.1f}"
+            + (f" / {result['lex_mix']:.1f}" if lexical else "") + ".",
+            "- shipped: " + (f"the ensemble of seeds {result['shipped_ensemble']}" if result.get("ensembles")
+                             else f"seed {result['shipped_seed']}") + ".",
+        ]
+        card_section(path, CARD_HEADING, lines)
+        return
+    runs = "; ".join(f"seed {r['seed']}: epoch {r['epoch']}, torch {r['held_out_tc_f1']}, int8 "
+                     f"{r['held_out_tc_f1_int8']}" for r in result["runs"])
+    lines += [
         f"- {result['fit_spans']} spans of {result['fit_articles']} articles to fit; the {len(result['held_out'])} "
         "held-out articles choose the epoch and the shipped seed; PTC dev never read.",
         f"- per seed (best epoch, held-out TC micro-F1): {runs}",
         f"- mixed with the span classifier on the shared encoder pass (held-out alone: "
-        f"{result.get('held_out_shared_tc_f1', '?')}): probabilities weighted {1 - result.get('mix', 0.0):.1f} / "
-        f"{result.get('mix', 0.0):.1f}, the weight chosen per seed on the held-out articles",
-        "  (" + "; ".join(f"seed {r['seed']}: {r.get('mix')}, {r.get('held_out_tc_f1_mixed')}"
-                          for r in result["runs"]) + ").",
+        f"{result.get('held_out_shared_tc_f1', '?')})"
+        + (f" and {lex_text}; held-out alone: {result['held_out_lex_tc_f1']})" if lexical else "")
+        + f": probabilities weighted {1 - result.get('mix', 0.0) - result.get('lex_mix', 0.0):.1f} / "
+        f"{result.get('mix', 0.0):.1f}" + (f" / {result['lex_mix']:.1f}" if lexical else "")
+        + ", the weights chosen per seed on the held-out articles",
+        "  (" + "; ".join(f"seed {r['seed']}: {r.get('mix')}"
+                          + (f" / {r['lex_mix']}" if lexical else "")
+                          + f", {r.get('held_out_tc_f1_mixed')}" for r in result["runs"]) + ").",
         f"- shipped: seed {result['shipped_seed']} (held-out TC micro-F1 {result['held_out_tc_f1']}, int8, mixed).",
     ]
     if result.get("ensembles"):
         lines[-1:] = [
             "- ensembles (seeds in the order given, probabilities averaged, then mixed as above): " + "; ".join(
-                f"seeds {g['seeds']}: {g['held_out_tc_f1_int8']}, mixed (weight {g['mix']}) {g['held_out_tc_f1_mixed']}"
+                f"seeds {g['seeds']}: {g['held_out_tc_f1_int8']}, mixed (weights {g['mix']} / {g.get('lex_mix', 0.0)}) "
+                f"{g['held_out_tc_f1_mixed']}"
                 for g in result["ensembles"]) + ".",
             f"- shipped: the ensemble of seeds {result['shipped_ensemble']} (`tc.onnx`, "
             + ", ".join(f"`tc-{k}.onnx`" for k in range(2, len(result["shipped_ensemble"]) + 1))

@@ -13,10 +13,11 @@ Small heads read the stitched encoder states of ``unspun.models.runtime``:
   article, ``!``/``?``, capitals, title line, inside quotation marks. When the folder has
   ``tc.onnx`` (``unspun train tc``), TC runs that second, fine-tuned encoder over each span marked
   in its line instead (``marked.py``; with ``tc_marked.members``, several such classifiers
-  averaged), mixed with the shared-pass classifier by the weight chosen on held-out training
-  articles (config ``tc_marked.mix``).
+  averaged), mixed with the shared-pass classifier and, when the folder has ``tc-lex.npz``, a
+  linear classifier over the span's words and letters (``lexical.py``) by the weights chosen on
+  held-out training articles (config ``tc_marked.mix``, ``tc_lex.mix``).
 
-Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, si-model.onnx, tc.onnx, config.json (with the label
+Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, si-model.onnx, tc.onnx, tc-lex.npz, config.json (with the label
 names and each head's settings), MODEL_CARD.md.
 """
 
@@ -35,6 +36,7 @@ import numpy as np
 
 from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session
+from unspun.models.techniques.lexical import Lexical
 from unspun.models.techniques.marked import mark_ids, marked_batch, marked_row
 from unspun.models.techniques.spanmodel import article_probs
 
@@ -144,6 +146,12 @@ class TechniqueModel:
             self.tc_marked = Averaged([_session(str(self.dir / f)) for f in _marked_files(marked)])
             self._marks = {**mark_ids(self.encoder.tokenizer), "max_len": int(marked.get("max_len", 96)),
                            "max_span": int(marked.get("max_span", 24))}
+        # the lexical classifier (``tc-lex.npz``, ``unspun.models.techniques.lexical``), mixed with the
+        # span-marked one by the weight chosen at training
+        lex = self.config.get("tc_lex")
+        self.tc_lex = None
+        if self.tc_marked is not None and lex and (self.dir / lex["file"]).exists():
+            self.tc_lex = Lexical(self.dir / lex["file"])
 
     @property
     def ident(self) -> str:
@@ -157,13 +165,15 @@ class TechniqueModel:
             files.append(str(self.dir / self.config["tc_head"]["file"]))
         if self.tc_marked is not None:
             files += [str(self.dir / f) for f in _marked_files(self.config["tc_marked"])]
+        if self.tc_lex is not None:
+            files.append(str(self.dir / self.config["tc_lex"]["file"]))
         return f"{self.name}@{_file_hash(*files)}"
 
     def shared_pass(self) -> "TechniqueModel":
         """This model with SI and TC read from the shared encoder pass alone: no span model, no
         span-marked classifier (``--fast``: about twice as fast, lower quality)."""
         m = copy.copy(self)
-        m.si_model = m.tc_marked = None
+        m.si_model = m.tc_marked = m.tc_lex = None
         head = self.config["si_head"] if self.span_head is not None else self.config
         m.decoding = {"threshold": float(head.get("threshold", 0.5)), "gap": int(head.get("gap", 0)),
                       "min_tokens": int(head.get("min_tokens", 1))}
@@ -258,12 +268,19 @@ class TechniqueModel:
             if key not in counts:
                 counts[key] = ntext.count(key) if key else 1
         if self.tc_marked is not None:
-            marked = self._classify_marked(text, spans, counts)
+            feats = np.stack([span_features(text, s, e, counts) for s, e in spans])
+            probs = self._classify_marked(text, spans, feats)
             mix = float(self.config["tc_marked"].get("mix", 0.0))
-            if mix <= 0.0:
-                return marked
-            enc = enc if enc is not None else self.encoder.encode(text)
-            return (1.0 - mix) * marked + mix * self._classify_shared(text, enc, spans, counts)
+            lex_mix = float(self.config["tc_lex"].get("mix", 0.0)) if self.tc_lex is not None else 0.0
+            if mix <= 0.0 and lex_mix <= 0.0:
+                return probs
+            probs = (1.0 - mix - lex_mix) * probs
+            if mix > 0.0:
+                enc = enc if enc is not None else self.encoder.encode(text)
+                probs += mix * self._classify_shared(text, enc, spans, counts)
+            if lex_mix > 0.0:
+                probs += lex_mix * self.tc_lex.probs(text, spans, feats)
+            return probs
         return self._classify_shared(text, enc, spans, counts)
 
     def _classify_shared(self, text: str, enc: Encoding, spans: list[tuple[int, int]],
@@ -276,7 +293,7 @@ class TechniqueModel:
         h = _gelu(x @ self.heads["tc_w1"].T + self.heads["tc_b1"])
         return _softmax(h @ self.heads["tc_w2"].T + self.heads["tc_b2"])
 
-    def _classify_marked(self, text: str, spans: list[tuple[int, int]], counts: dict[str, int],
+    def _classify_marked(self, text: str, spans: list[tuple[int, int]], feats: np.ndarray,
                          batch: int = 32) -> np.ndarray:
         tok = self.encoder.tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(tok.ids, dtype=np.int64)
@@ -284,7 +301,6 @@ class TechniqueModel:
         if len(ids) == 0:
             return np.full((len(spans), len(self.labels)), 1.0 / len(self.labels), dtype=np.float32)
         rows = [marked_row(text, ids, offsets, s, e, **self._marks) for s, e in spans]
-        feats = np.stack([span_features(text, s, e, counts) for s, e in spans])
         order = sorted(range(len(rows)), key=lambda k: len(rows[k][0]))  # similar lengths share a batch
         out = np.zeros((len(spans), len(self.labels)), dtype=np.float32)
         for k in range(0, len(order), batch):
