@@ -506,7 +506,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     if not held:
         for g in groups:
             g["mix"], g["lex_mix"] = refit[0], refit[1] if lex is not None else 0.0
-    best = max(groups, key=lambda g: (g.get("held_out_tc_f1_mixed", 0.0), [-x for x in g["seeds"]]))
+    best = max(groups, key=lambda g: (g["held_out_tc_f1_mixed"], [-x for x in g["seeds"]])) if held else groups[0]
     for old_member in out.glob("tc-[0-9]*.onnx"):
         old_member.unlink()
     files = ["tc.onnx"] + [f"tc-{k}.onnx" for k in range(2, len(best["seeds"]) + 1)]
