@@ -1,5 +1,6 @@
 """Speed of the technique layer (encode + SI + TC heads) on 600-word articles, one process, same run:
-ONNX int8 (shipped, with its span model and span-marked classifier), the same with SI, then TC as well,
+ONNX int8 (shipped, with its span model, span-marked and lexical classifiers), the same without the
+lexical classifier, with SI, then TC as well,
 from the shared encoder pass, and with the linear SI head, vs ONNX fp32 vs the same weights in PyTorch
 (both with the linear SI head and the shared-pass classifier of the encoder training).
 
@@ -75,6 +76,10 @@ def main() -> int:
         one = TechniqueModel(args.int8 or DEFAULT_DIR)  # TC by the first member of the ensemble alone
         one.tc_marked.sessions = one.tc_marked.sessions[:1]
         rows.append(("ONNX int8, TC by one span-marked classifier", one))
+    if shipped.tc_lex is not None:  # the mixture without the lexical classifier (its weight left at 0)
+        no_lex = TechniqueModel(args.int8 or DEFAULT_DIR)
+        no_lex.tc_lex = None
+        rows.append(("ONNX int8, TC without the lexical classifier", no_lex))
     if shipped.si_model is not None and shipped.span_head is not None:  # SI from the shared encoder pass
         rows.append(("ONNX int8, SI by the span head on the shared pass", variant(False, True, True)))
     if shipped.tc_marked is not None:  # TC from the shared encoder pass instead of a second encoder
