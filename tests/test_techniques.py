@@ -288,8 +288,6 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     tc = model.classify(text, None, spans)
     assert tc.shape == (3, 14) and np.allclose(tc.sum(axis=1), 1, atol=1e-4)
     # the lexical classifier's share: 0.3 of it, 0.7 of the span-marked one
-    from unspun.models.techniques import span_features
-
     model.config["tc_lex"]["mix"] = 0.3
     feats = np.stack([span_features(text, s, e, {}) for s, e in spans])
     lex = model.tc_lex.probs(text, spans, feats)
@@ -428,7 +426,6 @@ def test_lexical_classifier_at_run_time_matches_scikit_learn(tmp_path):
     pytest.importorskip("torch")
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from unspun.models.techniques import span_features
     from unspun.models.techniques.lexical import char_terms, word_terms
     from unspun.train.tcmarked import _fit_sklearn, fit_lexical, lexical_probs
 
@@ -459,3 +456,14 @@ def test_lexical_classifier_at_run_time_matches_scikit_learn(tmp_path):
     assert np.allclose(ours[:, lr.classes_], theirs, atol=2e-3)  # float16 weights
     assert np.all(np.delete(ours, lr.classes_, axis=1) < 1e-6)  # techniques never seen
     assert [LABELS[k] for k in ours.argmax(axis=1)] == [m[2] for m in marks]
+
+
+@pytest.mark.parametrize("weights", ["0.5", "a,b", "0.7,0.6"])
+def test_train_tc_refuses_bad_refit_weights_before_any_work(tmp_path, capsys, weights):
+    pytest.importorskip("torch")
+    from unspun.cli import main
+
+    out = tmp_path / "out"
+    assert main(["train", "tc", "--data", str(_ptc_folder(tmp_path)), "--out", str(out), "--refit", weights]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("unspun train tc: --refit") and "\n" not in err and not out.exists()

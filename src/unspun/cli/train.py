@@ -132,9 +132,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.model == "tc":
         try:
-            refit = tuple(float(x) for x in args.refit.split(",")) if args.refit else None
+            try:
+                refit = tuple(float(x) for x in args.refit.split(",")) if args.refit else None
+            except ValueError:
+                refit = ()
             if refit is not None and len(refit) != 2:
-                raise ValueError(f"--refit {args.refit}: expected two weights, SHARED,LEXICAL")
+                raise ValueError(f"--refit {args.refit}: expected two weights, SHARED,LEXICAL (e.g. 0.4,0.3)")
             result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, lr=args.lr,
                            batch_size=args.batch_size, base=Path(args.base) if args.base else None,
                            resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps,
