@@ -37,7 +37,7 @@ import numpy as np
 from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session
 from unspun.models.techniques.lexical import Lexical
-from unspun.models.techniques.marked import mark_ids, marked_batch, marked_row
+from unspun.models.techniques.marked import line_bounds, mark_ids, marked_batch, marked_row
 from unspun.models.techniques.spanmodel import article_probs
 
 N_FEATURES = 9
@@ -63,9 +63,7 @@ def span_features(text: str, start: int, end: int, norm_counts: dict[str, int] |
         count = _norm(text).count(key) if key else 1
     letters = [c for c in piece if c.isalpha()]
     upper = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
+    line_start, line_end = line_bounds(text, start, end)
     before, after = text[line_start:start], text[end:line_end]
     quoted = float(sum(before.count(q) for q in _QUOTES_OPEN) % 2 == 1
                    or (piece[:1] in _QUOTES_OPEN and piece[-1:] in _QUOTES_CLOSE)

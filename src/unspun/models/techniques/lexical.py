@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from unspun.models.techniques.marked import line_bounds
+
 WORD_RE = re.compile(r"(?u)\b\w\w+\b")
 CTX_RE = re.compile(r"\w+")
 _SPACES = re.compile(r"\s\s+")
@@ -35,9 +37,7 @@ BLOCKS = ("word", "char", "ctx")
 
 def span_parts(text: str, s: int, e: int) -> tuple[str, str]:
     """The span's text and its context: the ``CTX_WORDS`` words before and after it within its line."""
-    ls = text.rfind("\n", 0, s) + 1
-    le = text.find("\n", e)
-    le = len(text) if le < 0 else le
+    ls, le = line_bounds(text, s, e)
     left = CTX_RE.findall(text[ls:s])[-CTX_WORDS:]
     right = CTX_RE.findall(text[e:le])[:CTX_WORDS]
     return text[s:e], " ".join(left) + " || " + " ".join(right)

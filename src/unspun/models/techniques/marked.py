@@ -26,6 +26,12 @@ def _token_range(offsets: np.ndarray, s: int, e: int) -> tuple[int, int]:
     return i, j
 
 
+def line_bounds(text: str, s: int, e: int) -> tuple[int, int]:
+    """Start and end of the line(s) holding ``text[s:e]`` (newline-delimited)."""
+    end = text.find("\n", e)
+    return text.rfind("\n", 0, s) + 1, len(text) if end < 0 else end
+
+
 def mark_ids(tokenizer) -> dict[str, int]:
     """The ids of [CLS], [SEP] and the two markers: ``marked_row``'s keyword arguments."""
     return {"cls_id": tokenizer.token_to_id("[CLS]"), "sep_id": tokenizer.token_to_id("[SEP]"),
@@ -36,9 +42,7 @@ def marked_row(text: str, ids: np.ndarray, offsets: np.ndarray, s: int, e: int, 
                open_id: int, close_id: int, max_len: int = 96, max_span: int = 24) -> tuple[list[int], list[int]]:
     """Token ids and span mask of span ``[s, e)`` of ``text`` (``ids``/``offsets``: the text's tokens)."""
     i, j = _token_range(offsets, s, e)
-    line_start = text.rfind("\n", 0, s) + 1
-    line_end = text.find("\n", e)
-    line_end = len(text) if line_end < 0 else line_end
+    line_start, line_end = line_bounds(text, s, e)
     li = min(int(np.searchsorted(offsets[:, 1], line_start, side="right")), i)
     lj = max(int(np.searchsorted(offsets[:, 0], line_end, side="left")), j)
     span = [int(t) for t in ids[i:j]]
