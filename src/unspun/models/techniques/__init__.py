@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from unspun.models.attribution_features import token_features
-from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session
+from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session, load_tokenizer
 from unspun.models.techniques.lexical import Lexical
 from unspun.models.techniques.marked import line_bounds, mark_ids, marked_batch, marked_row
 from unspun.models.techniques.spanmodel import article_probs
@@ -142,7 +142,10 @@ class TechniqueModel:
         self.tc_marked = None
         if marked and (self.dir / marked["file"]).exists():
             self.tc_marked = Averaged([_session(str(self.dir / f)) for f in _marked_files(marked)])
-            self._marks = {**mark_ids(self.encoder.tokenizer), "max_len": int(marked.get("max_len", 96)),
+            # the classifier's own vocabulary when its encoder is not the shared one
+            self.tc_tokenizer = (load_tokenizer(str(self.dir / marked["tokenizer"])) if marked.get("tokenizer")
+                                 else self.encoder.tokenizer)
+            self._marks = {**mark_ids(self.tc_tokenizer), "max_len": int(marked.get("max_len", 96)),
                            "max_span": int(marked.get("max_span", 24))}
         # the lexical classifier (``tc-lex.npz``, ``unspun.models.techniques.lexical``), mixed with the
         # span-marked one by the weight chosen at training
@@ -200,7 +203,7 @@ class TechniqueModel:
         return _softmax(enc.hidden @ self.heads["si_w"].T + self.heads["si_b"])
 
     def _span_model_probs(self, text: str, enc: Encoding) -> np.ndarray:
-        tok = self.encoder.tokenizer.encode(text, add_special_tokens=False)
+        tok = self.tc_tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(tok.ids, dtype=np.int64)
         cfg = self.config["si_model"]
 
@@ -293,7 +296,7 @@ class TechniqueModel:
 
     def _classify_marked(self, text: str, spans: list[tuple[int, int]], feats: np.ndarray,
                          batch: int = 32) -> np.ndarray:
-        tok = self.encoder.tokenizer.encode(text, add_special_tokens=False)
+        tok = self.tc_tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(tok.ids, dtype=np.int64)
         offsets = np.asarray(tok.offsets, dtype=np.int64).reshape(-1, 2)
         if len(ids) == 0:

@@ -33,8 +33,12 @@ def line_bounds(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 def mark_ids(tokenizer) -> dict[str, int]:
-    """The ids of [CLS], [SEP] and the two markers: ``marked_row``'s keyword arguments."""
-    return {"cls_id": tokenizer.token_to_id("[CLS]"), "sep_id": tokenizer.token_to_id("[SEP]"),
+    """The ids of [CLS], [SEP] (``<s>``, ``</s>`` in RoBERTa-style vocabularies such as MPNet's) and
+    the two markers: ``marked_row``'s keyword arguments."""
+    def first(*tokens: str) -> int | None:
+        return next((i for i in map(tokenizer.token_to_id, tokens) if i is not None), None)
+
+    return {"cls_id": first("[CLS]", "<s>"), "sep_id": first("[SEP]", "</s>"),
             "open_id": tokenizer.token_to_id(OPEN_MARK), "close_id": tokenizer.token_to_id(CLOSE_MARK)}
 
 
