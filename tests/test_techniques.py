@@ -418,7 +418,14 @@ def test_tc_on_another_encoder_ships_its_vocabulary_and_teaches_students(tmp_pat
     student = train(data, tmp_path / "st", seeds=(0,), epochs=1, batch_size=4, teachers=teacher_dir,
                     unlabelled=unlabelled, pseudo=4, teacher_weight=0.5, lexical=False, command="test")
     assert student["teacher_weight"] == 0.5 and 0 < student["unlabelled_spans"] <= 4
-    assert "0.5 gold + 0.5 the teachers'" in (tmp_path / "st" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (tmp_path / "st" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "0.5 gold + 0.5 the teachers'" in card and "spans of the unlabelled articles in `news`" in card
+    with pytest.raises(ValueError):  # teachers with nothing to teach on
+        train(data, tmp_path / "st2", seeds=(0,), teachers=teacher_dir)
+    gold_only = train(data, tmp_path / "st2", seeds=(0,), epochs=1, batch_size=4, teachers=teacher_dir,
+                      teacher_weight=0.3, lexical=False, command="test")
+    assert gold_only["unlabelled_spans"] == 0 and gold_only["unlabelled"] is None
+    assert gold_only["fit_spans"] == student["fit_spans"]
     assert not (tmp_path / "st" / TC_TOKENIZER).exists()  # the student reads the shared vocabulary
     assert "tokenizer" not in json.loads((tmp_path / "st" / "config.json").read_text(encoding="utf-8"))["tc_marked"]
 

@@ -453,8 +453,10 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     these weights and ship the first ensemble of seeds; no held-out figures."""
     if ensemble < 1 or len(seeds) % ensemble:
         raise ValueError(f"--ensemble {ensemble}: the {len(seeds)} seeds do not split into ensembles of that size")
-    if (teachers is None) != (unlabelled is None) or (warm and teachers is None):
-        raise ValueError("distillation needs both --teachers and --unlabelled (and --warm needs --teachers)")
+    if (unlabelled is not None or warm) and teachers is None:
+        raise ValueError("--unlabelled and --warm need --teachers")
+    if teachers is not None and unlabelled is None and not teacher_weight:
+        raise ValueError("--teachers: give --unlabelled articles for them to label, or --teacher-weight for the gold spans")
     if refit is not None and (teachers is not None or not all(0.0 <= w for w in refit) or sum(refit) >= 1.0):
         raise ValueError(f"--refit {refit}: two weights >= 0 summing to less than 1, and no distillation")
     teacher = Teachers(teachers) if teachers is not None else None
@@ -494,9 +496,10 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         log(f"lexical classifier: {lex.n_terms} terms, held-out TC micro-F1 {tc_f1(held, lex_held, labels):.4f}")
     distil = {}
     if teacher is not None:
-        extra = pseudo_rows(unlabelled, out, teacher, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
+        extra = (pseudo_rows(unlabelled, out, teacher, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
+                 if unlabelled is not None else [])
         teachers_probs = teacher.probs(texts, [(r["id"], *r["span"]) for r in held], len(labels))
-        distil = {"teachers": [str(f) for f in teacher.files], "unlabelled": str(unlabelled),
+        distil = {"teachers": [str(f) for f in teacher.files], "unlabelled": str(unlabelled) if unlabelled else None,
                   "unlabelled_spans": len(extra), "warm": warm, "teacher_weight": teacher_weight,
                   "teachers_held_out_tc_f1": round(tc_f1(held, teachers_probs, labels), 4)}
         log(f"distilling {len(teacher.files)} teachers (held-out TC micro-F1 of their average "
@@ -644,14 +647,17 @@ def write_card(path: Path, result: dict) -> None:
             + f"; held-out TC micro-F1 {result['held_out_tc_f1']}, int8, mixed).",
         ]
     if result.get("teachers"):
+        on = []
+        if result.get("unlabelled"):
+            on.append(f"{result['unlabelled_spans']} spans of the unlabelled articles in "
+                      f"`{Path(result['unlabelled']).name}` (candidates: span identification on the shared pass at "
+                      f"in-span probability >= {PSEUDO_THRESHOLD}), soft targets beside the gold spans")
+        if result.get("teacher_weight"):
+            on.append(f"the gold spans, whose targets are {1 - result['teacher_weight']:g} gold + "
+                      f"{result['teacher_weight']:g} the teachers'")
         lines[6:6] = [
             f"- distilled: {len(result['teachers'])} classifiers of an earlier run (held-out TC micro-F1 of their "
-            f"average {result['teachers_held_out_tc_f1']}) labelled {result['unlabelled_spans']} spans of the "
-            f"unlabelled articles in `{Path(result['unlabelled']).name}` (candidates: span identification on the "
-            f"shared pass at in-span probability >= {PSEUDO_THRESHOLD}); their averaged probabilities are soft "
-            "targets beside the gold spans" + (f" (whose targets are {1 - result['teacher_weight']:g} gold + "
-                                               f"{result['teacher_weight']:g} the teachers')"
-                                               if result.get("teacher_weight") else "")
+            f"average {result['teachers_held_out_tc_f1']}) labelled " + "; and ".join(on)
             + ("; each seed starts from its teacher's checkpoint." if result["warm"] else "."),
         ]
     card_section(path, CARD_HEADING, lines)
