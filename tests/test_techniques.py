@@ -377,12 +377,13 @@ def test_mark_ids_read_roberta_style_vocabularies():
     assert (bert["cls_id"], bert["sep_id"]) == (101, 102)
 
 
-def test_tc_on_another_encoder_ships_its_vocabulary_and_teaches_students(tmp_path):
+def test_tc_on_another_encoder_ships_its_vocabulary_and_teaches_students(tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    pytest.importorskip("onnx")
+    onnx = pytest.importorskip("onnx")
     import json
 
     from unspun.models.techniques import TechniqueModel
+    from unspun.train import tcmarked
     from unspun.train.tcmarked import TC_TOKENIZER, Teachers, train
     from unspun.train.techniques import base_model_dir
 
@@ -398,8 +399,15 @@ def test_tc_on_another_encoder_ships_its_vocabulary_and_teaches_students(tmp_pat
     (encoder / "tokenizer.json").write_text(json.dumps(tok), encoding="utf-8")
     data = _ptc_folder(tmp_path)
     teacher_dir = tmp_path / "teacher"
+    # an int8 graph that loses quality is replaced by the fp32 one (all-mpnet-base-v2's does); here
+    # any loss at all counts, so the teacher keeps fp32
+    monkeypatch.setattr(tcmarked, "INT8_LOSS", -1.0)
     teacher = train(data, teacher_dir, seeds=(0,), epochs=1, batch_size=4, encoder=encoder, lexical=False,
                     command="test")
+    monkeypatch.undo()
+    graph = onnx.load(str(teacher_dir / "tc-models" / "seed0.onnx"))
+    assert teacher["runs"][0]["precision"] == "fp32"
+    assert not any(n.op_type in ("MatMulInteger", "DynamicQuantizeLinear") for n in graph.graph.node)
     cfg = json.loads((teacher_dir / "config.json").read_text(encoding="utf-8"))
     assert cfg["tc_marked"]["tokenizer"] == TC_TOKENIZER and teacher["base"] == "encoder"
     model = TechniqueModel(teacher_dir)
