@@ -414,6 +414,10 @@ def test_tc_on_another_encoder_ships_its_vocabulary_and_teaches_students(tmp_pat
     assert model.tc_tokenizer.encode("Mayor").ids != model.encoder.tokenizer.encode("Mayor").ids
     probs = model.classify(ARTICLE_A, None, [(0, 10), (20, 40)])
     assert probs.shape == (2, 14) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+    # span identification (copied from the shipped folder) still reads the shared vocabulary
+    shipped = load_model()
+    found = model.si(ARTICLE_A, model.encoder.encode(ARTICLE_A), threshold=0.05)
+    assert found and found == shipped.si(ARTICLE_A, shipped.encoder.encode(ARTICLE_A), threshold=0.05)
     assert Teachers(teacher_dir).own_vocabulary
     # students learn from it on unlabelled spans and, with a teacher weight, on the gold spans too
     unlabelled = tmp_path / "news"

@@ -129,7 +129,7 @@ def _vocabulary(path: Path) -> list:
 
 
 class Teachers:
-    """The int8 classifiers of an earlier ``train tc`` run (``TEACHERS/tc-models/seed*.onnx``), read
+    """The classifiers of an earlier ``train tc`` run (``TEACHERS/tc-models/seed*.onnx``), read
     with that run's vocabulary (``tc-tokenizer.json`` when it fine-tuned another encoder, such as
     all-mpnet-base-v2, else ``tokenizer.json``)."""
 
@@ -483,7 +483,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     tokenizer = load_tokenizer(str(tok_file))
     for mark in (OPEN_MARK, CLOSE_MARK):
         if tokenizer.token_to_id(mark) is None:
-            raise ValueError(f"{out / 'tokenizer.json'}: no {mark} token for the span markers")
+            raise ValueError(f"{tok_file}: no {mark} token for the span markers")
     docs = load_split(data, "train", labels, tokenizer, limit=limit)
     fit_docs, held_docs = (docs, []) if refit is not None else held_out_split(docs)
     fit, held = span_rows(fit_docs, labels, tokenizer), span_rows(held_docs, labels, tokenizer)

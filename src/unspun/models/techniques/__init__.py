@@ -203,7 +203,7 @@ class TechniqueModel:
         return _softmax(enc.hidden @ self.heads["si_w"].T + self.heads["si_b"])
 
     def _span_model_probs(self, text: str, enc: Encoding) -> np.ndarray:
-        tok = self.tc_tokenizer.encode(text, add_special_tokens=False)
+        tok = self.encoder.tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(tok.ids, dtype=np.int64)
         cfg = self.config["si_model"]
 
