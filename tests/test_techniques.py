@@ -399,6 +399,9 @@ def test_tc_on_another_encoder_ships_its_vocabulary_and_teaches_students(tmp_pat
     (encoder / "tokenizer.json").write_text(json.dumps(tok), encoding="utf-8")
     data = _ptc_folder(tmp_path)
     teacher_dir = tmp_path / "teacher"
+    with pytest.raises(FileNotFoundError):  # not a model folder: refused before anything is written
+        train(data, teacher_dir, seeds=(0,), encoder=tmp_path, command="test")
+    assert not teacher_dir.exists()
     # an int8 graph that loses quality is replaced by the fp32 one (all-mpnet-base-v2's does); here
     # any loss at all counts, so the teacher keeps fp32
     monkeypatch.setattr(tcmarked, "INT8_LOSS", -1.0)

@@ -140,6 +140,7 @@ class Teachers:
             raise FileNotFoundError(f"{folder}: no teacher classifiers (tc-models/seed*.onnx)")
         self.own_vocabulary = (folder / TC_TOKENIZER).exists()
         self.tokenizer = load_tokenizer(str(folder / (TC_TOKENIZER if self.own_vocabulary else "tokenizer.json")))
+        self._fns = None  # the ONNX sessions, loaded once on first use (a base-size teacher is ~440 MB)
 
     @property
     def key(self) -> list[str]:
@@ -150,7 +151,8 @@ class Teachers:
         if not spans:
             return np.zeros((0, n_labels), dtype=np.float32)
         rows = _unlabelled_rows(texts, spans, self.tokenizer, n_labels)
-        return np.mean([predict(onnx_fn(f), rows) for f in self.files], axis=0)
+        self._fns = self._fns or [onnx_fn(f) for f in self.files]
+        return np.mean([predict(fn, rows) for fn in self._fns], axis=0)
 
 
 def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: Teachers, n: int, tokenizer, labels: list[str],
@@ -471,6 +473,8 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     base = Path(base or DEFAULT_DIR)
     encoder = Path(encoder or base_model_dir())
+    if not (encoder / "config.json").is_file():
+        raise FileNotFoundError(f"{encoder}: not a Hugging Face model folder (no config.json)")
     copy_model_folder(base, out)
     log = train_logger(out)
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
