@@ -502,6 +502,93 @@ def test_tiny_span_model_run_ships_si_model_onnx_that_the_runtime_uses(tmp_path)
     assert more["runs"][0]["history"][:2] == result["runs"][0]["history"]
 
 
+POLNEAR = [  # (name, text, [(role, phrase)]) in PolNeAR's layout: text/NAME.txt, attributions/NAME_annotator.ann
+    ("p1", "The mayor said the plan would ruin the harbour.\nOfficials denied that the budget was late.\n",
+     [("Source", "The mayor"), ("Cue", "said"), ("Content", "the plan would ruin the harbour"),
+      ("Source", "Officials"), ("Cue", "denied"), ("Content", "that the budget was late")]),
+    ("p2", "According to the police, the road is closed.\n\"We will reopen it soon,\" a spokesman told reporters.\n",
+     [("Cue", "According to"), ("Source", "the police"), ("Content", "the road is closed"),
+      ("Content", "We will reopen it soon,"), ("Source", "a spokesman"), ("Cue", "told")]),
+    ("p3", "Residents claimed the storm was the worst in years.\nThe council met on Tuesday.\n",
+     [("Source", "Residents"), ("Cue", "claimed"), ("Content", "the storm was the worst in years")]),
+]
+
+
+def _polnear_folder(root: Path) -> Path:
+    split = root / "polnear" / "train"
+    (split / "text").mkdir(parents=True)
+    (split / "attributions").mkdir()
+    for name, text, marks in POLNEAR:
+        (split / "text" / f"{name}.txt").write_text(text, encoding="utf-8")
+        lines = []
+        for k, (role, phrase) in enumerate(marks, start=1):
+            s = text.index(phrase)
+            lines.append(f"T{k}\t{role} {s} {s + len(phrase)}\t{phrase}")
+        (split / "attributions" / f"{name}_ann1.ann").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return split
+
+
+def test_span_model_with_attribution_roles_serves_the_attribution_stage(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import json
+
+    import onnxruntime as ort
+
+    from unspun.models.heads import load_heads
+    from unspun.models.techniques import TechniqueModel
+    from unspun.stages import learned
+    from unspun.train.simodel import ROLE_MIXES, train
+
+    data, polnear = _ptc_folder(tmp_path), _polnear_folder(tmp_path)
+    out = tmp_path / "si-roles"
+    result = train(data, out, seeds=(0,), epochs=2, batch_size=2, command="test", attribution=polnear,
+                   attribution_articles=2)
+    attr = result["attribution"]
+    assert attr["fit_articles"] == 2 and attr["held_out_articles"] == 1 and attr["mix"] in ROLE_MIXES
+    history = result["runs"][0]["history"]
+    assert len(history) == 2 and all("held_out_role_f1" in h and "held_out_score" in h for h in history)
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))["si_model"]
+    assert cfg["roles"]["mix"] == attr["mix"] and len(cfg["roles"]["thresholds"]) == 3
+    session = ort.InferenceSession(str(out / "si-model.onnx"), providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == ["probs", "roles"]
+
+    model = TechniqueModel(out)
+    text = POLNEAR[0][1] * 40  # several windows
+    enc = model.encoder.encode(text)
+    roles = model.span_model_roles(text, enc)
+    assert roles.shape == (len(enc.offsets), 3, 3) and np.allclose(roles.sum(axis=-1), 1, atol=1e-4)
+    assert model._span_model_probs(text, enc) is enc.cache[("span_model", "si-model.onnx")][0]  # one pass
+    assert TechniqueModel(DEFAULT_DIR).span_model_roles(text, enc) is None  # a span model without roles
+
+    # the attribution stage reads the mixture the config names: all span model, then all tagger
+    import unspun.models.heads as heads_module
+    from unspun.models.techniques import load_model
+
+    shared = load_model(out, False)  # the instance the stage uses
+    text = POLNEAR[0][1]
+    article = Article(text=text)
+    first = text.index("\n")
+    article.add("sentence", 0, first, "own")
+    article.add("sentence", first + 1, len(text) - 1, "own")
+    enc = shared.encoder.encode(text)
+    tagger = load_heads(str(out)).role_probs(text, enc)
+    span = shared.span_model_roles(text, enc)
+    assert not np.allclose(tagger, span, atol=1e-3)
+    seen, real = [], heads_module.decode_roles
+    monkeypatch.setattr(heads_module, "decode_roles", lambda text, offsets, probs, thresholds=None: (
+        seen.append((probs, thresholds)) or real(text, offsets, probs, thresholds)))
+    for mix, expect in ((0.0, span), (1.0, tagger), (0.5, 0.5 * span + 0.5 * tagger)):
+        monkeypatch.setitem(shared.config["si_model"]["roles"], "mix", mix)
+        article.hints["encoding"] = enc
+        learned.learned_attribution(article, model_dir=out)
+        probs, thresholds = seen[-1]
+        assert np.allclose(probs, expect, atol=1e-5) and thresholds == cfg["roles"]["thresholds"]
+    learned.learned_attribution(article, model_dir=out, fast=True)  # --fast: the tagger, its own thresholds
+    assert np.allclose(seen[-1][0], tagger, atol=1e-5)
+    assert seen[-1][1] == load_heads(str(out)).config.get("thresholds")
+
+
 def test_lexical_classifier_at_run_time_matches_scikit_learn(tmp_path):
     pytest.importorskip("sklearn")
     pytest.importorskip("torch")

@@ -62,7 +62,7 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
         sentences(article)
         if models:
             encode(article)  # one encoder pass: attribution, sentence and technique heads read it
-            learned_attribution(article)
+            learned_attribution(article, fast=models == "fast")
             judge(article)
             spin(article, min_score=min_score, fast=models == "fast")
             article.hints.pop("encoding", None)

@@ -88,6 +88,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--teacher-weight", type=float, default=0.0, metavar="W",
                    help="tc: with --teachers, the gold spans' targets become (1 - W) gold + W the teachers' "
                         "probabilities (default 0: gold alone)")
+    p.add_argument("--attribution", metavar="DIR", default=None,
+                   help="si: also learn the attribution roles (Source, Cue, Content) on this PolNeAR split folder "
+                        "(text/ and attributions/, e.g. ../shared/data/polnear/data/train): one encoder pass "
+                        "serves span identification and attribution")
+    p.add_argument("--attribution-articles", type=int, default=250, metavar="N",
+                   help="si: PolNeAR articles drawn each epoch with --attribution (default 250)")
+    p.add_argument("--attribution-weight", type=float, default=1.0, metavar="W",
+                   help="si: weight of the attribution loss with --attribution (default 1.0)")
     p.add_argument("--warm", action="store_true",
                    help="tc: start seed N from the --teachers run's checkpoints/tc-seedN/best.pt")
 
@@ -170,12 +178,18 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = train(data, Path(args.out), seeds=seeds, epochs=args.epochs, lr=args.lr, aux=args.aux,
                            batch_size=args.batch_size, base=Path(args.base) if args.base else None,
-                           resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps)
+                           resume=args.resume, command=_command(args), limit=args.articles, max_steps=args.max_steps,
+                           attribution=Path(args.attribution) if args.attribution else None,
+                           attribution_articles=args.attribution_articles, attribution_weight=args.attribution_weight)
         except (ValueError, FileNotFoundError) as exc:
             print(f"unspun train si: {exc}", file=sys.stderr)
             return 2
         runs = ", ".join(f"seed {r['seed']} {r['held_out_si_f1_int8']}" for r in result["runs"])
-        print(f"{args.out}: span model held-out SI F1 (int8) {runs}; shipped seed {result['shipped_seed']}; "
+        attr = result.get("attribution")
+        roles = (f"; attribution held-out token F1 Source {attr['held_out']['token Source']} Cue "
+                 f"{attr['held_out']['token Cue']} Content {attr['held_out']['token Content']} (tagger weight "
+                 f"{attr['mix']})" if attr else "")
+        print(f"{args.out}: span model held-out SI F1 (int8) {runs}; shipped seed {result['shipped_seed']}{roles}; "
               f"{result['seconds']} s")
         return 0
     if args.model == "spans":

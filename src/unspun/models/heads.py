@@ -67,9 +67,15 @@ class Heads:
         p = np.exp(logits)
         return p / p.sum(axis=-1, keepdims=True)
 
-    def roles(self, text: str, enc: Encoding) -> list[RoleSpan]:
-        """Source, Cue and Content spans (widened to whole words), in text order."""
+    def roles(self, text: str, enc: Encoding, other: np.ndarray | None = None, mix: float = 0.0,
+              thresholds: list[float] | None = None) -> list[RoleSpan]:
+        """Source, Cue and Content spans (widened to whole words), in text order. ``other``: another
+        model's (N, 3, 3) role probabilities (the span model's), mixed as ``(1 - mix) other + mix
+        tagger`` and decoded with ``thresholds`` (both chosen when that model was trained)."""
         probs = self.role_probs(text, enc)
+        if other is not None:
+            probs = (1.0 - mix) * other + mix * probs if mix < 1.0 else probs
+            return decode_roles(text, enc.offsets, probs, thresholds)
         return decode_roles(text, enc.offsets, probs, self.config.get("thresholds"))
 
     # -- sentences ------------------------------------------------------------------------

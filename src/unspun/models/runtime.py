@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -53,6 +53,9 @@ class Encoding:
     cls: np.ndarray      # (W, H) float32
     owner: np.ndarray    # (N,) int64
     mid: np.ndarray | None = None  # (N, H) states after the lower (frozen, general-purpose) layers
+    # outputs of other models over the same text (the span model's SI and attribution probabilities),
+    # kept so that the stages that read them run that model once per article
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def tokens_in(self, start: int, end: int) -> tuple[int, int]:
         """Token range ``[i, j)`` of the tokens that overlap characters ``[start, end)``."""

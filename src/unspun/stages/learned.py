@@ -195,8 +195,11 @@ def _credits(text: str, rel: _Rel) -> bool:
     return bool(words & SPEECH_FORMS) or "according" in words
 
 
-def learned_attribution(article: Article, model_dir=None) -> Article:
-    """Add quote/source/cue/content spans from the tagger and re-label sentence voices."""
+def learned_attribution(article: Article, model_dir=None, fast: bool = False) -> Article:
+    """Add quote/source/cue/content spans from the tagger and re-label sentence voices. When the
+    technique model's span model was trained with the attribution roles, its role probabilities are
+    mixed in (its encoder pass then serves span identification too); ``fast`` (``--fast``) keeps
+    the tagger on the shared pass alone."""
     text = article.text
     article.spans = [s for s in article.spans if s.layer not in _LAYERS]
     sentence_spans = article.layer("sentence")
@@ -209,7 +212,16 @@ def learned_attribution(article: Article, model_dir=None) -> Article:
     heads = load_heads(str(model_dir or DEFAULT_DIR))
     sents = [(s.start, s.end) for s in sentence_spans]
     body = [(s.start, s.end) for s in sentence_spans]
-    spans = [s for s in heads.roles(text, enc) if _index(body, s.start) is not None]
+    other, mixing = None, {}
+    if not fast:
+        from unspun.models.techniques import load_model
+
+        model = load_model(model_dir or DEFAULT_DIR, False)
+        other = model.span_model_roles(text, enc)
+        if other is not None:
+            mixing = model.config["si_model"]["roles"]
+    spans = [s for s in heads.roles(text, enc, other, float(mixing.get("mix", 0.0)), mixing.get("thresholds"))
+             if _index(body, s.start) is not None]
     paras = _paragraphs(text, sentence_spans)
     rels = link(text, spans, sents, paras)
     _resolve(rels, text, paras)

@@ -72,19 +72,25 @@ def prepare_folder(base: Path, out: Path) -> Encoder:
 
 
 # -- data ---------------------------------------------------------------------------------------
-def encode_article(encoder: Encoder, name: str, text: str, gold: dict) -> dict:
-    e = encoder.encode(text)
-    n = len(e.offsets)
-    labels = np.zeros((n, 3), np.int8)  # per role: 0 O, 1 B, 2 I
+def role_tags(offsets: np.ndarray, gold: dict) -> np.ndarray:
+    """(N, 3) int8 tags per token and role (Source, Cue, Content): 0 O, 1 B, 2 I."""
+    labels = np.zeros((len(offsets), 3), np.int8)
     for r, role in enumerate(ROLES):
         for s, t in sorted(gold.get(role, [])):
-            i, j = e.tokens_in(s, t)
+            i = int(np.searchsorted(offsets[:, 1], s, side="right"))
+            j = max(i, int(np.searchsorted(offsets[:, 0], t, side="left")))
             if j > i:
                 if labels[i, r] == 0:
                     labels[i, r] = 1
                 labels[i + 1:j, r] = np.where(labels[i + 1:j, r] == 1, 1, 2)
+    return labels
+
+
+def encode_article(encoder: Encoder, name: str, text: str, gold: dict) -> dict:
+    e = encoder.encode(text)
     x = np.concatenate([e.hidden, e.mid, token_features(text, e.offsets)], axis=1).astype(np.float16)
-    return {"name": name, "text": text, "offsets": e.offsets, "x": x, "labels": labels, "gold": gold}
+    return {"name": name, "text": text, "offsets": e.offsets, "x": x, "labels": role_tags(e.offsets, gold),
+            "gold": gold}
 
 
 def sentence_vectors(encoder: Encoder, sentences: list[str]) -> np.ndarray:
@@ -119,7 +125,7 @@ def tagger_probs(net: Tagger, docs: list[dict]) -> list[np.ndarray]:
     return out
 
 
-def tagger_scores(net: Tagger, docs: list[dict], thresholds=None, probs=None) -> dict[str, float]:
+def tagger_scores(net: Tagger | None, docs: list[dict], thresholds=None, probs=None) -> dict[str, float]:
     counts: dict = defaultdict(lambda: [0, 0, 0])
     for d, p in zip(docs, probs if probs is not None else tagger_probs(net, docs)):
         pred: dict = defaultdict(list)
@@ -134,16 +140,21 @@ THRESHOLDS = [round(0.2 + 0.05 * k, 2) for k in range(11)]  # 0.20 .. 0.70
 
 def choose_thresholds(net: Tagger, held: list[dict]) -> tuple[list[float], dict]:
     """Per role, the P(B)+P(I) threshold with the best held-out token F1 (roles are independent)."""
-    probs = tagger_probs(net, held)
+    return role_thresholds(held, tagger_probs(net, held))
+
+
+def role_thresholds(held: list[dict], probs: list[np.ndarray]) -> tuple[list[float], dict]:
+    """As ``choose_thresholds``, for any tagger's (N, 3, 3) probabilities of the ``held`` articles
+    (dicts with ``text``, ``offsets`` and ``gold``)."""
     best = [0.5, 0.5, 0.5]
     for r, role in enumerate(ROLES):
         scored = []
         for t in THRESHOLDS:
             trial = list(best)
             trial[r] = t
-            scored.append((tagger_scores(net, held, trial, probs)[f"token {role}"], -abs(t - 0.5), t))
+            scored.append((tagger_scores(None, held, trial, probs)[f"token {role}"], -abs(t - 0.5), t))
         best[r] = max(scored)[2]
-    return best, tagger_scores(net, held, best, probs)
+    return best, tagger_scores(None, held, best, probs)
 
 
 def article_chunks(lengths: list[int], chunk: int, rng: np.random.RandomState) -> list[tuple[int, int, int]]:

@@ -203,15 +203,36 @@ class TechniqueModel:
         return _softmax(enc.hidden @ self.heads["si_w"].T + self.heads["si_b"])
 
     def _span_model_probs(self, text: str, enc: Encoding) -> np.ndarray:
+        return self._span_model_outputs(text, enc)[0]
+
+    def span_model_roles(self, text: str, enc: Encoding) -> np.ndarray | None:
+        """(N, 3 roles, 3) O/B/I probabilities of Source, Cue and Content from the span model, when it
+        was trained with them (``unspun train si --attribution``; config ``si_model.roles``); else None."""
+        if self.si_model is None or "roles" not in self.config["si_model"]:
+            return None
+        return self._span_model_outputs(text, enc)[1]
+
+    def _span_model_outputs(self, text: str, enc: Encoding) -> tuple[np.ndarray, np.ndarray | None]:
+        """The span model's SI (and attribution) probabilities, computed once per encoding."""
+        key = ("span_model", self.config["si_model"]["file"])
+        if key in enc.cache:
+            return enc.cache[key]
         tok = self.encoder.tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(tok.ids, dtype=np.int64)
         cfg = self.config["si_model"]
+        names = ["probs", "roles"] if "roles" in cfg else ["probs"]
 
-        def fn(b_ids: np.ndarray, b_mask: np.ndarray, b_feats: np.ndarray) -> np.ndarray:
-            return self.si_model.run(["probs"], {"input_ids": b_ids, "attention_mask": b_mask, "feats": b_feats})[0]
+        def fn(b_ids: np.ndarray, b_mask: np.ndarray, b_feats: np.ndarray):
+            return tuple(self.si_model.run(names, {"input_ids": b_ids, "attention_mask": b_mask, "feats": b_feats}))
 
-        return article_probs(fn, ids, token_features(text, enc.offsets), self.encoder.cls_id, self.encoder.sep_id,
-                             int(cfg.get("window", 256)), int(cfg.get("overlap", 64)))
+        if len(ids) == 0:
+            out = (np.zeros((0, 3), np.float32), np.zeros((0, 3, 3), np.float32) if len(names) == 2 else None)
+        else:
+            got = article_probs(fn, ids, token_features(text, enc.offsets), self.encoder.cls_id,
+                                self.encoder.sep_id, int(cfg.get("window", 256)), int(cfg.get("overlap", 64)))
+            out = (got[0], got[1] if len(names) == 2 else None)
+        enc.cache[key] = out
+        return out
 
     def si(self, text: str, enc: Encoding, threshold: float | None = None, gap: int | None = None,
            min_tokens: int | None = None, probs: np.ndarray | None = None) -> list[tuple[int, int, float]]:

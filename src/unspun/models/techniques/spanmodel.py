@@ -34,16 +34,21 @@ def window_batch(ids: np.ndarray, feats: np.ndarray, windows: list[tuple[int, in
 
 
 def article_probs(fn: WindowFn, ids: np.ndarray, feats: np.ndarray, cls_id: int, sep_id: int,
-                  window: int = 256, overlap: int = 64) -> np.ndarray:
-    """(N, 3) O/B/I probabilities of an article's N tokens."""
+                  window: int = 256, overlap: int = 64):
+    """(N, 3) O/B/I probabilities of an article's N tokens (N > 0, or an empty (0, 3) array).
+    ``fn`` may also return a tuple of per-token arrays (the span model with its attribution
+    outputs): a tuple of stitched arrays comes back."""
     n = len(ids)
     if n == 0:
         return np.zeros((0, 3), dtype=np.float32)
     windows = plan_windows(n, window - 2, overlap)
-    probs = fn(*window_batch(ids, feats, windows, cls_id, sep_id))
+    outputs = fn(*window_batch(ids, feats, windows, cls_id, sep_id))
     owner = stitch_owner(windows, n)
-    out = np.empty((n, 3), dtype=np.float32)
-    for w, (s, e) in enumerate(windows):
-        take = np.nonzero(owner[s:e] == w)[0]
-        out[s + take] = probs[w, 1 + take]
-    return out
+    stitched = []
+    for probs in outputs if isinstance(outputs, tuple) else (outputs,):
+        out = np.empty((n, *probs.shape[2:]), dtype=np.float32)
+        for w, (s, e) in enumerate(windows):
+            take = np.nonzero(owner[s:e] == w)[0]
+            out[s + take] = probs[w, 1 + take]
+        stitched.append(out)
+    return tuple(stitched) if isinstance(outputs, tuple) else stitched[0]
