@@ -552,6 +552,7 @@ def test_span_model_with_attribution_roles_serves_the_attribution_stage(tmp_path
     assert cfg["roles"]["mix"] == attr["mix"] and len(cfg["roles"]["thresholds"]) == 3
     session = ort.InferenceSession(str(out / "si-model.onnx"), providers=["CPUExecutionProvider"])
     assert [o.name for o in session.get_outputs()] == ["probs", "roles"]
+    assert "attribution (multi-task)" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
 
     model = TechniqueModel(out)
     text = POLNEAR[0][1] * 40  # several windows
@@ -587,6 +588,17 @@ def test_span_model_with_attribution_roles_serves_the_attribution_stage(tmp_path
     learned.learned_attribution(article, model_dir=out, fast=True)  # --fast: the tagger, its own thresholds
     assert np.allclose(seen[-1][0], tagger, atol=1e-5)
     assert seen[-1][1] == load_heads(str(out)).config.get("thresholds")
+
+
+def test_train_si_refuses_an_attribution_folder_that_is_not_polnear(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from unspun.cli import main
+
+    out = tmp_path / "out"
+    args = ["train", "si", "--data", str(_ptc_folder(tmp_path)), "--out", str(out), "--attribution", str(tmp_path)]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("unspun train si: --attribution") and "\n" not in err and not out.exists()
 
 
 def test_lexical_classifier_at_run_time_matches_scikit_learn(tmp_path):

@@ -341,6 +341,9 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     with the folder's frozen-encoder tagger (``attribution.onnx``) by a weight and thresholds chosen
     on the tagger's held-out PolNeAR train articles (config ``si_model.roles``)."""
     t_start = time.time()
+    if attribution is not None and not all((Path(attribution) / d).is_dir() for d in ("text", "attributions")):
+        raise FileNotFoundError(f"--attribution {attribution}: not a PolNeAR split folder (text/ and "
+                                "attributions/ needed)")
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     random.seed(seeds[0])
@@ -359,8 +362,6 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     log(f"{len(fit)} articles to fit ({sum(len(r['ids']) for r in fit)} tokens), {len(held)} held out")
     roles = None
     if attribution is not None:
-        if not (Path(attribution) / "text").is_dir() or not (Path(attribution) / "attributions").is_dir():
-            raise FileNotFoundError(f"{attribution}: not a PolNeAR split folder (text/ and attributions/ needed)")
         pol_fit, pol_held = polnear_rows(Path(attribution), tokenizer, limit=limit)
         roles = (pol_fit, pol_held, attribution_articles, attribution_weight)
         log(f"attribution: {len(pol_fit)} PolNeAR articles to fit ({min(attribution_articles, len(pol_fit))} "
@@ -458,4 +459,18 @@ def write_card(path: Path, result: dict) -> None:
         f"{1 - result['mix']:.1f} / {result['mix']:.1f}) with threshold "
         f"{d['threshold']}, gaps of up to {d['gap']} tokens filled, runs of at least {d['min_tokens']} tokens.",
     ]
+    attr = result.get("attribution")
+    if attr:
+        held = attr["held_out"]
+        lines += [
+            "- attribution (multi-task): a second tagger of the same shape on the same encoder states gives",
+            f"  O/B/I for Source, Cue and Content (output `roles`), trained on PolNeAR windows ({attr['data']};",
+            f"  {attr['articles_per_epoch']} of its {attr['fit_articles']} fit articles drawn each epoch, loss "
+            f"weight {attr['weight']}); the {attr['held_out_articles']} articles the",
+            "  frozen-encoder tagger holds out (hash of the name) choose the epoch (with SI), the mixing weight of",
+            f"  that tagger ({attr['mix']}) and the per-role thresholds. Held-out token F1: Source "
+            f"{held['token Source']}, Cue {held['token Cue']},",
+            f"  Content {held['token Content']} (the tagger alone: {attr['held_out_tagger']['token Source']} / "
+            f"{attr['held_out_tagger']['token Cue']} / {attr['held_out_tagger']['token Content']}).",
+        ]
     card_section(path, CARD_HEADING, lines)
