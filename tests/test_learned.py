@@ -100,6 +100,26 @@ def test_link_split_quote_and_continuation():
     assert [text[c.start:c.end] for c in second.contents] == ["prices rose."]
 
 
+def test_role_tags_mark_each_role_independently():
+    pytest.importorskip("torch")
+    from unspun.train.heads import role_tags
+
+    text = "Smith said the plan, which Jones called bold, would fail."
+    words = [(m.start(), m.end()) for m in __import__("re").finditer(r"\w+|[^\w\s]", text)]
+    offsets = np.array(words)
+    at = lambda phrase: (text.index(phrase), text.index(phrase) + len(phrase))  # noqa: E731
+    gold = {"Source": [at("Smith"), at("Jones")], "Cue": [at("said"), at("called")],
+            "Content": [at("the plan, which Jones called bold, would fail")]}
+    tags = role_tags(offsets, gold)
+    tokens = [text[s:e] for s, e in words]
+    assert tags.shape == (len(words), 3) and tags.dtype == np.int8
+    assert [tokens[i] for i in np.nonzero(tags[:, 0])[0]] == ["Smith", "Jones"]
+    assert tags[tokens.index("Jones"), 0] == 1 and tags[tokens.index("called"), 1] == 1
+    content = tags[:, 2].tolist()
+    assert content[tokens.index("the")] == 1 and content[tokens.index("Jones")] == 2  # nested: both roles
+    assert content[tokens.index("Smith")] == 0 and content[-1] == 0  # the final full stop is outside
+
+
 @pytest.mark.skipif(not (SHARED / "data" / "polnear").is_dir(), reason="needs ../shared/data (PolNeAR, NewsSD-ENG, BABE)")
 def test_train_heads_tiny(tmp_path):
     """The training path end to end on a few articles and sentences; the folder it writes runs."""
