@@ -13,7 +13,8 @@ textacy raises an error on an article with an odd number of quote marks; such an
 counts as one with no predictions, and the table says how many there were.
 
 Speed is articles per second for each system (unspun model: sentences + encoder pass + tagger +
-linking + speaker resolution, as ``unspun analyze`` runs them; unspun rules: sentences +
+linking + speaker resolution, as ``unspun analyze`` runs them, with the span model's pass when its
+roles are mixed in — then "unspun model --fast" is the tagger on the shared pass alone; unspun rules: sentences +
 attribution stages, including the spaCy parse; textacy: the spaCy parse + ``direct_quotations``).
 
     python benchmarks/attribution_polnear.py [--split dev] [--limit N]
@@ -41,7 +42,7 @@ def articles(split: str, limit: int | None):
     return out[:limit] if limit else out
 
 
-def unspun_predict(text: str, models: bool = False) -> dict[str, list[tuple[int, int]]]:
+def unspun_predict(text: str, models: bool = False, fast: bool = False) -> dict[str, list[tuple[int, int]]]:
     from unspun.article import Article
     from unspun.stages.attribution import attribution
     from unspun.stages.learned import encode, learned_attribution
@@ -51,7 +52,7 @@ def unspun_predict(text: str, models: bool = False) -> dict[str, list[tuple[int,
     sentences(article)
     if models:
         encode(article)
-        learned_attribution(article)
+        learned_attribution(article, fast=fast)
     else:
         attribution(article)
     layer = {"source": "Source", "cue": "Cue", "content": "Content"}
@@ -123,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     unspun_predict("“Warm-up,” he said.", models=True)
     systems = {"unspun model": lambda t: unspun_predict(t, models=True), "unspun rules": unspun_predict,
                "textacy direct_quotations": lambda t: textacy_predict(nlp, t)}
+    from unspun.models.runtime import DEFAULT_DIR
+    from unspun.models.techniques import load_model
+
+    model = load_model(DEFAULT_DIR, False)
+    if model.span_model_roles("x", model.encoder.encode("x")) is not None:
+        systems["unspun model --fast"] = lambda t: unspun_predict(t, models=True, fast=True)
     counts = {name: defaultdict(lambda: [0, 0, 0]) for name in systems}
     seconds = dict.fromkeys(systems, 0.0)
     failed = dict.fromkeys(systems, 0)
