@@ -561,6 +561,8 @@ def test_span_model_with_attribution_roles_serves_the_attribution_stage(tmp_path
     assert roles.shape == (len(enc.offsets), 3, 3) and np.allclose(roles.sum(axis=-1), 1, atol=1e-4)
     assert model._span_model_probs(text, enc) is enc.cache[("span_model", "si-model.onnx")][0]  # one pass
     assert TechniqueModel(DEFAULT_DIR).span_model_roles(text, enc) is None  # a span model without roles
+    empty = model.encoder.encode("")  # no tokens: empty arrays of the model's output shapes
+    assert model.span_model_roles("", empty).shape == (0, 3, 3) and model._span_model_probs("", empty).shape == (0, 3)
 
     # the attribution stage reads the mixture the config names: all span model, then all tagger
     import unspun.models.heads as heads_module

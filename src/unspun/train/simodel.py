@@ -146,8 +146,7 @@ def onnx_fn(path: Path, output: str = "probs"):
 
 def held_probs(fn, held: list[dict], cls_id: int, sep_id: int) -> list[np.ndarray]:
     """O/B/I probabilities of every held-out article by the window function ``fn``."""
-    return [article_probs(fn, r["ids"], r["feats"], cls_id, sep_id) if len(r["ids"])
-            else np.zeros((0, 3, 3) if r.get("roles") is not None else (0, 3), np.float32) for r in held]
+    return [article_probs(fn, r["ids"], r["feats"], cls_id, sep_id) for r in held]
 
 
 def polnear_rows(folder: Path, tokenizer, limit: int | None = None) -> tuple[list[dict], list[dict]]:

@@ -225,12 +225,9 @@ class TechniqueModel:
         def fn(b_ids: np.ndarray, b_mask: np.ndarray, b_feats: np.ndarray):
             return tuple(self.si_model.run(names, {"input_ids": b_ids, "attention_mask": b_mask, "feats": b_feats}))
 
-        if len(ids) == 0:
-            out = (np.zeros((0, 3), np.float32), np.zeros((0, 3, 3), np.float32) if len(names) == 2 else None)
-        else:
-            got = article_probs(fn, ids, token_features(text, enc.offsets), self.encoder.cls_id,
-                                self.encoder.sep_id, int(cfg.get("window", 256)), int(cfg.get("overlap", 64)))
-            out = (got[0], got[1] if len(names) == 2 else None)
+        got = article_probs(fn, ids, token_features(text, enc.offsets), self.encoder.cls_id,
+                            self.encoder.sep_id, int(cfg.get("window", 256)), int(cfg.get("overlap", 64)))
+        out = (got[0], got[1] if len(names) == 2 else None)
         enc.cache[key] = out
         return out
 

@@ -35,12 +35,11 @@ def window_batch(ids: np.ndarray, feats: np.ndarray, windows: list[tuple[int, in
 
 def article_probs(fn: WindowFn, ids: np.ndarray, feats: np.ndarray, cls_id: int, sep_id: int,
                   window: int = 256, overlap: int = 64):
-    """(N, 3) O/B/I probabilities of an article's N tokens (N > 0, or an empty (0, 3) array).
-    ``fn`` may also return a tuple of per-token arrays (the span model with its attribution
-    outputs): a tuple of stitched arrays comes back."""
+    """(N, 3) O/B/I probabilities of an article's N tokens. ``fn`` may also return a tuple of
+    per-token arrays (the span model with its attribution outputs): a tuple of stitched arrays comes
+    back. An article without tokens runs one window of [CLS] [SEP] alone, so that its empty arrays
+    have the shapes of the model's outputs."""
     n = len(ids)
-    if n == 0:
-        return np.zeros((0, 3), dtype=np.float32)
     windows = plan_windows(n, window - 2, overlap)
     outputs = fn(*window_batch(ids, feats, windows, cls_id, sep_id))
     owner = stitch_owner(windows, n)
