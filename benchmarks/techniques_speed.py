@@ -83,7 +83,7 @@ def main() -> int:
     if shipped.si_model is not None and shipped.span_head is not None:  # SI from the shared encoder pass
         rows.append(("ONNX int8, SI by the span head on the shared pass", variant(False, True, True)))
     if shipped.tc_marked is not None:  # TC from the shared encoder pass instead of a second encoder
-        rows.append(("ONNX int8, SI and TC on the shared pass", variant(False, True, False)))
+        rows.append(("ONNX int8, SI and TC on the shared pass (`--fast`)", variant(False, True, False)))
     if shipped.span_head is not None or shipped.si_model is not None:  # the linear SI head, as the rows below
         rows.append(("ONNX int8, linear SI head", variant(False, False, False)))
     if args.fp32:

@@ -71,3 +71,12 @@ def test_bad_usage_is_one_line_and_exit_2(folder, tmp_path):
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "missing" in proc.stderr
     proc = unspun("eval", "techniques", "--articles", str(folder), "--predict-tc", str(folder / "x.tc"))
     assert proc.returncode == 2 and "--tc-template" in proc.stderr
+
+
+def test_fast_evaluates_the_shared_pass_variant(folder):
+    args = ["eval", "techniques", "--articles", str(folder), "--gold-tc", str(folder / "gold.tc")]
+    full, fast = unspun(*args), unspun(*args, "--fast")
+    assert full.returncode == 0 and fast.returncode == 0, fast.stderr
+    ident = [dict(line.split("\t", 1) for line in p.stdout.splitlines())["model"].split("\t")[0] for p in (full, fast)]
+    assert ident[0] != ident[1]  # another model: the shared pass (with the lexical classifier), no second encoders
+    assert dict(line.split("\t", 1) for line in fast.stdout.splitlines())["TC"].startswith("micro-F1 ")

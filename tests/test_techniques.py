@@ -7,7 +7,7 @@ import pytest
 
 from unspun.article import Article
 from unspun.models.runtime import DEFAULT_DIR, load_encoder, plan_windows, stitch_owner
-from unspun.models.techniques import load_model, span_features
+from unspun.models.techniques import _norm, load_model, span_features
 from unspun.stages.spin import spin
 
 LABELS = ["Appeal_to_Authority", "Appeal_to_fear-prejudice", "Bandwagon,Reductio_ad_hitlerum",
@@ -199,6 +199,15 @@ def test_shared_pass_variant_drops_the_second_encoders():
     assert fast.decoding == {k: full.config["si_head"][k] for k in ("threshold", "gap", "min_tokens")}
     labels = {t.label for t in fast.predict(LOADED)}
     assert labels & {"Loaded_Language", "Name_Calling,Labeling"}, labels
+    # TC: the shared-pass classifier mixed with the lexical one by the weight chosen on held-out articles
+    f = full.config["tc_lex"]["fast_mix"]
+    assert 0 < f < 1 and fast.tc_lex is not None
+    spans = [(0, 12), (4, 30)]
+    enc = fast.encoder.encode(LOADED)
+    counts = {_norm(LOADED[s:e]): _norm(LOADED).count(_norm(LOADED[s:e])) for s, e in spans}
+    feats = np.stack([span_features(LOADED, s, e, counts) for s, e in spans])
+    want = (1 - f) * fast._classify_shared(LOADED, enc, spans, counts) + f * fast.tc_lex.probs(LOADED, spans, feats)
+    assert np.allclose(fast.classify(LOADED, enc, spans), want, atol=1e-5)
 
 
 def test_tiny_span_head_run_exports_si_onnx_that_the_runtime_uses(tmp_path):
@@ -267,7 +276,7 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     import json
 
     from unspun.models.techniques import TechniqueModel
-    from unspun.train.tcmarked import LEX_MIXES, LEX_SHARED, train
+    from unspun.train.tcmarked import FAST_MIXES, LEX_MIXES, LEX_SHARED, train
 
     data = _ptc_folder(tmp_path)
     out = tmp_path / "tc"
@@ -275,7 +284,8 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert cfg["tc_marked"]["file"] == "tc.onnx" and cfg["tc_marked"]["seeds"] == [0, 1]
     assert cfg["tc_marked"]["mix"] in LEX_SHARED and all("held_out_tc_f1_mixed" in r for r in result["runs"])
-    assert cfg["tc_lex"] == {"file": "tc-lex.npz", "mix": result["lex_mix"]} and result["lex_mix"] in LEX_MIXES
+    assert cfg["tc_lex"] == {"file": "tc-lex.npz", "mix": result["lex_mix"], "fast_mix": result["fast_lex_mix"]}
+    assert result["lex_mix"] in LEX_MIXES and result["fast_lex_mix"] in FAST_MIXES and "held_out_fast_tc_f1" in result
     assert result["shipped_seed"] in (0, 1) and len(result["runs"]) == 2
     assert all(len(r["history"]) == 2 for r in result["runs"])
     assert (out / "tc.onnx").read_bytes() == (out / "tc-models" / f"seed{result['shipped_seed']}.onnx").read_bytes()
@@ -296,7 +306,7 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     model.config["tc_lex"]["mix"] = 0.0
     model.config["tc_marked"]["mix"] = 0.5  # half the shared-pass classifier (its encoder pass made here)
     shared = TechniqueModel(out)
-    shared.tc_marked = None
+    shared.tc_marked = shared.tc_lex = None
     assert np.allclose(model.classify(text, None, spans),
                        0.5 * tc + 0.5 * shared.classify(text, shared.encoder.encode(text), spans), atol=1e-5)
     for t in model.predict(text, threshold=0.0):
@@ -358,7 +368,7 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     assert refit["refit"] == [0.3, 0.2] and refit["fit_articles"] == 2 and "held_out_tc_f1" not in refit
     assert refit["runs"][0]["epoch"] == 2 and all("held_out_tc_f1" not in h for h in refit["runs"][0]["history"])
     cfg = json.loads((tmp_path / "rf" / "config.json").read_text(encoding="utf-8"))
-    assert cfg["tc_marked"]["mix"] == 0.3 and cfg["tc_lex"] == {"file": "tc-lex.npz", "mix": 0.2}
+    assert cfg["tc_marked"]["mix"] == 0.3 and cfg["tc_lex"] == {"file": "tc-lex.npz", "mix": 0.2, "fast_mix": 0.0}
     assert "refit" in (tmp_path / "rf" / "MODEL_CARD.md").read_text(encoding="utf-8")
     refitted = TechniqueModel(tmp_path / "rf")
     assert refitted.tc_lex is not None and refitted.classify(text, None, spans).shape == (3, 14)

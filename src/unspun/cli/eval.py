@@ -24,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tc-template", metavar="F", help="the spans to label (ID, ?, start, end)")
     p.add_argument("--model-dir", metavar="DIR", help="a model folder (default: the shipped model)")
     p.add_argument("--threshold", type=float, default=None, help="SI threshold (default: the model's)")
+    p.add_argument("--fast", action="store_true",
+                   help="the model as `analyze --fast` runs it: SI and TC from the shared encoder pass alone")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         template = read_tc(args.tc_template or args.gold_tc) if (args.tc_template or args.gold_tc) else []
         gold_si = read_si(args.gold_si) if args.gold_si else None
         gold_tc = read_tc(args.gold_tc) if args.gold_tc else None
-        model = load_model(args.model_dir or DEFAULT_DIR)
+        model = load_model(args.model_dir or DEFAULT_DIR, args.fast)
     except (OSError, ValueError) as exc:
         print(f"unspun eval: {exc}", file=sys.stderr)
         return 2

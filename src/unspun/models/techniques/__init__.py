@@ -15,7 +15,9 @@ Small heads read the stitched encoder states of ``unspun.models.runtime``:
   in its line instead (``marked.py``; with ``tc_marked.members``, several such classifiers
   averaged), mixed with the shared-pass classifier and, when the folder has ``tc-lex.npz``, a
   linear classifier over the span's words and letters (``lexical.py``) by the weights chosen on
-  held-out training articles (config ``tc_marked.mix``, ``tc_lex.mix``).
+  held-out training articles (config ``tc_marked.mix``, ``tc_lex.mix``). Without the span-marked
+  classifier (``--fast``) the lexical one is mixed with the shared-pass classifier alone
+  (``tc_lex.fast_mix``, also chosen on held-out articles).
 
 Files: model.onnx (int8 encoder), tokenizer.json, heads.npz, si.onnx, si-model.onnx, tc.onnx, tc-lex.npz, config.json (with the label
 names and each head's settings), MODEL_CARD.md.
@@ -148,7 +150,8 @@ class TechniqueModel:
             self._marks = {**mark_ids(self.tc_tokenizer), "max_len": int(marked.get("max_len", 96)),
                            "max_span": int(marked.get("max_span", 24))}
         # the lexical classifier (``tc-lex.npz``, ``unspun.models.techniques.lexical``), mixed with the
-        # span-marked one by the weight chosen at training
+        # span-marked one by the weight chosen at training (``tc_lex.mix``), and with the shared-pass
+        # classifier alone when the span-marked one is not run (``--fast``: ``tc_lex.fast_mix``)
         lex = self.config.get("tc_lex")
         self.tc_lex = None
         if self.tc_marked is not None and lex and (self.dir / lex["file"]).exists():
@@ -174,7 +177,9 @@ class TechniqueModel:
         """This model with SI and TC read from the shared encoder pass alone: no span model, no
         span-marked classifier (``--fast``: about twice as fast, lower quality)."""
         m = copy.copy(self)
-        m.si_model = m.tc_marked = m.tc_lex = None
+        m.si_model = m.tc_marked = None
+        if not float(self.config.get("tc_lex", {}).get("fast_mix", 0.0)):
+            m.tc_lex = None
         head = self.config["si_head"] if self.span_head is not None else self.config
         m.decoding = {"threshold": float(head.get("threshold", 0.5)), "gap": int(head.get("gap", 0)),
                       "min_tokens": int(head.get("min_tokens", 1))}
@@ -300,7 +305,12 @@ class TechniqueModel:
             if lex_mix > 0.0:
                 probs += lex_mix * self.tc_lex.probs(text, spans, feats)
             return probs
-        return self._classify_shared(text, enc, spans, counts)
+        probs = self._classify_shared(text, enc, spans, counts)
+        fast_mix = float(self.config["tc_lex"].get("fast_mix", 0.0)) if self.tc_lex is not None else 0.0
+        if fast_mix > 0.0:  # the shared pass alone (--fast): the lexical classifier beside it
+            feats = np.stack([span_features(text, s, e, counts) for s, e in spans])
+            probs = (1.0 - fast_mix) * probs + fast_mix * self.tc_lex.probs(text, spans, feats)
+        return probs
 
     def _classify_shared(self, text: str, enc: Encoding, spans: list[tuple[int, int]],
                          counts: dict[str, int]) -> np.ndarray:
