@@ -99,6 +99,11 @@ def throughput(n: int, jobs: int) -> list[tuple[str, str]]:
     rules = time.perf_counter() - t
     rows.append((f"throughput --no-models (rules, no encoder), {n} articles, {jobs} processes",
                  f"unspun {n / rules:.1f} articles/s; ratio {rules / peer:.2f}x the peer's time"))
+    t = time.perf_counter()
+    assert len(list(analyze_stream(docs, jobs=jobs, models="fast"))) == n
+    fast = time.perf_counter() - t
+    rows.append((f"throughput --fast (technique spans from the shared pass alone), {n} articles, {jobs} processes",
+                 f"unspun {n / fast:.1f} articles/s; ratio {fast / peer:.2f}x the peer's time"))
     rows.append(shared_pass(texts[:min(n, 60)]))
     return rows
 
