@@ -52,7 +52,7 @@ def main() -> int:
     encs = {aid: model.encoder.encode(text) for aid, text in articles.items() if aid in wanted}
     cfg = model.config["tc_marked"]
     lex = model.config.get("tc_lex") if model.tc_lex is not None else None
-    lexical = model.tc_lex
+    lex_model = model.tc_lex
     shipped_mix = cfg.get("mix", 0.0), (lex or {}).get("mix", 0.0)
 
     def weights(shared: float, lexical: float = 0.0) -> None:
@@ -109,8 +109,8 @@ def main() -> int:
         rows.append((f"teachers: {len(report['teachers'])} classifiers averaged, alone",
                      report.get("teachers_held_out_tc_f1", ""), f))
     model.tc_marked = None
-    model.tc_lex = lexical
-    if lexical is not None and lex.get("fast_mix"):  # --fast: the shared pass with the lexical classifier
+    model.tc_lex = lex_model
+    if lex_model is not None and lex.get("fast_mix"):  # --fast: the shared pass with the lexical classifier
         f, _ = score(encs)
         rows.append((f"`--fast`: shared-pass classifier mixed with the lexical one (weight {lex['fast_mix']})",
                      report.get("held_out_fast_tc_f1", ""), f))
