@@ -63,6 +63,108 @@ def test_pipeline_uses_the_models_and_resolves_speakers():
     assert a.layer("technique")  # the technique heads read the same pass
 
 
+def test_learned_path_runs_no_parser(monkeypatch):
+    from unspun.stages import parsing
+
+    real = parsing._nlp
+
+    def names_only(names_only=False):
+        assert names_only, "the learned path asked for the spaCy parser"
+        return real(True)
+
+    monkeypatch.setattr(parsing, "_nlp", names_only)
+    a = unspun.analyze(ARTICLE)
+    assert a.producer["attribution"] == "model"
+    assert {q.attrs["speaker"] for q in a.layer("quote") if q.label == "direct"} == {"Maria Lopez"}
+    with pytest.raises(AssertionError, match="parser"):
+        unspun.analyze(ARTICLE, models=False)  # the rule stage does parse: the guard is live
+
+
+SPEAKER_TEXTS = [  # the speaker cases of test_attribution.py, and more
+    "Supreme leader Ayatollah Ali Khamenei spoke on Sunday.\n\n“We will not bow,” Khamenei said.\n\n"
+    "“Never,” said Gen. Mark Olsen. “Not once,” Sen. Olsen added.",
+    "Prime Minister David Okafor visited the port on Tuesday. The crowd was large.\n\n"
+    "“This port is our future,” he said.\n\nMrs. Maria Lopez met Tom Hill on Monday. Hill spoke first. "
+    "“It went well,” she said. “It was a failure,” he said.",
+    "Mrs. Ana Ruiz spoke first. Then Mr. Tom Reed and Mr. Paul Dorn left the room. “It is over,” she said.",
+    "Supreme leader Ayatollah Ali Khamenei met students in Tehran. Later, President Hassan Rouhani spoke to "
+    "reporters, and Foreign Minister Javad Zarif flew to Vienna.\n\n“We will not bow to pressure,” the supreme "
+    "leader said. His eminence added that the talks were over. The president said the economy was growing. "
+    "The minister said the flight was delayed.",
+    "Josh Earnest, the White House spokesman, spoke first. Later the spokesman said the talks had ended.",
+    "Portmere mayor Helena Varga said on Friday that the city would not negotiate.\n\n“We will not be held "
+    "hostage,” Varga told reporters outside City Hall.\n\nThe mayor also warned that the city would hire "
+    "replacement crews.",
+    "The mayor warned that crews would be hired, a move union leader Tomas Okafor called “an act of war "
+    "against working people.” Okafor called for calm.",
+    "“We have no comment,” the White House said. Officials said the road would reopen.",
+    "“It is over,” she said.",
+    "“One,” said Ana Ruiz. Tom Reed said that two followed. Three came last, according to Lena Dahl.",
+    ARTICLE,
+]
+
+
+@pytest.mark.parametrize("text", SPEAKER_TEXTS)
+def test_names_without_a_parse_match_the_parse(text):
+    """The learned path's resolver (named entities only) gives the rule stage's names for the rule
+    stage's own sources, one relation after another."""
+    from unspun.article import Article
+    from unspun.stages.attribution import _paragraphs, attribution
+    from unspun.stages.parsing import entities
+    from unspun.stages.sentences import sentences
+    from unspun.stages.speakers import Speakers
+
+    a = Article.from_text(text)
+    sentences(a)
+    attribution(a)
+    paras = _paragraphs(text, a.layer("sentence"))
+    speakers = Speakers(entities([text[x:y] for x, y in paras]), [x for x, _ in paras],
+                        [(s.start, s.end) for s in a.layer("sentence")])
+    first = {}
+    for s in sorted(a.layer("source"), key=lambda s: s.start):
+        first.setdefault(s.attrs["relation"], s)
+    assert first
+    got, want = [], []
+    for rel in sorted(first):
+        name = speakers.resolve_span(first[rel].start, first[rel].end)
+        if name:
+            speakers.note(first[rel].start, name)
+        got.append(name)
+        want.append(first[rel].attrs["speaker"])
+    assert got == want
+
+
+def test_names_without_a_parse_handle_what_a_parse_would():
+    from unspun.article import Article
+    from unspun.stages.attribution import _paragraphs
+    from unspun.stages.parsing import entities
+    from unspun.stages.sentences import sentences
+    from unspun.stages.speakers import Speakers
+
+    text = ("City Attorney Brad Holm met Mayor Ana Ruiz. Vladimir Putin, the Russian president, said no.\n\n"
+            "Mr. Holm and Ms. Ruiz said nothing. The network President Vladimir Putin built has grown. "
+            "Officials said it was fine. The senators said nothing. I said so. The president said yes. "
+            "A spokesman for Ms. Ruiz said no. Holm, speaking of Ruiz, said yes.")
+    a = Article.from_text(text)
+    sentences(a)
+    paras = _paragraphs(text, a.layer("sentence"))
+    sp = Speakers(entities([text[x:y] for x, y in paras]), [x for x, _ in paras],
+                  [(s.start, s.end) for s in a.layer("sentence")])
+
+    def who(phrase, nth=0):
+        at = -1
+        for _ in range(nth + 1):
+            at = text.index(phrase, at + 1)
+        return sp.resolve_span(at, at + len(phrase))
+
+    assert who("Mr. Holm and Ms. Ruiz") == "Brad Holm"  # the first of a coordination
+    assert who("The network") is None  # "network" is not a role of Putin's
+    assert who("Officials") is None and who("The senators") is None and who("I") is None
+    assert who("The president") == "Vladimir Putin"  # from the appositive
+    assert who("A spokesman for Ms. Ruiz") == "Ana Ruiz"  # as the parse path: a person named in it
+    assert who("Holm, speaking of Ruiz") == "Brad Holm"  # the head phrase, not a name after it
+
+
 def test_no_models_is_the_rule_path(tmp_path):
     a = unspun.analyze(ARTICLE, models=False)
     assert a.producer["attribution"] == "rules"

@@ -17,8 +17,8 @@
 - ``judge``: ``subjectivity`` and ``bias`` probabilities on every body sentence.
 
 Output layers and attributes are those of the rule stage (``stages/attribution.py``), which
-stays the ``--no-models`` fallback. Speaker names come from ``stages/speakers.py`` over a
-spaCy parse of the paragraphs, the one part of this path that still needs the parser.
+stays the ``--no-models`` fallback. Speaker names come from ``stages/speakers.py`` over spaCy's
+named entities of the paragraphs (``Speakers.resolve_span``): this path runs no parser.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from unspun.models.attribution_features import SPEECH_FORMS
 from unspun.models.heads import RoleSpan, load_heads
 from unspun.models.runtime import DEFAULT_DIR, load_encoder
 from unspun.stages.attribution import _index, _paragraphs, _voice
-from unspun.stages.parsing import parse
+from unspun.stages.parsing import entities
 from unspun.stages.quotes import find_quotes
 from unspun.stages.speakers import Speakers
 
@@ -128,29 +128,18 @@ def link(text: str, spans: list[RoleSpan], sents: list[tuple[int, int]],
     return rels
 
 
-def _head(doc, base: int, s: int, e: int):
-    """The spaCy token heading the phrase at characters ``[s, e)`` of the text."""
-    toks = [t for t in doc if s <= base + t.idx < e]
-    for t in toks:
-        if t.head.i == t.i or not (s <= base + t.head.idx < e):
-            return t
-    return toks[-1] if toks else None
-
-
-def _resolve(rels: list[_Rel], text: str, paras: list[tuple[int, int]]) -> None:
+def _resolve(rels: list[_Rel], text: str, paras: list[tuple[int, int]], sents: list[tuple[int, int]]) -> None:
     sourced = [r for r in rels if r.sources]
     if not sourced:
         for r in rels:
             r.speaker = r.follows.speaker if r.follows is not None else None
         return
-    docs = parse([text[a:b] for a, b in paras])
-    speakers = Speakers(docs, [a for a, _ in paras])
+    docs = entities([text[a:b] for a, b in paras])
+    speakers = Speakers(docs, [a for a, _ in paras], sents)
     for r in rels:
         if r.sources:
             src = r.sources[0]
-            d = _index(paras, src.start)
-            head = _head(docs[d], paras[d][0], src.start, src.end) if d is not None else None
-            r.speaker = speakers.resolve(head, d, paras[d][0]) if head is not None else None
+            r.speaker = speakers.resolve_span(src.start, src.end)
             if r.speaker:
                 speakers.note(src.start, r.speaker)
         elif r.follows is not None:
@@ -224,7 +213,7 @@ def learned_attribution(article: Article, model_dir=None, fast: bool = False) ->
              if _index(body, s.start) is not None]
     paras = _paragraphs(text, sentence_spans)
     rels = link(text, spans, sents, paras)
-    _resolve(rels, text, paras)
+    _resolve(rels, text, paras, sents)
     _emit(article, rels, find_quotes(text, paras))
     _voice(article, [(s.start, s.end) for r in rels if _credits(text, r) for s in r.cues + r.sources])
     article.producer["attribution"] = "model"

@@ -16,11 +16,22 @@ Built once per article from its parsed paragraphs:
   and the like, or from the pronouns that follow a person named alone);
 - organisations and places (ORG, GPE, NORP entities: "the White House", "Tehran") keep
   their own name as the speaker; other sources ("officials", "a source", "they") get None.
+
+Two ways in: ``Speakers(docs, bases)`` over parsed paragraphs resolves the phrase a parse
+token heads (``resolve``; the rule stage), and ``Speakers(docs, bases, sentences)`` over
+paragraphs with named entities only resolves a source given as characters (``resolve_span``;
+the learned path, which has its source spans from the tagger and runs no parser). Without a
+parse, the words of a source up to its first preposition, comma or relative pronoun stand in for
+its head phrase ("a spokesman for the ministry" -> "spokesman"), role words are the lower-case
+words right before a name and those of an appositive after it (", the White House spokesman,"),
+and a capitalised run of two or more words outside place and date entities stands in for the
+proper-noun chain.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 # Titles and honorifics stripped from names; the value normalises abbreviations.
@@ -72,6 +83,15 @@ teacher student resident voter worker actor actress singer player
 _NOT_NAMES = frozenset("GPE NORP LOC DATE TIME FAC EVENT LAW PRODUCT WORK_OF_ART LANGUAGE".split())
 _ORG_LABELS = ("ORG", "GPE", "NORP", "FAC")
 _RELATIVE = frozenset("who whom that which".split())
+# Without a parse: words that end a source's head phrase ("a spokesman for the ministry")
+_PHRASE_END = frozenset("""of for in at from with on to by about near under over among between who whom
+whose that which and or ,""".split()) | frozenset(";:()[]—–-")
+_OTHER_PRONOUNS = frozenset("i me we us you they them it one someone somebody".split())
+_DETERMINERS = frozenset("the a an this that these those".split())
+_ROLE_REACH = 3  # words before a name read as its roles
+_WORDS = re.compile(r"[^\W\d_]+")
+_APPOS_REACH = 8  # words of an appositive after a name
+_MAX_NAME = 4  # words in a capitalised run read as a name
 
 
 def _norm(word: str) -> str:
@@ -100,7 +120,12 @@ class _Person:
 class Speakers:
     """Resolves source phrases of one article to canonical speaker names."""
 
-    def __init__(self, docs, bases: list[int]):
+    def __init__(self, docs, bases: list[int], sentences: list[tuple[int, int]] | None = None):
+        """``docs``: spaCy docs of the paragraphs starting at characters ``bases``; parsed ones, or,
+        with ``sentences`` (the article's sentence ranges), docs with named entities only."""
+        self._parsed = sentences is None
+        self._sentences = [a for a, _ in sentences or []]
+        self._docs, self._bases = docs, bases
         self.people: dict[str, _Person] = {}
         self._mentions: list[tuple[int, str]] = []  # (position, canonical name), sorted
         self._ents: dict[tuple[int, int], object] = {}  # (doc index, token index) -> entity
@@ -117,9 +142,9 @@ class Speakers:
         surnames = {tokens[-1].text for _, tokens, _ in found}
         # "Helena Varga" tagged ORG (or nothing) while "Varga" alone is a PERSON: a person too
         for d, (doc, base) in enumerate(zip(docs, bases)):
-            for span in _name_chains(doc):
+            for span in (_name_chains(doc) if self._parsed else _title_runs(doc)):
                 tokens, _ = _strip_titles(list(span))
-                if len(tokens) > 1 and (tokens[-1].text in surnames or _modifiers(span) & _PERSON_ROLES):
+                if len(tokens) > 1 and (tokens[-1].text in surnames or self._roles(span) & _PERSON_ROLES):
                     found.append((base + span.start_char, tokens, span))
         full: dict[str, list[tuple[int, str]]] = {}  # a single name word -> (position, full name)
         for pos, tokens, _ in found:
@@ -132,11 +157,13 @@ class Speakers:
         for pos, tokens, span in sorted(found, key=lambda f: f[0]):
             d = next(i for i, b in enumerate(bases) if b <= pos and (i + 1 == len(bases) or bases[i + 1] > pos))
             for t in span:
-                self._named[(d, t.i)] = span
+                had = self._named.get((d, t.i))
+                if self._parsed or had is None or len(had) < len(span):
+                    self._named[(d, t.i)] = span
             name = self._canonical(tokens, pos)
             person = self.people.setdefault(name, _Person(name))
             titles = _titles(span)
-            person.roles |= set(titles) | _modifiers(span)
+            person.roles |= set(titles) | self._roles(span)
             for r in titles:
                 if r in _MALE:
                     person.gender = "m"
@@ -147,6 +174,15 @@ class Speakers:
         self._vote_gender(docs, bases)
 
     # -- building ---------------------------------------------------------------------
+    def _roles(self, span) -> set[str]:
+        return _modifiers(span) if self._parsed else _near_roles(span)
+
+    def _sentence_start(self, tok, base: int) -> int:
+        if self._parsed:
+            return base + tok.sent.start_char
+        k = bisect.bisect_right(self._sentences, base + tok.idx) - 1
+        return self._sentences[k] if k >= 0 else 0
+
     def _canonical(self, tokens, pos: int) -> str:
         if len(tokens) == 1 and tokens[0].text in self._full:
             choices = self._full[tokens[0].text]
@@ -158,17 +194,16 @@ class Speakers:
         """Gender evidence: a he/she pronoun preceded by exactly one named person in its
         sentence and the ``_VOTE_REACH`` characters before the sentence."""
         for doc, base in zip(docs, bases):
-            for sent in doc.sents:
-                for tok in sent:
-                    low = tok.lower_
-                    if low not in _HE and low not in _SHE:
-                        continue
-                    pos = base + tok.idx
-                    lo = bisect.bisect_left(self._positions, base + sent.start_char - _VOTE_REACH)
-                    hi = bisect.bisect_left(self._positions, pos)
-                    names = {n for _, n in self._mentions[lo:hi]}
-                    if len(names) == 1:
-                        self.people[names.pop()].votes[0 if low in _HE else 1] += 1
+            for tok in doc:
+                low = tok.lower_
+                if low not in _HE and low not in _SHE:
+                    continue
+                pos = base + tok.idx
+                lo = bisect.bisect_left(self._positions, self._sentence_start(tok, base) - _VOTE_REACH)
+                hi = bisect.bisect_left(self._positions, pos)
+                names = {n for _, n in self._mentions[lo:hi]}
+                if len(names) == 1:
+                    self.people[names.pop()].votes[0 if low in _HE else 1] += 1
 
     # -- resolving --------------------------------------------------------------------
     def _before(self, pos: int):
@@ -225,6 +260,78 @@ class Speakers:
             return self._describe(head, pos)
         return None
 
+    def resolve_span(self, start: int, end: int) -> str | None:
+        """Speaker name for the source at characters ``[start, end)`` of the article (docs with
+        named entities only: see the module docstring)."""
+        d = bisect.bisect_right(self._bases, start) - 1
+        if d < 0:
+            return None
+        doc, base = self._docs[d], self._bases[d]
+        toks = [t for t in doc if start <= base + t.idx < end and not t.is_space]
+        while toks and (toks[0].is_punct or toks[0].lower_ in _DETERMINERS):
+            toks = toks[1:]
+        if not toks:
+            return None
+        phrase = []  # the head phrase: the source's words up to its first preposition or comma
+        for t in toks:
+            if phrase and (t.lower_ in _PHRASE_END or t.text in _PHRASE_END):
+                break
+            phrase.append(t)
+        while len(phrase) > 1 and (phrase[-1].is_punct or phrase[-1].text in ("'s", "’s", "'", "’")):
+            phrase.pop()
+        head = phrase[-1]
+        pos = base + head.idx
+        low = head.lower_
+        if low in _OTHER_PRONOUNS or low in ("which", "that") and len(phrase) == 1:
+            return None
+        if low in _RELATIVE and len(phrase) == 1:  # "..., who said": the person named just before
+            for at, name in self._before(pos):
+                return name if at >= self._sentence_start(head, base) else None
+            return None
+        if len(phrase) == 1 and (low in _HE or low in _SHE):
+            return self._pronoun("m" if low in _HE else "f", pos)
+        named = []  # persons named in the source, in order
+        for t in toks:
+            ent = self._named.get((d, t.i))
+            if ent is not None and (not named or named[-1][0] is not ent):
+                names, _ = _strip_titles(list(ent))
+                if names:
+                    named.append((ent, self._canonical(names, base + ent.start_char)))
+        for ent, name in named:  # the person ending the head phrase, else the first in it
+            if ent.start <= head.i < ent.end:
+                return name
+        for ent, name in named:
+            if ent.start < phrase[-1].i + 1 and phrase[0].i < ent.end:
+                return name
+        names = []  # a proper-noun run ending the head phrase ("Sen. Olsen", a name the tagger missed)
+        if _capitalised(head):
+            run = [head]
+            while run[0].i > phrase[0].i and _capitalised(doc[run[0].i - 1]):
+                run.insert(0, doc[run[0].i - 1])
+            names, _ = _strip_titles(run)
+            if names and self._canonical(names, pos) in self.people:
+                return self._canonical(names, pos)
+        if named:  # "the wife of John Smith": a person named further on
+            return named[0][1]
+        ent = self._ents.get((d, head.i))
+        if ent is not None and ent.label_ in _ORG_LABELS:
+            words = list(ent)
+            while words and words[0].lower_ == "the":
+                words.pop(0)
+            while words and words[-1].text in ("'s", "’s", "'", "’"):
+                words.pop()
+            return _join(words) or None
+        before = doc.text[max(0, self._sentence_start(head, base) - base):phrase[0].idx]
+        first_word = not any(w.lower() not in _DETERMINERS for w in _WORDS.findall(before))
+        heading = all(t.is_upper and len(t) > 1 for t in names)  # "FELLOW DOCTORS"
+        if names and (len(names) > 1 or not first_word) and not heading:  # not "Officials said ..."
+            return _join(names)
+        plural = low.endswith("s") and not low.endswith("ss")  # "the senators", "officials": a group
+        if head.is_alpha and low not in _RELATIVE and not plural:
+            mods = [t.text for t in phrase[:-1] if t.is_alpha and t.lower_ not in _DETERMINERS]
+            return self._describe_word(low, mods, pos)
+        return None
+
     def _pronoun(self, want: str, pos: int) -> str | None:
         """Of the two people named last before ``pos``, the one of the wanted gender, else the
         nearer one of unknown gender; failing both, the nearest earlier person who fits."""
@@ -244,10 +351,13 @@ class Speakers:
 
     def _describe(self, head, pos: int) -> str | None:
         """The nearest person before ``pos`` whose roles fit a description like "the minister"."""
-        word = _norm(head.text)
+        mods = [t.text for t in head.lefts if t.dep_ in ("amod", "compound") and t.is_alpha]
+        return self._describe_word(head.text, mods, pos)
+
+    def _describe_word(self, head: str, modifiers: list[str], pos: int) -> str | None:
+        word = _norm(head)
         wanted = _ADDRESS.get(word, {word})
-        mods = {_norm(t.text) for t in head.lefts if t.dep_ in ("amod", "compound") and t.is_alpha}
-        mods = {m for m in mods if m.islower()}
+        mods = {m for m in map(_norm, modifiers) if m.islower()}
         fallback = None
         for _, name in self._before(pos):
             roles = self.people[name].roles
@@ -284,6 +394,68 @@ def _name_chains(doc) -> list:
         if first.i < tok.i:
             out.append(doc[first.i:tok.i + 1])
     return out
+
+
+def _capitalised(tok) -> bool:
+    return tok.text[:1].isupper() and (tok.is_alpha or tok.lower_.rstrip(".") in _TITLES)
+
+
+def _title_runs(doc) -> list:
+    """Without a parse: runs of two or more capitalised words outside place, date and nationality
+    entities, leading stop words dropped ("And Trump") and role words too ("City Attorney Brad
+    Holm"), that are not one person entity already (the stand-in for ``_name_chains``)."""
+    from unspun.models.attribution_features import SPEECH_FORMS
+
+    out, run = [], []
+    for tok in list(doc) + [None]:
+        if (tok is not None and _capitalised(tok) and tok.ent_type_ not in _NOT_NAMES
+                and tok.lower_ not in SPEECH_FORMS):
+            run.append(tok)
+            continue
+        while run and run[0].is_stop and run[0].lower_.rstrip(".") not in _TITLES:
+            run = run[1:]
+        roles = [k for k, t in enumerate(run) if _norm(t.text) in _PERSON_ROLES or t.lower_.rstrip(".") in _TITLES]
+        if roles:  # "City Attorney Brad Holm": the name after the last role word
+            run = run[roles[-1] + 1:]
+        if 1 < len(run) <= _MAX_NAME:  # longer runs are headlines ("Chris Christie Calls Hillary Clinton")
+            span = doc[run[0].i:run[-1].i + 1]
+            ents = {t.ent_type_ for t in span} | {t.ent_iob_ for t in span[1:]}
+            if not (ents == {"PERSON", "I"}):
+                out.append(span)
+        run = []
+    return out
+
+
+def _near_roles(span) -> set[str]:
+    """Without a parse: role words around a name — a role noun right before it and up to
+    ``_ROLE_REACH`` - 1 capitalised words or titles before that ("Portmere mayor Helena Varga",
+    "Iran's supreme leader Ali Khamenei"), and the words of an appositive after it whose phrase ends
+    in a role noun (", the White House spokesman,")."""
+    from unspun.models.attribution_features import SPEECH_FORMS
+
+    doc, roles = span.doc, set()
+    i = span.start - 1  # a role noun right before the name, and up to two capitalised words or titles before it
+    while i >= 0 and span.start - i <= _ROLE_REACH:
+        t = doc[i]
+        word = _norm(t.text)
+        if not t.is_alpha or t.lower_ in SPEECH_FORMS or (t.is_stop and word not in _TITLES.values()):
+            break
+        if i == span.start - 1 and word not in _PERSON_ROLES and word not in _TITLES.values():
+            break
+        if i < span.start - 1 and not t.text[:1].isupper() and word not in _TITLES.values():
+            break  # "the network President Vladimir Putin formed": not a role of his
+        roles.add(word)
+        i -= 1
+    if span.end < len(doc) and doc[span.end].text == ",":  # ", the White House spokesman,"
+        words = []
+        for t in doc[span.end + 1:span.end + 1 + _APPOS_REACH]:
+            if t.is_punct or t.lower_ in SPEECH_FORMS or (words and t.lower_ in _PHRASE_END):
+                break
+            if t.is_alpha and not t.is_stop:
+                words.append(_norm(t.text))
+        if words and words[-1] in _PERSON_ROLES:  # its phrase ends in a role noun
+            roles |= set(words)
+    return {r for r in roles if r.islower() or r in _TITLES.values()}
 
 
 def _titles(ent) -> list[str]:
