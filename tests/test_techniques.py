@@ -268,6 +268,13 @@ def test_marked_row_marks_the_span_in_its_line_and_keeps_it_under_the_length():
     b_ids, b_att, b_span = marked_batch([(row, mask), (short, short_mask)])
     assert b_ids.shape == b_att.shape == b_span.shape == (2, len(row))
     assert b_att[1].sum() == len(short) and b_span[0].sum() == 2
+    wide, wide_mask = marked_row(text, ids, offsets, s, s + len("corrupt thugs"), context="article", **marks)
+    words = [tok.id_to_token(i) for i in wide]
+    assert "first" in words and "last" in words and sum(wide_mask) == 2  # the lines around it too
+    narrow, _ = marked_row(text, ids, offsets, s, s + len("corrupt thugs"), context="article", max_len=10, **marks)
+    assert len(narrow) <= 10 and "first" not in [tok.id_to_token(i) for i in narrow]
+    with pytest.raises(ValueError, match="context"):
+        marked_row(text, ids, offsets, s, s + 3, context="page", **marks)
 
 
 def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path):

@@ -96,6 +96,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="si: PolNeAR articles drawn each epoch with --attribution (default 250)")
     p.add_argument("--attribution-weight", type=float, default=1.0, metavar="W",
                    help="si: weight of the attribution loss with --attribution (default 1.0)")
+    p.add_argument("--context", choices=("line", "article"), default="line",
+                   help="tc: what each marked span sees around it: its line (default) or the article's text "
+                        "across lines, up to the classifier's 96 tokens")
     p.add_argument("--warm", action="store_true",
                    help="tc: start seed N from the --teachers run's checkpoints/tc-seedN/best.pt")
 
@@ -160,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
                            teachers=Path(args.teachers) if args.teachers else None,
                            unlabelled=Path(args.unlabelled) if args.unlabelled else None, pseudo=args.pseudo,
                            warm=args.warm, ensemble=args.ensemble, lexical=not args.no_lexical, refit=refit,
-                           teacher_weight=args.teacher_weight)
+                           teacher_weight=args.teacher_weight, context=args.context)
         except (ValueError, FileNotFoundError) as exc:
             print(f"unspun train tc: {exc}", file=sys.stderr)
             return 2

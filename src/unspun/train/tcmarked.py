@@ -53,7 +53,7 @@ from unspun.eval.ptc import tc_scores
 from unspun.models.runtime import DEFAULT_DIR, load_tokenizer
 from unspun.models.techniques import N_FEATURES, _file_hash, _norm, span_features
 from unspun.models.techniques.lexical import Lexical, span_parts
-from unspun.models.techniques.marked import CLOSE_MARK, OPEN_MARK, mark_ids, marked_batch, marked_row
+from unspun.models.techniques.marked import CLOSE_MARK, CONTEXTS, OPEN_MARK, mark_ids, marked_batch, marked_row
 from unspun.train.techniques import (BASE_PACKAGE, SeedCheckpoints, base_model_dir, card_section, copy_model_folder,
                                      data_hash, held_out_split, load_split, train_logger)
 
@@ -99,7 +99,7 @@ class _Probs(nn.Module):
         return torch.softmax(self.net(input_ids, attention_mask, span_mask, feats), dim=-1)
 
 
-def span_rows(docs, labels: list[str], tokenizer) -> list[dict]:
+def span_rows(docs, labels: list[str], tokenizer, context: str = "line") -> list[dict]:
     """One row per distinct gold span: marked ids, span mask, features, soft target, gold count."""
     marks = mark_ids(tokenizer)
     rows = []
@@ -113,7 +113,8 @@ def span_rows(docs, labels: list[str], tokenizer) -> list[dict]:
             key = _norm(d.text[s:e])
             if key not in counts:
                 counts[key] = ntext.count(key) if key else 1
-            ids, mask = marked_row(d.text, d.ids, d.offsets, s, e, max_len=MAX_LEN, max_span=MAX_SPAN, **marks)
+            ids, mask = marked_row(d.text, d.ids, d.offsets, s, e, max_len=MAX_LEN, max_span=MAX_SPAN,
+                                   context=context, **marks)
             target = np.zeros(len(labels), dtype=np.float32)
             for lab, k in c.items():
                 target[labels.index(lab)] += k
@@ -429,7 +430,7 @@ def train_seed(fit: list[dict], held: list[dict], labels: list[str], *, seed: in
             logits = net(ids, att, span, feats)
             loss = -(target * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
             run.step(loss)
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             state["step"] += 1
             if max_steps is not None and state["step"] >= max_steps:
                 break
@@ -455,7 +456,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
           resume: bool = False, command: str = "", limit: int | None = None, max_steps: int | None = None,
           teachers: Path | None = None, unlabelled: Path | None = None, pseudo: int = 5000,
           warm: bool = False, ensemble: int = 1, lexical: bool = True,
-          refit: tuple[float, float] | None = None, teacher_weight: float = 0.0) -> dict:
+          refit: tuple[float, float] | None = None, teacher_weight: float = 0.0, context: str = "line") -> dict:
     """Train one classifier per seed, ship the best on held-out articles as ``out/tc.onnx``
     (distilled from ``teachers`` on spans of ``unlabelled`` articles when both are given; with
     ``teacher_weight`` w the gold spans' targets are also (1 - w) gold + w the teachers' probabilities).
@@ -464,7 +465,11 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     ``tc-2.onnx``, ...). ``lexical``: also fit the lexical classifier (``tc-lex.npz``) and choose its
     mixing weight on held-out articles. ``refit`` (shared-pass and lexical weights, chosen on held-out
     articles by an earlier run): fit on every train article, keep each seed's last epoch, mix with
-    these weights and ship the first ensemble of seeds; no held-out figures."""
+    these weights and ship the first ensemble of seeds; no held-out figures. ``context``: what each
+    marked span sees around it, its line or the article's text across lines (``marked.CONTEXTS``;
+    kept in config ``tc_marked.context``; the teachers' spans keep their line)."""
+    if context not in CONTEXTS:
+        raise ValueError(f"--context {context}: one of {', '.join(CONTEXTS)}")
     if ensemble < 1 or len(seeds) % ensemble:
         raise ValueError(f"--ensemble {ensemble}: the {len(seeds)} seeds do not split into ensembles of that size")
     if (unlabelled is not None or warm) and teachers is None:
@@ -500,7 +505,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
             raise ValueError(f"{tok_file}: no {mark} token for the span markers")
     docs = load_split(data, "train", labels, tokenizer, limit=limit)
     fit_docs, held_docs = (docs, []) if refit is not None else held_out_split(docs)
-    fit, held = span_rows(fit_docs, labels, tokenizer), span_rows(held_docs, labels, tokenizer)
+    fit, held = span_rows(fit_docs, labels, tokenizer, context), span_rows(held_docs, labels, tokenizer, context)
     held = held or ([] if refit is not None else fit[-2:])
     log(f"{len(fit)} spans in {len(fit_docs)} articles to fit, {len(held)} in {len(held_docs)} held out")
     shared = shared_probs(out, cfg, held_docs or fit_docs, held) if held else None
@@ -585,6 +590,8 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         shutil.copyfile(out / "tc-models" / f"seed{seed}.onnx", out / name)
     cfg["tc_marked"] = {"file": "tc.onnx", "max_len": MAX_LEN, "max_span": MAX_SPAN, "seed": best["seeds"][0],
                         "seeds": list(seeds), "mix": best["mix"]}
+    if context != "line":
+        cfg["tc_marked"]["context"] = context
     if tok_file.name == TC_TOKENIZER:
         cfg["tc_marked"]["tokenizer"] = TC_TOKENIZER
     if ensemble > 1:
@@ -597,7 +604,8 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
     result = {"command": command, "data_hash": data_hash(data),
               "base": BASE_PACKAGE if encoder == base_model_dir() else encoder.name, "seeds": list(seeds),
-              "epochs": epochs, "lr": lr, "batch_size": batch_size, "runs": runs, "shipped_seed": best["seeds"][0],
+              "epochs": epochs, "lr": lr, "batch_size": batch_size, "context": context, "runs": runs,
+              "shipped_seed": best["seeds"][0],
               "mix": best["mix"], "lex_mix": best["lex_mix"], "lexical": lex is not None,
               **({"held_out_tc_f1": best["held_out_tc_f1_mixed"],
                   "held_out_shared_tc_f1": round(tc_f1(held, shared, labels), 4)} if held else {"refit": list(refit)}),

@@ -148,7 +148,7 @@ class TechniqueModel:
             self.tc_tokenizer = (load_tokenizer(str(self.dir / marked["tokenizer"])) if marked.get("tokenizer")
                                  else self.encoder.tokenizer)
             self._marks = {**mark_ids(self.tc_tokenizer), "max_len": int(marked.get("max_len", 96)),
-                           "max_span": int(marked.get("max_span", 24))}
+                           "max_span": int(marked.get("max_span", 24)), "context": marked.get("context", "line")}
         # the lexical classifier (``tc-lex.npz``, ``unspun.models.techniques.lexical``), mixed with the
         # span-marked one by the weight chosen at training (``tc_lex.mix``), and with the shared-pass
         # classifier alone when the span-marked one is not run (``--fast``: ``tc_lex.fast_mix``)

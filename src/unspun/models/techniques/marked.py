@@ -7,7 +7,10 @@ between two marker tokens (``[unused1]`` … ``[unused2]``, unused in the base v
 
 The span keeps at most ``max_span`` tokens (its first and last halves when longer); the context
 fills the rest of ``max_len``, balanced left and right. ``span_mask`` marks the span's tokens,
-whose mean state the classifier reads beside [CLS] and the span features.
+whose mean state the classifier reads beside [CLS] and the span features. The context is the
+span's own line (``context="line"``, as the shipped classifier was trained), or the text around it
+across lines (``context="article"``: most PTC lines are one sentence of ~33 tokens, so the line
+leaves most of ``max_len`` unused).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 OPEN_MARK, CLOSE_MARK = "[unused1]", "[unused2]"
+CONTEXTS = ("line", "article")
 
 
 def _token_range(offsets: np.ndarray, s: int, e: int) -> tuple[int, int]:
@@ -43,12 +47,18 @@ def mark_ids(tokenizer) -> dict[str, int]:
 
 
 def marked_row(text: str, ids: np.ndarray, offsets: np.ndarray, s: int, e: int, *, cls_id: int, sep_id: int,
-               open_id: int, close_id: int, max_len: int = 96, max_span: int = 24) -> tuple[list[int], list[int]]:
+               open_id: int, close_id: int, max_len: int = 96, max_span: int = 24,
+               context: str = "line") -> tuple[list[int], list[int]]:
     """Token ids and span mask of span ``[s, e)`` of ``text`` (``ids``/``offsets``: the text's tokens)."""
+    if context not in CONTEXTS:
+        raise ValueError(f"context {context!r}: one of {', '.join(CONTEXTS)}")
     i, j = _token_range(offsets, s, e)
-    line_start, line_end = line_bounds(text, s, e)
-    li = min(int(np.searchsorted(offsets[:, 1], line_start, side="right")), i)
-    lj = max(int(np.searchsorted(offsets[:, 0], line_end, side="left")), j)
+    if context == "article":
+        li, lj = 0, len(ids)
+    else:
+        line_start, line_end = line_bounds(text, s, e)
+        li = min(int(np.searchsorted(offsets[:, 1], line_start, side="right")), i)
+        lj = max(int(np.searchsorted(offsets[:, 0], line_end, side="left")), j)
     span = [int(t) for t in ids[i:j]]
     if len(span) > max_span:
         span = span[:max_span // 2] + span[-(max_span - max_span // 2):]
