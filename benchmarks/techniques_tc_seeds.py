@@ -33,8 +33,9 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))
 
     from unspun.eval.ptc import read_articles, read_tc, tc_scores
-    from unspun.models.runtime import _session
+    from unspun.models.runtime import _session, load_tokenizer
     from unspun.models.techniques import Averaged, TechniqueModel, tc_rows
+    from unspun.models.techniques.marked import mark_ids
 
     model = TechniqueModel(args.out)
     report = json.loads((args.out / "tc-report.json").read_text(encoding="utf-8"))
@@ -102,12 +103,21 @@ def main() -> int:
     rows.append((f"shipped: {what}, weights {shipped_mix[0]} / {shipped_mix[1]}", report.get("held_out_tc_f1", ""),
                  shipped))
     if report.get("teachers"):  # a distilled run: its teachers' classifiers averaged, alone
+        # read with the teachers' own vocabulary and inputs (another encoder, e.g. all-mpnet-base-v2, has its own)
+        teacher_dir = Path(report["teachers"][0]).parent.parent
+        teacher_cfg = json.loads((teacher_dir / "config.json").read_text(encoding="utf-8")).get("tc_marked", {})
+        tokens, marks = model.tc_tokenizer, model._marks
+        model.tc_tokenizer = load_tokenizer(str(teacher_dir / teacher_cfg.get("tokenizer", "tokenizer.json")))
+        model._marks = {**mark_ids(model.tc_tokenizer), "max_len": int(teacher_cfg.get("max_len", 96)),
+                        "max_span": int(teacher_cfg.get("max_span", 24)),
+                        "context": teacher_cfg.get("context", "line")}
         model.tc_marked = Averaged([_session(f) for f in report["teachers"]])
         cfg["mix"] = 0.0
         model.tc_lex = None
         f, _ = score(encs)
         rows.append((f"teachers: {len(report['teachers'])} classifiers averaged, alone",
                      report.get("teachers_held_out_tc_f1", ""), f))
+        model.tc_tokenizer, model._marks = tokens, marks
     model.tc_marked = None
     model.tc_lex = lex_model
     if lex_model is not None and lex.get("fast_mix"):  # --fast: the shared pass with the lexical classifier

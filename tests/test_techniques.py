@@ -381,6 +381,30 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     assert refitted.tc_lex is not None and refitted.classify(text, None, spans).shape == (3, 14)
 
 
+def test_marked_classifier_with_article_context_keeps_it_at_run_time(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import json
+
+    from unspun.models.techniques import TechniqueModel
+    from unspun.train.tcmarked import train
+
+    data = _ptc_folder(tmp_path)
+    out = tmp_path / "tc"
+    with pytest.raises(ValueError, match="context"):
+        train(data, out, seeds=(0,), epochs=1, context="page", command="test")
+    result = train(data, out, seeds=(0,), epochs=1, batch_size=4, max_steps=1, lexical=False,
+                   context="article", command="test")
+    assert result["context"] == "article"
+    assert json.loads((out / "config.json").read_text(encoding="utf-8"))["tc_marked"]["context"] == "article"
+    model = TechniqueModel(out)
+    assert model._marks["context"] == "article"
+    text = ARTICLE_A
+    probs = model.classify(text, None, [(text.index("reckless"), text.index("reckless") + 8)])
+    assert probs.shape == (1, 14) and np.allclose(probs.sum(), 1, atol=1e-4)
+    assert "context" not in load_model().config["tc_marked"]  # the shipped classifier reads its line
+
+
 def test_mark_ids_read_roberta_style_vocabularies():
     from tokenizers import Tokenizer
     from tokenizers.models import WordLevel
