@@ -1,6 +1,8 @@
 """Speed of the technique layer (encode + SI + TC heads) on 600-word articles, one process, same run:
-ONNX int8 (shipped, with its span model, span-marked and lexical classifiers), the same without the
-lexical classifier, with SI, then TC as well,
+ONNX int8 (shipped, with its span model, span-marked and lexical classifiers), the span-marked
+classifier reading the other context (``tc_marked.context``: its line or the article across lines;
+the cost only, since the weights do not change it), the same without the lexical classifier, with SI,
+then TC as well,
 from the shared encoder pass, and with the linear SI head, vs ONNX fp32 vs the same weights in PyTorch
 (both with the linear SI head and the shared-pass classifier of the encoder training).
 
@@ -76,6 +78,12 @@ def main() -> int:
         one = TechniqueModel(args.int8 or DEFAULT_DIR)  # TC by the first member of the ensemble alone
         one.tc_marked.sessions = one.tc_marked.sessions[:1]
         rows.append(("ONNX int8, TC by one span-marked classifier", one))
+    if shipped.tc_marked is not None:  # the span-marked classifier's other input: the text across lines
+        other = "line" if shipped._marks.get("context", "line") == "article" else "article"
+        wide = TechniqueModel(args.int8 or DEFAULT_DIR)  # cost depends on the input length, not the weights
+        wide._marks = {**wide._marks, "context": other}
+        rows.append((f"ONNX int8, span-marked classifier reading its {'line' if other == 'line' else 'article across lines'}"
+                     " (cost only)", wide))
     if shipped.tc_lex is not None:  # the mixture without the lexical classifier (its weight left at 0)
         no_lex = TechniqueModel(args.int8 or DEFAULT_DIR)
         no_lex.tc_lex = None

@@ -252,3 +252,17 @@ def test_seed_article_learned(seed_path):
     voice = {a.span_text(s)[:29]: s.label for s in a.layer("sentence")}
     assert voice["In reality, however, European"] == "own"
     assert voice["Khamenei repeated demands for"] == "attributed"
+
+
+def test_names_without_a_parse_survive_any_source_range():
+    from unspun.stages.parsing import entities
+    from unspun.stages.speakers import Speakers
+
+    text = "Mr. Tom Reed, the minister, said he would go.\n\n“No,” she said. Sen. Olsen and who of the — I"
+    sp = Speakers(entities([text[:45], text[47:]]), [0, 47], [(0, 45), (47, 63), (64, len(text))])
+    seen = set()
+    for s in range(len(text)):
+        for e in range(s + 1, len(text) + 1, 3):
+            seen.add(sp.resolve_span(s, e))
+    assert "Tom Reed" in seen and None in seen
+    assert sp.resolve_span(0, 12) == "Tom Reed" and sp.resolve_span(text.index("he would"), text.index("he would") + 2) == "Tom Reed"
