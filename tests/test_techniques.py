@@ -59,10 +59,13 @@ def test_long_text_gives_exact_offsets_in_every_window():
 
 
 def test_shipped_model_finds_loaded_language_and_name_calling():
+    # two lines: as one line, span identification marks the whole sentence as one span, and which
+    # technique comes second on it (Name_Calling or Appeal_to_fear) differs between classifiers
+    text = LOADED.replace(" disgrace, and these", " disgrace.\nThese")
     model = load_model()
-    found = model.predict(LOADED)
+    found = model.predict(text)
     labels = {t.label for t in found}
-    words = " ".join(LOADED[t.start:t.end] for t in found)
+    words = " ".join(text[t.start:t.end] for t in found)
     assert "Loaded_Language" in labels, found
     assert "Name_Calling,Labeling" in labels, found
     assert any(w in words for w in ("thugs", "traitors", "corrupt", "evil", "disgrace")), words
@@ -361,8 +364,9 @@ def test_tiny_marked_classifier_run_ships_tc_onnx_that_the_runtime_uses(tmp_path
     from unspun.train.tcmarked import Teachers, onnx_fn, predict, pseudo_rows
 
     tok = TechniqueModel(out).encoder.tokenizer
+    assert Teachers(out).context == "article"  # the teachers read spans as they were trained to
     rows = pseudo_rows(unlabelled, out, Teachers(out), 6, tok, LABELS, tmp_path / "st" / "pseudo-spans.json",
-                       print)
+                       print, "article")
     want = np.mean([predict(onnx_fn(f), rows) for f in Teachers(out).files], axis=0)
     assert np.allclose(np.stack([r["target"] for r in rows]), want, atol=1e-3)
     text = (unlabelled / cached[0][0]).read_text(encoding="utf-8")
@@ -402,7 +406,8 @@ def test_marked_classifier_with_article_context_keeps_it_at_run_time(tmp_path):
     text = ARTICLE_A
     probs = model.classify(text, None, [(text.index("reckless"), text.index("reckless") + 8)])
     assert probs.shape == (1, 14) and np.allclose(probs.sum(), 1, atol=1e-4)
-    assert "context" not in load_model().config["tc_marked"]  # the shipped classifier reads its line
+    shipped = load_model()  # the shipped classifier reads what it was trained on
+    assert shipped._marks["context"] == shipped.config["tc_marked"].get("context", "line") == "article"
 
 
 def test_mark_ids_read_roberta_style_vocabularies():

@@ -96,9 +96,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="si: PolNeAR articles drawn each epoch with --attribution (default 250)")
     p.add_argument("--attribution-weight", type=float, default=1.0, metavar="W",
                    help="si: weight of the attribution loss with --attribution (default 1.0)")
-    p.add_argument("--context", choices=("line", "article"), default="line",
-                   help="tc: what each marked span sees around it: its line (default) or the article's text "
-                        "across lines, up to the classifier's 96 tokens")
+    p.add_argument("--context", choices=("line", "article"), default="article",
+                   help="tc: what each marked span sees around it: the article's text across lines, up to the "
+                        "classifier's 96 tokens (default; the shipped classifier), or its own line")
     p.add_argument("--warm", action="store_true",
                    help="tc: start seed N from the --teachers run's checkpoints/tc-seedN/best.pt")
 

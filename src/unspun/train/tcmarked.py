@@ -141,6 +141,9 @@ class Teachers:
             raise FileNotFoundError(f"{folder}: no teacher classifiers (tc-models/seed*.onnx)")
         self.own_vocabulary = (folder / TC_TOKENIZER).exists()
         self.tokenizer = load_tokenizer(str(folder / (TC_TOKENIZER if self.own_vocabulary else "tokenizer.json")))
+        config = folder / "config.json"  # the input the teachers were trained on: their line or the article
+        self.context = (json.loads(config.read_text(encoding="utf-8")).get("tc_marked", {}).get("context", "line")
+                        if config.exists() else "line")
         self._fns = None  # the ONNX sessions, loaded once on first use (a base-size teacher is ~440 MB)
 
     @property
@@ -151,13 +154,13 @@ class Teachers:
         """The teachers' averaged probabilities for ``(article, start, end)`` spans (grouped by article)."""
         if not spans:
             return np.zeros((0, n_labels), dtype=np.float32)
-        rows = _unlabelled_rows(texts, spans, self.tokenizer, n_labels)
+        rows = _unlabelled_rows(texts, spans, self.tokenizer, n_labels, self.context)
         self._fns = self._fns or [onnx_fn(f) for f in self.files]
         return np.mean([predict(fn, rows) for fn in self._fns], axis=0)
 
 
 def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: Teachers, n: int, tokenizer, labels: list[str],
-                cache: Path, log) -> list[dict]:
+                cache: Path, log, context: str = "line") -> list[dict]:
     """Up to ``n`` spans of the unlabelled articles, soft-labelled by the teachers (cached in ``cache``)."""
     from unspun.models.techniques import TechniqueModel
 
@@ -184,14 +187,14 @@ def pseudo_rows(unlabelled: Path, model_dir: Path, teachers: Teachers, n: int, t
         log(f"{len(found)} unlabelled spans in {len(files)} articles labelled by {len(teachers.files)} teachers "
             f"({time.time() - t0:.0f} s)")
     spans = cached["spans"]
-    rows = _unlabelled_rows(texts, [(name, s, e) for name, s, e, _ in spans], tokenizer, len(labels))
+    rows = _unlabelled_rows(texts, [(name, s, e) for name, s, e, _ in spans], tokenizer, len(labels), context)
     for r, (*_, p) in zip(rows, spans):
         r["target"] = np.asarray(p, dtype=np.float32) / max(float(sum(p)), 1e-6)
     return rows
 
 
 def _unlabelled_rows(texts: dict[str, str], spans: list[tuple[str, int, int]], tokenizer,
-                     n_labels: int) -> list[dict]:
+                     n_labels: int, context: str = "line") -> list[dict]:
     marks = mark_ids(tokenizer)
     rows, toks, counts = [], {}, {}
     for name, s, e in spans:  # grouped by article
@@ -205,7 +208,7 @@ def _unlabelled_rows(texts: dict[str, str], spans: list[tuple[str, int, int]], t
         key = _norm(text[s:e])
         if key not in counts:
             counts[key] = ntext.count(key) if key else 1
-        row, mask = marked_row(text, ids, offsets, s, e, max_len=MAX_LEN, max_span=MAX_SPAN, **marks)
+        row, mask = marked_row(text, ids, offsets, s, e, max_len=MAX_LEN, max_span=MAX_SPAN, context=context, **marks)
         rows.append({"id": name, "span": (s, e), "ids": row, "mask": mask, "gold": [],
                      "target": np.zeros(n_labels, dtype=np.float32),
                      "feats": span_features(text, s, e, counts)})
@@ -456,7 +459,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
           resume: bool = False, command: str = "", limit: int | None = None, max_steps: int | None = None,
           teachers: Path | None = None, unlabelled: Path | None = None, pseudo: int = 5000,
           warm: bool = False, ensemble: int = 1, lexical: bool = True,
-          refit: tuple[float, float] | None = None, teacher_weight: float = 0.0, context: str = "line") -> dict:
+          refit: tuple[float, float] | None = None, teacher_weight: float = 0.0, context: str = "article") -> dict:
     """Train one classifier per seed, ship the best on held-out articles as ``out/tc.onnx``
     (distilled from ``teachers`` on spans of ``unlabelled`` articles when both are given; with
     ``teacher_weight`` w the gold spans' targets are also (1 - w) gold + w the teachers' probabilities).
@@ -467,7 +470,7 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
     articles by an earlier run): fit on every train article, keep each seed's last epoch, mix with
     these weights and ship the first ensemble of seeds; no held-out figures. ``context``: what each
     marked span sees around it, its line or the article's text across lines (``marked.CONTEXTS``;
-    kept in config ``tc_marked.context``; the teachers' spans keep their line)."""
+    kept in config ``tc_marked.context``; teachers read their spans as they were trained to)."""
     if context not in CONTEXTS:
         raise ValueError(f"--context {context}: one of {', '.join(CONTEXTS)}")
     if ensemble < 1 or len(seeds) % ensemble:
@@ -517,7 +520,8 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         log(f"lexical classifier: {lex.n_terms} terms, held-out TC micro-F1 {tc_f1(held, lex_held, labels):.4f}")
     distil = {}
     if teacher is not None:
-        extra = (pseudo_rows(unlabelled, out, teacher, pseudo, tokenizer, labels, out / "pseudo-spans.json", log)
+        extra = (pseudo_rows(unlabelled, out, teacher, pseudo, tokenizer, labels, out / "pseudo-spans.json", log,
+                             context)
                  if unlabelled is not None else [])
         teachers_probs = teacher.probs(texts, [(r["id"], *r["span"]) for r in held], len(labels))
         distil = {"teachers": [str(f) for f in teacher.files], "unlabelled": str(unlabelled) if unlabelled else None,
@@ -632,8 +636,9 @@ def write_card(path: Path, result: dict) -> None:
                 "pairs and letter 2-5-grams, four words of context each side and the span features")
     lines = [
         "Technique classification runs a second encoder (`tc.onnx`, int8): MiniLM fine-tuned whole on each",
-        "gold span marked in its line ([CLS] left [unused1] span [unused2] right [SEP], at most "
-        f"{MAX_LEN} tokens),",
+        ("gold span marked in its line" if result.get("context", "line") == "line" else
+         "gold span marked in the article's text around it, across lines")
+        + f" ([CLS] left [unused1] span [unused2] right [SEP], at most {MAX_LEN} tokens),",
         "classifying [CLS; mean of the span's states; 9 span features] -> 256 -> 14 techniques.",
         "",
         f"- command: `{result['command']}`; {result['seconds']} s on this machine; data hash {result['data_hash']}",
