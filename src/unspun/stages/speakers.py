@@ -34,6 +34,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from unspun.models.attribution_features import SPEECH_FORMS
+
 # Titles and honorifics stripped from names; the value normalises abbreviations.
 _TITLES = {
     "mr": "mr", "mrs": "mrs", "ms": "ms", "miss": "miss", "mx": "mx", "dr": "doctor", "doctor": "doctor",
@@ -248,12 +250,7 @@ class Speakers:
                 return self._canonical(tokens, pos)
         ent = self._ents.get((doc_index, head.i))
         if ent is not None and ent.label_ in _ORG_LABELS:
-            words = list(ent)
-            while words and words[0].lower_ == "the":
-                words.pop(0)
-            while words and words[-1].text in ("'s", "’s", "'", "’"):
-                words.pop()
-            return _join(words) or None
+            return _org_name(ent)
         if tokens:
             return _join(tokens)
         if head.pos_ == "NOUN" and head.tag_ in ("NN",):
@@ -315,12 +312,7 @@ class Speakers:
             return named[0][1]
         ent = self._ents.get((d, head.i))
         if ent is not None and ent.label_ in _ORG_LABELS:
-            words = list(ent)
-            while words and words[0].lower_ == "the":
-                words.pop(0)
-            while words and words[-1].text in ("'s", "’s", "'", "’"):
-                words.pop()
-            return _join(words) or None
+            return _org_name(ent)
         before = doc.text[max(0, self._sentence_start(head, base) - base):phrase[0].idx]
         first_word = not any(w.lower() not in _DETERMINERS for w in _WORDS.findall(before))
         heading = all(t.is_upper and len(t) > 1 for t in names)  # "FELLOW DOCTORS"
@@ -396,6 +388,16 @@ def _name_chains(doc) -> list:
     return out
 
 
+def _org_name(ent) -> str | None:
+    """An organisation's or place's own name: "the White House's" -> "White House"."""
+    words = list(ent)
+    while words and words[0].lower_ == "the":
+        words.pop(0)
+    while words and words[-1].text in ("'s", "’s", "'", "’"):
+        words.pop()
+    return _join(words) or None
+
+
 def _capitalised(tok) -> bool:
     return tok.text[:1].isupper() and (tok.is_alpha or tok.lower_.rstrip(".") in _TITLES)
 
@@ -404,8 +406,6 @@ def _title_runs(doc) -> list:
     """Without a parse: runs of two or more capitalised words outside place, date and nationality
     entities, leading stop words dropped ("And Trump") and role words too ("City Attorney Brad
     Holm"), that are not one person entity already (the stand-in for ``_name_chains``)."""
-    from unspun.models.attribution_features import SPEECH_FORMS
-
     out, run = [], []
     for tok in list(doc) + [None]:
         if (tok is not None and _capitalised(tok) and tok.ent_type_ not in _NOT_NAMES
@@ -431,8 +431,6 @@ def _near_roles(span) -> set[str]:
     ``_ROLE_REACH`` - 1 capitalised words or titles before that ("Portmere mayor Helena Varga",
     "Iran's supreme leader Ali Khamenei"), and the words of an appositive after it whose phrase ends
     in a role noun (", the White House spokesman,")."""
-    from unspun.models.attribution_features import SPEECH_FORMS
-
     doc, roles = span.doc, set()
     i = span.start - 1  # a role noun right before the name, and up to two capitalised words or titles before it
     while i >= 0 and span.start - i <= _ROLE_REACH:
