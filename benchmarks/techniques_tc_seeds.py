@@ -35,7 +35,7 @@ def main() -> int:
     from unspun.eval.ptc import read_articles, read_tc, tc_scores
     from unspun.models.runtime import _session, load_tokenizer
     from unspun.models.techniques import Averaged, TechniqueModel, tc_rows
-    from unspun.models.techniques.marked import mark_ids
+    from unspun.models.techniques.marked import row_settings
 
     model = TechniqueModel(args.out)
     report = json.loads((args.out / "tc-report.json").read_text(encoding="utf-8"))
@@ -108,9 +108,7 @@ def main() -> int:
         teacher_cfg = json.loads((teacher_dir / "config.json").read_text(encoding="utf-8")).get("tc_marked", {})
         tokens, marks = model.tc_tokenizer, model._marks
         model.tc_tokenizer = load_tokenizer(str(teacher_dir / teacher_cfg.get("tokenizer", "tokenizer.json")))
-        model._marks = {**mark_ids(model.tc_tokenizer), "max_len": int(teacher_cfg.get("max_len", 96)),
-                        "max_span": int(teacher_cfg.get("max_span", 24)),
-                        "context": teacher_cfg.get("context", "line")}
+        model._marks = row_settings(model.tc_tokenizer, teacher_cfg)
         model.tc_marked = Averaged([_session(f) for f in report["teachers"]])
         cfg["mix"] = 0.0
         model.tc_lex = None

@@ -279,7 +279,7 @@ class Speakers:
         head = phrase[-1]
         pos = base + head.idx
         low = head.lower_
-        if low in _OTHER_PRONOUNS or low in ("which", "that") and len(phrase) == 1:
+        if low in _OTHER_PRONOUNS or (low in ("which", "that") and len(phrase) == 1):
             return None
         if low in _RELATIVE and len(phrase) == 1:  # "..., who said": the person named just before
             for at, name in self._before(pos):
@@ -420,7 +420,7 @@ def _title_runs(doc) -> list:
         if 1 < len(run) <= _MAX_NAME:  # longer runs are headlines ("Chris Christie Calls Hillary Clinton")
             span = doc[run[0].i:run[-1].i + 1]
             ents = {t.ent_type_ for t in span} | {t.ent_iob_ for t in span[1:]}
-            if not (ents == {"PERSON", "I"}):
+            if ents != {"PERSON", "I"}:
                 out.append(span)
         run = []
     return out
@@ -432,7 +432,7 @@ def _near_roles(span) -> set[str]:
     "Iran's supreme leader Ali Khamenei"), and the words of an appositive after it whose phrase ends
     in a role noun (", the White House spokesman,")."""
     doc, roles = span.doc, set()
-    i = span.start - 1  # a role noun right before the name, and up to two capitalised words or titles before it
+    i = span.start - 1
     while i >= 0 and span.start - i <= _ROLE_REACH:
         t = doc[i]
         word = _norm(t.text)
@@ -453,7 +453,7 @@ def _near_roles(span) -> set[str]:
                 words.append(_norm(t.text))
         if words and words[-1] in _PERSON_ROLES:  # its phrase ends in a role noun
             roles |= set(words)
-    return {r for r in roles if r.islower() or r in _TITLES.values()}
+    return roles
 
 
 def _titles(ent) -> list[str]:

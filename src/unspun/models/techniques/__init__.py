@@ -39,7 +39,7 @@ import numpy as np
 from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoder, Encoding, Forward, _session, load_tokenizer
 from unspun.models.techniques.lexical import Lexical
-from unspun.models.techniques.marked import line_bounds, mark_ids, marked_batch, marked_row
+from unspun.models.techniques.marked import line_bounds, marked_batch, marked_row, row_settings
 from unspun.models.techniques.spanmodel import article_probs
 
 N_FEATURES = 9
@@ -147,8 +147,7 @@ class TechniqueModel:
             # the classifier's own vocabulary when its encoder is not the shared one
             self.tc_tokenizer = (load_tokenizer(str(self.dir / marked["tokenizer"])) if marked.get("tokenizer")
                                  else self.encoder.tokenizer)
-            self._marks = {**mark_ids(self.tc_tokenizer), "max_len": int(marked.get("max_len", 96)),
-                           "max_span": int(marked.get("max_span", 24)), "context": marked.get("context", "line")}
+            self._marks = row_settings(self.tc_tokenizer, marked)
         # the lexical classifier (``tc-lex.npz``, ``unspun.models.techniques.lexical``), mixed with the
         # span-marked one by the weight chosen at training (``tc_lex.mix``), and with the shared-pass
         # classifier alone when the span-marked one is not run (``--fast``: ``tc_lex.fast_mix``)

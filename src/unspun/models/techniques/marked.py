@@ -46,6 +46,13 @@ def mark_ids(tokenizer) -> dict[str, int]:
             "open_id": tokenizer.token_to_id(OPEN_MARK), "close_id": tokenizer.token_to_id(CLOSE_MARK)}
 
 
+def row_settings(tokenizer, cfg: dict) -> dict:
+    """``marked_row``'s keyword arguments for a classifier with config ``tc_marked`` = ``cfg`` read
+    with ``tokenizer`` (its markers, lengths and context)."""
+    return {**mark_ids(tokenizer), "max_len": int(cfg.get("max_len", 96)), "max_span": int(cfg.get("max_span", 24)),
+            "context": cfg.get("context", "line")}
+
+
 def marked_row(text: str, ids: np.ndarray, offsets: np.ndarray, s: int, e: int, *, cls_id: int, sep_id: int,
                open_id: int, close_id: int, max_len: int = 96, max_span: int = 24,
                context: str = "line") -> tuple[list[int], list[int]]:
