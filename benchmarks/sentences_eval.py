@@ -1,14 +1,17 @@
-"""Subjectivity (NewsSD-ENG val) and bias (BABE reporting part) of the shipped sentence heads.
+"""Subjectivity (NewsSD-ENG val) and bias (BABE reporting part) of the shipped sentence judgements.
 
-The heads read the shared encoder's states of each sentence (mean of [hidden; mid]), exactly
-as ``unspun analyze`` does for the sentences of an article. NewsSD-ENG val and the BABE
-reporting part (20% by hash, ``unspun.eval.sentences``) were never used for training or
-selection. A probability of 0.5 or more counts as subjective / biased.
+The shipped model folder gives them from its sentence model (``sentence-model.onnx``, a MiniLM
+fine-tuned on the sentence tasks, over each sentence's text) where its config names one, and
+from the frozen-state heads (the mean of a sentence's [hidden; mid] states of the shared
+encoder -> MLP) otherwise; both are measured, as ``unspun analyze`` computes them. NewsSD-ENG
+val and the BABE reporting part (20% by hash, ``unspun.eval.sentences``) were never used for
+training or selection. A probability of 0.5 or more counts as subjective / biased.
 
-With ``--seeds N`` (needs the ``train`` extra) the heads are also retrained from the same
-sentence vectors with seeds 0..N-1, to show the spread between runs.
+``--runs DIR ...`` also measures the sentence models of ``unspun train sentences --out DIR``
+runs (one per seed, say: mean and sd over them). With ``--seeds N`` (needs the ``train`` extra)
+the frozen-state heads are also retrained from the same sentence vectors with seeds 0..N-1.
 
-    python benchmarks/sentences_eval.py [--seeds 3]
+    python benchmarks/sentences_eval.py [--runs DIR ...] [--seeds 3]
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from unspun.eval.sentences import babe_is_test, bucket, macro_f1, read_babe, read_newssd
-from unspun.models.heads import load_heads
+from unspun.models.heads import SentenceModel, load_heads
 from unspun.models.runtime import DEFAULT_DIR, load_encoder
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -38,6 +41,8 @@ def vectors(sentences: list[str]) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=0, help="also retrain the heads with this many seeds")
+    ap.add_argument("--runs", nargs="*", default=[], metavar="DIR",
+                    help="also measure the sentence models of these `unspun train sentences` outputs")
     args = ap.parse_args(argv)
     if not (DATA / "newssd-eng" / "val.csv").exists():
         print(f"NewsSD-ENG / BABE not found under {DATA}: nothing to measure")
@@ -51,13 +56,23 @@ def main(argv: list[str] | None = None) -> int:
     tx = vectors([r["text"].strip() for r in test])
     ty = np.array([r["label_bias"] == "Biased" for r in test])
     vx = vectors(val_s)
-    rows = [("subjectivity", "NewsSD-ENG val", len(val_y),
-             macro_f1(val_y, mlp_probability(heads.sentence, "subjectivity", vx) >= 0.5)),
-            ("bias", "BABE reporting part (20%)", len(ty),
-             macro_f1(ty, mlp_probability(heads.sentence, "bias", tx) >= 0.5))]
-    print("| head | split | sentences | macro-F1 (shipped) |\n|---|---|---|---|")
-    for name, split, n, f in rows:
-        print(f"| {name} | {split} | {n} | {f:.3f} |")
+    models = {"frozen-state heads" + ("" if heads.sentence_model else " (shipped)"): (
+        lambda texts, x: {k: mlp_probability(heads.sentence, k, x) for k in ("subjectivity", "bias")})}
+    if heads.sentence_model:
+        models["sentence model (shipped)"] = lambda texts, x: heads.sentence_model.scores(texts)
+    for run in args.runs:
+        m = SentenceModel(Path(run) / "sentence-model.onnx", Path(run) / "sentence-tokenizer.json")
+        models[f"run {run}"] = lambda texts, x, m=m: m.scores(texts)
+    test_texts = [r["text"].strip() for r in test]
+    print("| model | subjectivity, NewsSD-ENG val (99) | bias, BABE reporting part (763) |\n|---|---:|---:|")
+    runs = []
+    for name, fn in models.items():
+        f = (macro_f1(val_y, fn(val_s, vx)["subjectivity"] >= 0.5), macro_f1(ty, fn(test_texts, tx)["bias"] >= 0.5))
+        runs += [f] if name.startswith("run ") else []
+        print(f"| {name} | {f[0]:.3f} | {f[1]:.3f} |")
+    if len(runs) > 1:
+        m, sd = np.mean(runs, axis=0), np.std(runs, axis=0)
+        print(f"| the {len(runs)} runs: mean +- sd | {m[0]:.3f} +- {sd[0]:.3f} | {m[1]:.3f} +- {sd[1]:.3f} |")
     if args.seeds:
         from unspun.train.heads import train_mlp
 

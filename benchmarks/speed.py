@@ -105,7 +105,32 @@ def throughput(n: int, jobs: int) -> list[tuple[str, str]]:
     rows.append((f"throughput --fast (technique spans from the shared pass alone), {n} articles, {jobs} processes",
                  f"unspun {n / fast:.1f} articles/s; ratio {fast / peer:.2f}x the peer's time"))
     rows.append(shared_pass(texts[:min(n, 60)]))
+    rows.append(sentence_model_cost(results[:min(n, 60)]))
     return rows
+
+
+def sentence_model_cost(results) -> tuple[str, str]:
+    """Time of the sentence model (subjectivity, bias over each sentence's text) per article,
+    against the shared encoder pass over the same articles, one process."""
+    from unspun.models.heads import load_heads
+    from unspun.models.runtime import DEFAULT_DIR, load_encoder
+
+    heads, encoder = load_heads(str(DEFAULT_DIR)), load_encoder(str(DEFAULT_DIR))
+    if heads.sentence_model is None:
+        return ("sentence model", "none in the model folder")
+    arts = [r for r in results if hasattr(r, "layer")]
+    sents = [[a.span_text(s) for s in a.layer("sentence")] for a in arts]
+    heads.sentence_model.scores(sents[0])
+    t = time.perf_counter()
+    for ss in sents:
+        heads.sentence_model.scores(ss)
+    model = time.perf_counter() - t
+    t = time.perf_counter()
+    for a in arts:
+        encoder.encode(a.text)
+    shared = time.perf_counter() - t
+    return (f"sentence model over each sentence, {len(arts)} articles, 1 process",
+            f"{model / len(arts) * 1000:.0f} ms per article; the shared encoder pass {shared / len(arts) * 1000:.0f} ms")
 
 
 def shared_pass(texts: list[str]) -> tuple[str, str]:

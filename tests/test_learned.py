@@ -241,6 +241,48 @@ def test_train_heads_tiny(tmp_path):
     assert all("subjectivity" in s["attrs"] for s in article["spans"] if s["layer"] == "sentence")
 
 
+@pytest.mark.skipif(not (SHARED / "data" / "babe").is_dir(), reason="needs ../shared/data (NewsSD-ENG, BABE)")
+def test_train_sentences_tiny(tmp_path):
+    """`unspun train sentences` end to end on a few sentences; `unspun analyze` with the folder it
+    writes takes subjectivity and bias from its sentence model, over each sentence's text."""
+    pytest.importorskip("torch")
+    out = tmp_path / "sentences"
+    subprocess.run([sys.executable, "-m", "unspun", "train", "sentences", "--data", str(SHARED / "data"),
+                    "--out", str(out), "--articles", "40", "--epochs", "1"], check=True, capture_output=True)
+    report = json.loads((out / "sentence-report.json").read_text())
+    assert report["rows"]["fit"] + report["rows"]["held"] <= 80 and report["chosen"]["epoch"] == 1
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["heads"]["sentence_model"]["file"] == "sentence-model.onnx"
+    for f in ("model.onnx", "attribution.onnx", "sentence-model.onnx", "sentence-tokenizer.json"):
+        assert (out / f).exists()
+    run = subprocess.run([sys.executable, "-m", "unspun", "analyze", "-", "--format", "json"],
+                         input=ARTICLE, capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "UNSPUN_MODEL_DIR": str(out)})
+    spans = [s for s in json.loads(run.stdout)["spans"] if s["layer"] == "sentence"]
+    from unspun.models.heads import SentenceModel
+
+    model = SentenceModel(out / "sentence-model.onnx", out / "sentence-tokenizer.json")
+    expect = model.scores([ARTICLE[s["start"]:s["end"]] for s in spans])
+    assert spans and [s["attrs"]["bias"] for s in spans] == [round(float(v), 4) for v in expect["bias"]]
+    assert [s["attrs"]["subjectivity"] for s in spans] == [round(float(v), 4) for v in expect["subjectivity"]]
+
+
+def test_shipped_sentence_model_tells_opinion_from_report():
+    """The shipped sentence model over an article of our own: opinion in the outlet's voice scores
+    subjective and biased, plain report neither."""
+    text = ("Council passes budget\n\n"
+            "The council approved the budget on Tuesday by a vote of seven to two.\n\n"
+            "The mayor's reckless, shameful scheme is a disgrace that will ruin this city for a generation.\n\n"
+            "Police said three people were arrested after the protest on Main Street.\n\n"
+            "It is hard to imagine a more cynical betrayal of the voters who trusted him.\n")
+    a = unspun.analyze(text)
+    scores = {a.span_text(s)[:12]: s.attrs for s in a.layer("sentence")}
+    for opinion in ("The mayor's ", "It is hard t"):
+        assert scores[opinion]["subjectivity"] > 0.5 and scores[opinion]["bias"] > 0.5, scores
+    for report in ("The council ", "Police said "):
+        assert scores[report]["subjectivity"] < 0.5 and scores[report]["bias"] < 0.5, scores
+
+
 def test_seed_article_learned(seed_path):
     """Issue 4's report items on the seed article, on the default (learned) path."""
     text = seed_path.read_text(encoding="utf-8")

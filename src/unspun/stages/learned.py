@@ -14,7 +14,9 @@
   reporting verb or "according to", or whose speaker is a person named in the article
   ("Khamenei also leveled a veiled swipe at ..." is attributed; "Tehran rejects any
   coordination ..." stays the outlet's own report).
-- ``judge``: ``subjectivity`` and ``bias`` probabilities on every body sentence.
+- ``judge``: ``subjectivity`` and ``bias`` probabilities on every body sentence, from the
+  sentence model (a MiniLM fine-tuned on the sentence tasks, run over each sentence's text)
+  where the model folder has one, else from the heads over the shared encoder pass.
 
 Output layers and attributes are those of the rule stage (``stages/attribution.py``), which
 stays the ``--no-models`` fallback. Speaker names come from ``stages/speakers.py`` over spaCy's
@@ -227,7 +229,7 @@ def judge(article: Article, model_dir=None) -> Article:
     if enc is None or not sentence_spans:
         return article
     heads = load_heads(str(model_dir or DEFAULT_DIR))
-    scores = heads.sentence_scores(enc, [(s.start, s.end) for s in sentence_spans])
+    scores = heads.sentence_scores(enc, [(s.start, s.end) for s in sentence_spans], article.text)
     for k, span in enumerate(sentence_spans):
         for name, values in scores.items():
             span.attrs[name] = round(float(values[k]), 4)

@@ -49,29 +49,36 @@ class SentenceEmbedder:
         if not sentences:
             return out
         limit = min(max_tokens or self.max_tokens, self.max_tokens)
-        encs = [e.ids if len(e.ids) <= limit else e.ids[:limit - 1] + e.ids[-1:]
-                for e in self.tokenizer.encode_batch(list(sentences))]
-        lengths = np.array([len(e) for e in encs])
-        order = np.argsort(lengths, kind="stable")
-        k = 0
-        while k < len(order):
-            width = int(lengths[order[k]])
-            n = max(1, batch_tokens // max(width, 1))
-            take = order[k:k + n]
-            width = int(lengths[take].max())
-            ids = np.zeros((len(take), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for row, j in enumerate(take.tolist()):
-                e = encs[j]
-                ids[row, :len(e)] = e
-                mask[row, :len(e)] = 1
+        encs = truncated_ids(self.tokenizer, sentences, limit)
+        for take, ids, mask in length_batches(encs, batch_tokens):
             feed = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self.inputs:
                 feed["token_type_ids"] = np.zeros_like(ids)
-            states = self.session.run(None, feed)[0]
-            out[take] = pool(states, mask)
-            k += len(take)
+            out[take] = pool(self.session.run(None, feed)[0], mask)
         return out
+
+
+def truncated_ids(tokenizer, texts: list[str], limit: int) -> list[list[int]]:
+    """Token ids of each text, cut to ``limit`` tokens with the final [SEP] kept."""
+    return [e.ids if len(e.ids) <= limit else e.ids[:limit - 1] + e.ids[-1:] for e in tokenizer.encode_batch(list(texts))]
+
+
+def length_batches(encs: list[list[int]], batch_tokens: int = 4096):
+    """``(rows, input_ids, attention_mask)`` batches of about ``batch_tokens`` tokens, the
+    sequences sorted by length so that padding stays small; ``rows`` index ``encs``."""
+    lengths = np.array([len(e) for e in encs])
+    order = np.argsort(lengths, kind="stable")
+    k = 0
+    while k < len(order):
+        n = max(1, batch_tokens // max(int(lengths[order[k]]), 1))
+        take = order[k:k + n]
+        ids = np.zeros((len(take), int(lengths[take].max())), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, j in enumerate(take.tolist()):
+            ids[row, :len(encs[j])] = encs[j]
+            mask[row, :len(encs[j])] = 1
+        yield take, ids, mask
+        k += len(take)
 
 
 def pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
