@@ -150,3 +150,18 @@ def test_cli_embeddings_switch(tmp_path, capsys, flag):
     stories = json.loads(capsys.readouterr().out)["stories"]
     sizes = sorted(len(s["members"]) for s in stories if s["kind"] == "copy")
     assert sizes == ([1, 1] if flag else [2])
+
+
+def test_length_batches_cover_every_row_with_little_padding():
+    from unspun.models.embed import length_batches
+
+    lengths = [5, 3, 40, 41, 100, 7, 8, 9, 12, 60, 2, 41, 39]
+    encs = [list(range(1, n + 1)) for n in lengths]
+    seen = []
+    for rows, ids, mask in length_batches(encs, batch_tokens=128):
+        seen += rows.tolist()
+        assert mask.sum(axis=1).tolist() == [lengths[i] for i in rows]
+        assert all(ids[r, :lengths[i]].tolist() == encs[i] for r, i in enumerate(rows.tolist()))
+        assert ids.shape[1] <= 1.3 * min(lengths[i] for i in rows) + 8  # no short row padded to a long one
+        assert ids.size <= 128 or len(rows) == 1
+    assert sorted(seen) == list(range(len(encs)))
