@@ -106,7 +106,6 @@ class Heads:
         return {k: mlp_probability(self.sentence, k, x) for k in self.judgements}
 
 
-
 class SentenceModel:
     """An encoder fine-tuned on the sentence tasks (``unspun train sentences``): ONNX graph
     ``input_ids, attention_mask -> probs [B, tasks]`` and its tokenizer; each sentence is

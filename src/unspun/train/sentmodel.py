@@ -188,6 +188,8 @@ def train(data: Path, out: Path, *, base: Path | None = None, folder: Path | Non
     from tokenizers import Tokenizer
     from transformers import get_linear_schedule_with_warmup
 
+    if unlabelled and teacher is None:
+        raise ValueError("--unlabelled-sentences needs --teachers (unlabelled rows take the teacher's probabilities)")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
