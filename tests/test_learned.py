@@ -276,6 +276,7 @@ def test_shipped_sentence_model_tells_opinion_from_report():
             "Police said three people were arrested after the protest on Main Street.\n\n"
             "It is hard to imagine a more cynical betrayal of the voters who trusted him.\n")
     a = unspun.analyze(text)
+    assert a.producer["models"]["sentences"].startswith("sentence-model@")
     scores = {a.span_text(s)[:12]: s.attrs for s in a.layer("sentence")}
     for opinion in ("The mayor's ", "It is hard t"):
         assert scores[opinion]["subjectivity"] > 0.5 and scores[opinion]["bias"] > 0.5, scores

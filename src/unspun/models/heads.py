@@ -87,6 +87,15 @@ class Heads:
         return decode_roles(text, enc.offsets, probs, self.config.get("thresholds"))
 
     # -- sentences ------------------------------------------------------------------------
+    @property
+    def sentence_ident(self) -> str:
+        """``name@hash8`` of what gives the sentence judgements: the sentence model, else the heads."""
+        from unspun.models.techniques import _file_hash
+
+        if self.sentence_model is not None:
+            return f"sentence-model@{_file_hash(str(self.sentence_model.path))}"
+        return f"sentence-heads@{_file_hash(str(self.dir / self.config.get('sentence', 'sentence.npz')))}"
+
     def sentence_scores(self, enc: Encoding, ranges: list[tuple[int, int]], text: str | None = None) -> dict[str, np.ndarray]:
         """Probability of each judgement (``subjectivity``, ``bias``) for character ranges of
         ``text``: from the sentence model where the folder has one (it reads the text), else
@@ -114,6 +123,7 @@ class SentenceModel:
     def __init__(self, model: Path, tokenizer: Path, tasks=TASKS, max_tokens: int = 128) -> None:
         from tokenizers import Tokenizer
 
+        self.path = Path(model)
         self.session = _session(str(model))
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.no_padding()

@@ -230,6 +230,7 @@ def judge(article: Article, model_dir=None) -> Article:
         return article
     heads = load_heads(str(model_dir or DEFAULT_DIR))
     scores = heads.sentence_scores(enc, [(s.start, s.end) for s in sentence_spans], article.text)
+    article.producer.setdefault("models", {})["sentences"] = heads.sentence_ident
     for k, span in enumerate(sentence_spans):
         for name, values in scores.items():
             span.attrs[name] = round(float(values[k]), 4)
