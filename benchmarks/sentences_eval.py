@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspun.eval.sentences import babe_is_test, bucket, macro_f1, read_babe, read_newssd
+from unspun.eval.sentences import OPINION, babe_is_held, babe_is_test, macro_f1, newssd_held, read_babe, read_newssd
 from unspun.models.heads import SentenceModel, load_heads
 from unspun.models.runtime import DEFAULT_DIR, load_encoder
 
@@ -78,17 +78,17 @@ def main(argv: list[str] | None = None) -> int:
 
         tr_s, tr_y = read_newssd(DATA / "newssd-eng" / "train.csv")
         trx = vectors(tr_s)
-        hold = np.arange(len(tr_y)) % 7 == 0
+        hold = newssd_held(len(tr_y))
         rest = [r for r in babe if not babe_is_test(r["text"])]
         rx = vectors([r["text"].strip() for r in rest])
         ry = np.array([r["label_bias"] == "Biased" for r in rest])
-        rh = np.array([bucket(r["text"], 9) == 0 for r in rest])
+        rh = np.array([babe_is_held(r["text"]) for r in rest])
         op = np.array([r["label_opinion"] for r in rest])
-        keep = (op == "Entirely factual") | (op == "Expresses writer’s opinion")
+        keep = np.isin(op, list(OPINION))
         variants = {
             "subjectivity, NewsSD-ENG only": (trx[~hold], tr_y[~hold]),
             "subjectivity, + BABE opinion labels": (np.concatenate([trx[~hold], rx[keep]]),
-                                                   np.concatenate([tr_y[~hold], op[keep] != "Entirely factual"])),
+                                                   np.concatenate([tr_y[~hold], [OPINION[o] for o in op[keep]]])),
         }
         print("\n| retrained head | seeds | macro-F1 mean | sd | per seed |\n|---|---|---|---|---|")
         for name, (x, y) in variants.items():

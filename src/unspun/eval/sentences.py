@@ -37,6 +37,20 @@ def babe_is_test(text: str) -> bool:
     return bucket(text.strip(), BABE_TEST_BUCKETS) == 0
 
 
+def babe_is_held(text: str) -> bool:
+    """A BABE training-part sentence held out to choose the epoch (1 in 9 by hash)."""
+    return bucket(text, 9) == 0
+
+
+def newssd_held(n: int) -> np.ndarray:
+    """Which of ``n`` NewsSD-ENG train sentences are held out to choose the epoch: every 7th."""
+    return np.arange(n) % 7 == 0
+
+
+# BABE's opinion labels read as subjectivity (the two middle grades are left out)
+OPINION = {"Entirely factual": False, "Expresses writer’s opinion": True}
+
+
 def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
     """Macro-F1 over the two classes of boolean/0-1 arrays.
 

@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from unspun.eval.polnear import f1, polnear_articles, role_counts
-from unspun.eval.sentences import babe_is_test, bucket, macro_f1, read_babe, read_newssd
+from unspun.eval.sentences import OPINION, babe_is_held, babe_is_test, bucket, macro_f1, newssd_held, read_babe, read_newssd
 from unspun.models.attribution_features import N_FEATURES, token_features
 from unspun.models.heads import ROLES, decode_roles
 from unspun.models.runtime import DEFAULT_DIR, Encoder
@@ -280,7 +280,7 @@ def train(data: Path, out: Path, *, seed: int = 0, epochs: int = 12, babe_opinio
     cap = limit * 10 if limit else None  # a quick run (--articles N) takes 10N sentences of each set
     sents, y = sents[:cap], y[:cap]
     x = sentence_vectors(encoder, sents)
-    hold = np.arange(len(y)) % 7 == 0
+    hold = newssd_held(len(y))
     babe = read_babe(data / "babe" / "final_labels_SG2.csv")[:cap]
     bx = sentence_vectors(encoder, [r["text"].strip() for r in babe])
     by = np.array([r["label_bias"] == "Biased" for r in babe])
@@ -288,13 +288,13 @@ def train(data: Path, out: Path, *, seed: int = 0, epochs: int = 12, babe_opinio
     sx, sy = x[~hold], y[~hold]
     if babe_opinion:
         op = np.array([r["label_opinion"] for r in babe])
-        keep = ((op == "Entirely factual") | (op == "Expresses writer’s opinion")) & ~btest
+        keep = np.isin(op, list(OPINION)) & ~btest
         sx = np.concatenate([sx, bx[keep]])
-        sy = np.concatenate([sy, op[keep] != "Entirely factual"])
+        sy = np.concatenate([sy, [OPINION[o] for o in op[keep]]])
     subj, subj_result = train_mlp(sx, sy, x[hold], y[hold], seed=seed)
     rest = np.nonzero(~btest)[0]
     bhold = np.zeros(len(by), bool)
-    bhold[rest[np.array([bucket(babe[i]["text"], 9) == 0 for i in rest], bool)]] = True
+    bhold[rest[np.array([babe_is_held(babe[i]["text"]) for i in rest], bool)]] = True
     bfit = ~btest & ~bhold
     bias, bias_result = train_mlp(bx[bfit], by[bfit], bx[bhold], by[bhold], seed=seed)
     arrays = {f"subjectivity_{k}": v for k, v in subj.items()} | {f"bias_{k}": v for k, v in bias.items()}

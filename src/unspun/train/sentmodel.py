@@ -1,7 +1,7 @@
 """``unspun train sentences``: an encoder fine-tuned whole on the sentence tasks.
 
 The shipped subjectivity and bias heads read the frozen states of the technique encoder; this
-trains a sentence model instead: an encoder (all-MiniLM-L6-v2 by default; ``--base`` another,
+trains a sentence model instead: an encoder (all-MiniLM-L6-v2 by default; ``--encoder`` another,
 such as all-mpnet-base-v2 for a teacher), mean-pooled over the tokens, with one logit per task.
 Both tasks train together, each row carrying the labels it has:
 
@@ -11,10 +11,10 @@ Both tasks train together, each row carrying the labels it has:
 - bias: BABE's training part (SHA-256 bucket 0 of 5 is the reporting part, never read here;
   1 in 9 of the rest held out for selection).
 
-With ``--teacher DIR`` (a run of this command, typically on the larger encoder), the teacher's
+With ``--teachers DIR`` (a run of this command, typically on the larger encoder), the teacher's
 probabilities become the targets — mixed with the gold label where a row has one
 (``--teacher-weight``), alone for the other task and for unlabelled news sentences
-(``--unlabelled N`` sentences of PolNeAR and PTC train articles): distillation.
+(``--unlabelled-sentences N`` sentences of PolNeAR and PTC train articles): distillation.
 
 The epoch is chosen on the held-out parts (mean of the two macro-F1s); the model is exported
 to ONNX (``sentence-model.onnx``, int8; input ``input_ids``, ``attention_mask``; output
@@ -38,30 +38,29 @@ import numpy as np
 import torch
 from torch import nn
 
-from unspun.eval.sentences import babe_is_test, bucket, macro_f1, read_babe, read_newssd
+from unspun.eval.sentences import OPINION, babe_is_held, babe_is_test, macro_f1, newssd_held, read_babe, read_newssd
 from unspun.models.embed import length_batches, truncated_ids
 from unspun.models.heads import TASKS
 from unspun.models.runtime import DEFAULT_DIR
 from unspun.train.techniques import BASE_PACKAGE, base_model_dir, card_section, copy_model_folder, train_logger
 
 MAX_TOKENS = 128
-OPINION = {"Entirely factual": 0.0, "Expresses writer’s opinion": 1.0}
 
 
 def sentence_rows(data: Path, limit: int | None = None) -> tuple[list[dict], list[dict]]:
     """(fit, held) rows ``{"text", "y": [subjectivity, bias]}`` (NaN where a row has no label)."""
     sents, y = read_newssd(data / "newssd-eng" / "train.csv")
+    sents, y = sents[:limit], y[:limit]
     fit, held = [], []
-    for i, (s, v) in enumerate(list(zip(sents, y))[:limit]):
-        (held if i % 7 == 0 else fit).append({"text": s, "y": [float(v), np.nan], "part": "newssd"})
+    for s, v, h in zip(sents, y, newssd_held(len(y))):
+        (held if h else fit).append({"text": s, "y": [float(v), np.nan]})
     babe = read_babe(data / "babe" / "final_labels_SG2.csv")[:limit]
     for r in babe:
         text = r["text"].strip()
         if babe_is_test(text):
             continue
-        row = {"text": text, "y": [OPINION.get(r["label_opinion"], np.nan), float(r["label_bias"] == "Biased")],
-               "part": "babe"}
-        if bucket(r["text"], 9) == 0:
+        row = {"text": text, "y": [float(OPINION.get(r["label_opinion"], np.nan)), float(r["label_bias"] == "Biased")]}
+        if babe_is_held(r["text"]):
             row["y"][0] = np.nan  # subjectivity is selected on NewsSD-ENG alone, as the heads are
             held.append(row)
         else:
@@ -203,7 +202,7 @@ def train(data: Path, out: Path, *, base: Path | None = None, folder: Path | Non
     tokenizer.no_truncation()
     fit, held = sentence_rows(data, limit)
     extra = unlabelled_sentences(data, unlabelled, seed) if unlabelled else []
-    fit += [{"text": s, "y": [np.nan, np.nan], "part": "unlabelled"} for s in extra]
+    fit += [{"text": s, "y": [np.nan, np.nan]} for s in extra]
     log(f"{len(fit)} training rows ({len(extra)} unlabelled), {len(held)} held out; base {base}")
     y = torch.tensor([r["y"] for r in fit], dtype=torch.float32)
     if teacher is not None:
