@@ -106,7 +106,31 @@ def throughput(n: int, jobs: int) -> list[tuple[str, str]]:
                  f"unspun {n / fast:.1f} articles/s; ratio {fast / peer:.2f}x the peer's time"))
     rows.append(shared_pass(texts[:min(n, 60)]))
     rows.append(sentence_model_cost(results[:min(n, 60)]))
+    rows.append(attribution_model_cost(texts[:min(n, 60)]))
     return rows
+
+
+def attribution_model_cost(texts: list[str]) -> tuple[str, str]:
+    """Time of the attribution model (a second encoder over the article's windows) per article,
+    against the shared encoder pass over the same articles, one process."""
+    from unspun.models.heads import load_heads
+    from unspun.models.runtime import DEFAULT_DIR, load_encoder
+
+    heads, encoder = load_heads(str(DEFAULT_DIR)), load_encoder(str(DEFAULT_DIR))
+    if heads.attribution_model is None:
+        return ("attribution model", "none in the model folder")
+    encs = [encoder.encode(t) for t in texts]
+    heads.attribution_model.role_probs(texts[0], encs[0].offsets)
+    t = time.perf_counter()
+    for text, enc in zip(texts, encs):
+        heads.attribution_model.role_probs(text, enc.offsets)
+    model = time.perf_counter() - t
+    t = time.perf_counter()
+    for text in texts:
+        encoder.encode(text)
+    shared = time.perf_counter() - t
+    return (f"attribution model over each article's windows, {len(texts)} articles, 1 process",
+            f"{model / len(texts) * 1000:.0f} ms per article; the shared encoder pass {shared / len(texts) * 1000:.0f} ms")
 
 
 def sentence_model_cost(results) -> tuple[str, str]:

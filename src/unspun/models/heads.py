@@ -15,6 +15,10 @@ layers). Heads trained on those frozen states:
   ``heads.sentence_model``): a MiniLM fine-tuned whole on the same two tasks
   (``unspun train sentences``), run over each sentence's own text; where it is present it
   gives ``subjectivity`` and ``bias`` instead of the frozen-state heads.
+- **attribution model** (``attribution-model.onnx``, when the config names it under
+  ``heads.attribution_model``): a MiniLM fine-tuned whole on PolNeAR windows with its own
+  BiLSTM tagger (``unspun train attribution``); its role probabilities are mixed with the
+  tagger's by the weight, and decoded with the thresholds, chosen when it was trained.
 
 Both live in the technique model folder beside ``model.onnx``; loaded once per process.
 """
@@ -58,6 +62,8 @@ class Heads:
         sm = cfg.get("sentence_model")
         self.sentence_model = SentenceModel(self.dir / sm["file"], self.dir / sm.get("tokenizer", "tokenizer.json"),
                                             sm.get("tasks", TASKS), sm.get("max_tokens", 128)) if sm else None
+        am = cfg.get("attribution_model")
+        self.attribution_model = AttributionModel(self.dir, am) if am else None
 
     # -- attribution ----------------------------------------------------------------------
     def _inputs(self, text: str, enc: Encoding) -> np.ndarray:
@@ -86,6 +92,15 @@ class Heads:
             return decode_roles(text, enc.offsets, probs, thresholds)
         return decode_roles(text, enc.offsets, probs, self.config.get("thresholds"))
 
+    def attribution_ident(self, model: bool = True) -> str:
+        """``name@hash8`` of what gives the attribution roles: the attribution model (mixed with the
+        tagger) where there is one and ``model``, else the tagger."""
+        from unspun.models.techniques import _file_hash
+
+        if model and self.attribution_model is not None:
+            return f"attribution-model@{_file_hash(str(self.attribution_model.path))}"
+        return f"attribution-tagger@{_file_hash(str(self.dir / self.config.get('attribution', 'attribution.onnx')))}"
+
     # -- sentences ------------------------------------------------------------------------
     @property
     def sentence_ident(self) -> str:
@@ -113,6 +128,43 @@ class Heads:
             rows.append(np.concatenate([enc.hidden[i:j].mean(axis=0), enc.mid[i:j].mean(axis=0)]))
         x = np.stack(rows).astype(np.float32)
         return {k: mlp_probability(self.sentence, k, x) for k in self.judgements}
+
+
+class AttributionModel:
+    """An encoder fine-tuned on the attribution roles (``unspun train attribution``): ONNX graph
+    ``input_ids, attention_mask, feats -> roles [B, T, 3, 3]`` over overlapping windows, stitched as
+    the span model's are. ``config``: ``file``, ``tokenizer``, ``window``, ``overlap``, ``mix`` (the
+    tagger's weight) and ``thresholds``."""
+
+    def __init__(self, folder: Path, config: dict) -> None:
+        from unspun.models.runtime import load_tokenizer
+
+        self.path = folder / config["file"]
+        self.config = config
+        self.session = _session(str(self.path))
+        self.tokenizer = load_tokenizer(str(folder / config.get("tokenizer", "tokenizer.json")))
+        self.cls_id, self.sep_id = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+
+    def role_probs(self, text: str, offsets: np.ndarray) -> np.ndarray:
+        """(N, 3 roles, 3) O/B/I probabilities for the N tokens at ``offsets`` (the shared encoder's):
+        the model reads its own tokens; each of those tokens gives its probabilities to the token at
+        ``offsets`` that starts in it (the same tokens when the tokenizers are the same)."""
+        from unspun.models.techniques.spanmodel import article_probs
+
+        tok = self.tokenizer.encode(text, add_special_tokens=False)
+        own = np.asarray(tok.offsets, dtype=np.int64).reshape(-1, 2)
+        if len(own) == 0 or len(offsets) == 0:
+            return np.zeros((len(offsets), 3, 3), dtype=np.float32)
+
+        def fn(ids: np.ndarray, mask: np.ndarray, feats: np.ndarray) -> np.ndarray:
+            return self.session.run(["roles"], {"input_ids": ids, "attention_mask": mask, "feats": feats})[0]
+
+        probs = article_probs(fn, np.asarray(tok.ids, dtype=np.int64), token_features(text, own), self.cls_id,
+                              self.sep_id, int(self.config.get("window", 256)), int(self.config.get("overlap", 64)))
+        if len(own) == len(offsets) and np.array_equal(own, offsets):
+            return probs
+        at = np.clip(np.searchsorted(own[:, 0], offsets[:, 0], side="right") - 1, 0, len(own) - 1)
+        return probs[at]
 
 
 class SentenceModel:

@@ -188,9 +188,10 @@ def _credits(text: str, rel: _Rel) -> bool:
 
 def learned_attribution(article: Article, model_dir=None, fast: bool = False) -> Article:
     """Add quote/source/cue/content spans from the tagger and re-label sentence voices. When the
-    technique model's span model was trained with the attribution roles, its role probabilities are
-    mixed in (its encoder pass then serves span identification too); ``fast`` (``--fast``) keeps
-    the tagger on the shared pass alone."""
+    model folder has an attribution model (``unspun train attribution``), its role probabilities are
+    mixed in; else, when the technique model's span model was trained with the attribution roles,
+    its are (its encoder pass then serves span identification too). ``fast`` (``--fast``) keeps the
+    tagger on the shared pass alone."""
     text = article.text
     article.spans = [s for s in article.spans if s.layer not in _LAYERS]
     sentence_spans = article.layer("sentence")
@@ -204,7 +205,9 @@ def learned_attribution(article: Article, model_dir=None, fast: bool = False) ->
     sents = [(s.start, s.end) for s in sentence_spans]
     body = [(s.start, s.end) for s in sentence_spans]
     other, mixing = None, {}
-    if not fast:
+    if not fast and heads.attribution_model is not None:
+        other, mixing = heads.attribution_model.role_probs(text, enc.offsets), heads.attribution_model.config
+    elif not fast:
         from unspun.models.techniques import load_model
 
         model = load_model(model_dir or DEFAULT_DIR, False)
@@ -219,6 +222,8 @@ def learned_attribution(article: Article, model_dir=None, fast: bool = False) ->
     _emit(article, rels, find_quotes(text, paras))
     _voice(article, [(s.start, s.end) for r in rels if _credits(text, r) for s in r.cues + r.sources])
     article.producer["attribution"] = "model"
+    article.producer.setdefault("models", {})["attribution"] = heads.attribution_ident(
+        not fast and heads.attribution_model is not None)
     return article
 
 

@@ -308,14 +308,18 @@ def train_seed(fit: list[dict], held: list[dict], model: TechniqueModel, labels:
 
 def export(net: SIModel, fp32: Path, int8: Path) -> None:
     """ONNX export (O/B/I softmax included; ``roles`` [B, T, 3, 3] too when the model has the attribution
-    tagger), then dynamic int8 quantisation of the embeddings and the matrix products (the LSTMs stay fp32)."""
-    wrapper = _Probs(net).eval()
+    tagger), then dynamic int8 quantisation (``export_window_model``)."""
+    export_window_model(_Probs(net).eval(), ["probs"] if net.roles is None else ["probs", "roles"], fp32, int8)
+
+
+def export_window_model(wrapper: nn.Module, outputs: list[str], fp32: Path, int8: Path) -> None:
+    """ONNX export of a window model ``wrapper(input_ids, attention_mask, feats)`` with ``outputs``,
+    then dynamic int8 quantisation of the embeddings and the matrix products (LSTMs stay fp32)."""
     ids = torch.full((2, 12), 1000, dtype=torch.long)
     mask = torch.ones_like(ids)
     mask[1, 8:] = 0
     feats = torch.zeros((2, 12, N_TOKEN_FEATURES), dtype=torch.float32)
     dyn = {0: "batch", 1: "seq"}
-    outputs = ["probs"] if net.roles is None else ["probs", "roles"]
     with torch.inference_mode():
         torch.onnx.export(wrapper, (ids, mask, feats), str(fp32), opset_version=17, dynamo=False,
                           input_names=["input_ids", "attention_mask", "feats"], output_names=outputs,
@@ -366,6 +370,8 @@ def train(data: Path, out: Path, *, seeds: tuple[int, ...] = (0,), epochs: int =
         log(f"attribution: {len(pol_fit)} PolNeAR articles to fit ({min(attribution_articles, len(pol_fit))} "
             f"drawn each epoch), {len(pol_held)} held out")
     cfg.pop("si_model", None)  # a span model of the base folder is replaced, not mixed in
+    if attribution is not None:  # its roles are mixed with the tagger alone, in place of an attribution model
+        cfg.get("heads", {}).pop("attribution_model", None)
     (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
     model = TechniqueModel(out)
     shared = [model.token_probs(model.encoder.encode(r["text"]), r["text"]) for r in held]
