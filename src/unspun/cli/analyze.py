@@ -34,8 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="rule-based attribution only (spaCy parse + rules): no encoder, so no technique, "
                              "subjectivity or bias judgements; faster")
     models.add_argument("--fast", action="store_true",
-                        help="technique spans from the shared encoder pass alone (no span model, no span-marked "
-                             "classifier): about twice as fast, lower quality (see BENCHMARKS.md)")
+                        help="technique spans and attribution roles from the shared encoder pass alone (no span "
+                             "model, no span-marked classifier, no attribution model): about twice as fast, lower "
+                             "quality (see BENCHMARKS.md)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="processes for a batch (default: the cores, up to 8)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
