@@ -298,6 +298,17 @@ def test_train_attribution_tiny(tmp_path):
             assert cues <= {(s, e) for r, s, e in expect if r == "Cue"}, (cues, expect)
 
 
+def test_carry_probs_between_tokenizers():
+    """Another tokenizer's per-token probabilities reach each token from the token it starts in."""
+    from unspun.models.heads import carry_probs
+
+    probs = np.array([[0.1], [0.7], [0.3]])
+    own = np.array([[0, 5], [5, 10], [11, 14]])
+    assert carry_probs(probs, own, own) is probs
+    got = carry_probs(probs, own, np.array([[0, 2], [2, 5], [6, 10], [11, 12], [12, 14]]))
+    assert got[:, 0].tolist() == [0.1, 0.1, 0.7, 0.3, 0.3]
+
+
 def test_shipped_sentence_model_tells_opinion_from_report():
     """The shipped sentence model over an article of our own: opinion in the outlet's voice scores
     subjective and biased, plain report neither."""

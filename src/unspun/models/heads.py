@@ -161,10 +161,17 @@ class AttributionModel:
 
         probs = article_probs(fn, np.asarray(tok.ids, dtype=np.int64), token_features(text, own), self.cls_id,
                               self.sep_id, int(self.config.get("window", 256)), int(self.config.get("overlap", 64)))
-        if len(own) == len(offsets) and np.array_equal(own, offsets):
-            return probs
-        at = np.clip(np.searchsorted(own[:, 0], offsets[:, 0], side="right") - 1, 0, len(own) - 1)
-        return probs[at]
+        return carry_probs(probs, own, offsets)
+
+
+def carry_probs(probs: np.ndarray, own: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per-token ``probs`` of the tokens at ``own`` offsets, given to the tokens at ``offsets`` (of
+    another tokenizer): each takes those of the token it starts in (``probs`` itself when the
+    offsets are the same)."""
+    if len(own) == len(offsets) and np.array_equal(own, offsets):
+        return probs
+    at = np.clip(np.searchsorted(own[:, 0], offsets[:, 0], side="right") - 1, 0, len(own) - 1)
+    return probs[at]
 
 
 class SentenceModel:

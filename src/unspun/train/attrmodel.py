@@ -98,7 +98,6 @@ def batch_inputs(rows: list[dict], chosen: list[tuple[int, int, int]], cls_id: i
 
 def export(net: AttributionNet, fp32: Path, int8: Path) -> None:
     """ONNX export (softmax included), then dynamic int8 quantisation (the LSTM stays fp32)."""
-    net.eval()
     export_window_model(_Probs(net).eval(), ["roles"], fp32, int8)
 
 
@@ -107,7 +106,7 @@ def train(data: Path, out: Path, *, base: Path | None = None, encoder: Path | No
           resume: bool = False, command: str = "") -> dict:
     """Train the attribution model on ``data`` (the folder holding ``polnear/``) and write the model
     folder ``base`` (default: the shipped one) with it into ``out``; return the figures."""
-    from unspun.models.heads import Heads
+    from unspun.models.heads import Heads, carry_probs
     from unspun.models.techniques import TechniqueModel
 
     t_start = time.time()
@@ -127,7 +126,8 @@ def train(data: Path, out: Path, *, base: Path | None = None, encoder: Path | No
     (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
     shared = TechniqueModel(out)
     heads = Heads(out)
-    tagger = [heads.role_probs(r["text"], shared.encoder.encode(r["text"])) for r in held]
+    encs = [shared.encoder.encode(r["text"]) for r in held]  # the tagger's probabilities on this model's tokens
+    tagger = [carry_probs(heads.role_probs(r["text"], e), e.offsets, r["offsets"]) for r, e in zip(held, encs)]
     tagger_f, tagger_scores = role_f1(held, tagger)
     log(f"the frozen-encoder tagger on the held-out articles: {tagger_f:.4f} {tagger_scores}")
 
