@@ -248,9 +248,11 @@ def test_train_sentences_tiny(tmp_path):
     pytest.importorskip("torch")
     out = tmp_path / "sentences"
     subprocess.run([sys.executable, "-m", "unspun", "train", "sentences", "--data", str(SHARED / "data"),
-                    "--out", str(out), "--articles", "40", "--epochs", "1"], check=True, capture_output=True)
+                    "--out", str(out), "--articles", "40", "--epochs", "1", "--biased-words", "1.0"],
+                   check=True, capture_output=True)
     report = json.loads((out / "sentence-report.json").read_text())
     assert report["rows"]["fit"] + report["rows"]["held"] <= 80 and report["chosen"]["epoch"] == 1
+    assert report["word_weight"] == 1.0 and "biased words" in (out / "MODEL_CARD.md").read_text()
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["heads"]["sentence_model"]["file"] == "sentence-model.onnx"
     for f in ("model.onnx", "attribution.onnx", "sentence-model.onnx", "sentence-tokenizer.json"):
@@ -265,6 +267,29 @@ def test_train_sentences_tiny(tmp_path):
     expect = model.scores([ARTICLE[s["start"]:s["end"]] for s in spans])
     assert spans and [s["attrs"]["bias"] for s in spans] == [round(float(v), 4) for v in expect["bias"]]
     assert [s["attrs"]["subjectivity"] for s in spans] == [round(float(v), 4) for v in expect["subjectivity"]]
+
+
+def test_biased_word_token_labels():
+    """BABE's biased words mark the tokens they cover (every occurrence, whole words, any case);
+    a biased row listing none carries no token labels; special tokens are left out (-1)."""
+    pytest.importorskip("torch")
+    from tokenizers import Tokenizer
+
+    from unspun.train.sentmodel import biased_words, token_labels, word_spans
+
+    assert word_spans("Radical plans, radically radical.", ["radical"]) == [(0, 7), (25, 32)]
+    assert biased_words({"biased_words": "[]", "label_bias": "Biased"}) is None
+    assert biased_words({"biased_words": "[]", "label_bias": "Non-biased"}) == []
+    assert biased_words({"biased_words": "['bizarre', 'fringe']", "label_bias": "Biased"}) == ["bizarre", "fringe"]
+    tok = Tokenizer.from_file(str(DEFAULT_DIR / "sentence-tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    rows = [{"text": "His bizarre plan failed.", "words": ["bizarre"]}, {"text": "No words here.", "words": None},
+            {"text": "A plain report.", "words": []}]
+    labels = token_labels(tok, rows)
+    tokens = tok.encode(rows[0]["text"]).tokens
+    assert [t for t, v in zip(tokens, labels[0]) if v == 1.0] == ["bizarre"]
+    assert labels[0][0] == labels[0][-1] == -1.0 and labels[1] is None and set(labels[2][1:-1]) == {0.0}
 
 
 @pytest.mark.skipif(not (SHARED / "data" / "polnear").is_dir(), reason="needs ../shared/data/polnear")

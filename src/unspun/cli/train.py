@@ -104,6 +104,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--teacher-weight", type=float, default=0.0, metavar="W",
                    help="tc, sentences: with --teachers, the gold labels' targets become (1 - W) gold + W the teachers' "
                         "probabilities (default 0: gold alone)")
+    p.add_argument("--biased-words", type=float, default=0.0, metavar="W",
+                   help="sentences: also learn BABE's biased words as a token-level task, its loss weighted W "
+                        "(default 0: off); the exported model keeps the sentence probabilities alone")
     p.add_argument("--attribution", metavar="DIR", default=None,
                    help="si: also learn the attribution roles (Source, Cue, Content) on this PolNeAR split folder "
                         "(text/ and attributions/, e.g. ../shared/data/polnear/data/train): one encoder pass "
@@ -204,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
                            epochs=args.epochs, lr=args.lr, batch=args.batch_size,
                            teacher=Path(args.teachers) if args.teachers else None,
                            teacher_weight=args.teacher_weight, unlabelled=args.unlabelled_sentences,
-                           limit=args.articles, command=_command(args))
+                           word_weight=args.biased_words, limit=args.articles, command=_command(args))
         except (ValueError, FileNotFoundError) as exc:
             print(f"unspun train sentences: {exc}", file=sys.stderr)
             return 2

@@ -11,6 +11,11 @@ Both tasks train together, each row carrying the labels it has:
 - bias: BABE's training part (SHA-256 bucket 0 of 5 is the reporting part, never read here;
   1 in 9 of the rest held out for selection).
 
+With ``--biased-words W`` a token head learns BABE's biased words beside the two sentence logits
+(each BABE training row's ``biased_words``, found in its text, mark its tokens; rows labelled
+biased with no words listed carry no token labels), its loss weighted ``W``: a word-level signal
+from the same sentences. The exported model keeps the sentence probabilities alone.
+
 With ``--teachers DIR`` (a run of this command, typically on the larger encoder), the teacher's
 probabilities become the targets — mixed with the gold label where a row has one
 (``--teacher-weight``), alone for the other task and for unlabelled news sentences
@@ -27,6 +32,7 @@ NewsSD-ENG val and BABE's reporting part are read by ``benchmarks/sentences_eval
 
 from __future__ import annotations
 
+import ast
 import json
 import random
 import re
@@ -59,13 +65,47 @@ def sentence_rows(data: Path, limit: int | None = None) -> tuple[list[dict], lis
         text = r["text"].strip()
         if babe_is_test(text):
             continue
-        row = {"text": text, "y": [float(OPINION.get(r["label_opinion"], np.nan)), float(r["label_bias"] == "Biased")]}
+        row = {"text": text, "y": [float(OPINION.get(r["label_opinion"], np.nan)), float(r["label_bias"] == "Biased")],
+               "words": biased_words(r)}
         if babe_is_held(r["text"]):
             row["y"][0] = np.nan  # subjectivity is selected on NewsSD-ENG alone, as the heads are
             held.append(row)
         else:
             fit.append(row)
     return fit, held
+
+
+def biased_words(row: dict) -> list[str] | None:
+    """BABE's ``biased_words`` of a row; None where a biased row lists none (unknown, not none)."""
+    try:
+        words = [w for w in ast.literal_eval(row.get("biased_words") or "[]") if isinstance(w, str) and w.strip()]
+    except (ValueError, SyntaxError):
+        return None
+    return None if not words and row["label_bias"] == "Biased" else words
+
+
+def word_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
+    """Character spans of ``words`` in ``text`` (case-insensitive, whole words, every occurrence)."""
+    spans = []
+    for w in words:
+        for m in re.finditer(r"(?<!\w)" + re.escape(w.strip()) + r"(?!\w)", text, flags=re.IGNORECASE):
+            spans.append(m.span())
+    return spans
+
+
+def token_labels(tokenizer, rows: list[dict]) -> list[list[float] | None]:
+    """Per token of each row (as ``tokenize`` cuts it): 1.0 inside a biased word, 0.0 outside, -1.0 for
+    the special tokens; None for rows without word labels."""
+    out = []
+    for r, e in zip(rows, tokenizer.encode_batch([r["text"] for r in rows])):
+        if r.get("words") is None:
+            out.append(None)
+            continue
+        spans = word_spans(r["text"], r["words"])
+        lab = [-1.0 if e.special_tokens_mask[k] else float(any(a < t1 and t0 < b for a, b in spans))
+               for k, (t0, t1) in enumerate(e.offsets)]
+        out.append(lab if len(lab) <= MAX_TOKENS else lab[:MAX_TOKENS - 1] + [-1.0])
+    return out
 
 
 def unlabelled_sentences(data: Path, n: int, seed: int) -> list[str]:
@@ -91,11 +131,16 @@ class SentenceNet(nn.Module):
         self.encoder = AutoModel.from_pretrained(str(base))
         self.drop = nn.Dropout(0.1)
         self.out = nn.Linear(self.encoder.config.hidden_size, len(TASKS))
+        self.words = nn.Linear(self.encoder.config.hidden_size, 1)  # BABE's biased words (training only)
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.both(ids, mask)[0]
+
+    def both(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(sentence logits [B, tasks], biased-word logits [B, T])."""
         h = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
         m = mask.unsqueeze(-1).to(h.dtype)
-        return self.out(self.drop((h * m).sum(1) / m.sum(1).clamp(min=1.0)))
+        return self.out(self.drop((h * m).sum(1) / m.sum(1).clamp(min=1.0))), self.words(self.drop(h)).squeeze(-1)
 
 
 class _Probs(nn.Module):
@@ -181,7 +226,7 @@ def export(net: SentenceNet, fp32: Path, int8: Path) -> None:
 
 def train(data: Path, out: Path, *, base: Path | None = None, folder: Path | None = None, seed: int = 0, epochs: int = 3, lr: float = 5e-5,
           batch: int = 16, teacher: Path | None = None, teacher_weight: float = 0.5, unlabelled: int = 0,
-          limit: int | None = None, command: str = "") -> dict:
+          word_weight: float = 0.0, limit: int | None = None, command: str = "") -> dict:
     """Train the sentence model (encoder ``base``, a Hugging Face folder) and write the model folder
     ``folder`` (default: the shipped one) with it into ``out``; return the figures."""
     from tokenizers import Tokenizer
@@ -219,6 +264,9 @@ def train(data: Path, out: Path, *, base: Path | None = None, folder: Path | Non
         y = torch.where(gold, (1 - teacher_weight) * torch.nan_to_num(y) + teacher_weight * soft, soft)
     encs = tokenize(tokenizer, [r["text"] for r in fit])
     hencs = tokenize(tokenizer, [r["text"] for r in held])
+    wlabels = token_labels(tokenizer, fit) if word_weight else [None] * len(fit)
+    if word_weight:
+        log(f"biased-word token labels on {sum(w is not None for w in wlabels)} rows, loss weight {word_weight}")
     net = SentenceNet(base)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.01)
     steps = epochs * ((len(encs) + batch - 1) // batch)
@@ -232,8 +280,15 @@ def train(data: Path, out: Path, *, base: Path | None = None, folder: Path | Non
             ids, mask = _pad([encs[j] for j in b])
             target = y[b]
             has = ~torch.isnan(target)
-            logits = net(ids, mask)
+            logits, wlogits = net.both(ids, mask)
             loss = nn.functional.binary_cross_entropy_with_logits(logits[has], target[has])
+            if word_weight:
+                wt = torch.full(wlogits.shape, -1.0)
+                for i, j in enumerate(b):
+                    if wlabels[j] is not None:
+                        wt[i, :len(wlabels[j])] = torch.tensor(wlabels[j])
+                if (wt >= 0).any():
+                    loss = loss + word_weight * nn.functional.binary_cross_entropy_with_logits(wlogits[wt >= 0], wt[wt >= 0])
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -258,7 +313,7 @@ def train(data: Path, out: Path, *, base: Path | None = None, folder: Path | Non
     log(f"int8 ONNX held-out {int8}")
     result = {"command": command, "base": str(base_arg or BASE_PACKAGE), "seed": seed, "epochs": epochs, "lr": lr, "batch": batch,
               "teacher": str(teacher) if teacher else None, "teacher_weight": teacher_weight if teacher else None,
-              "unlabelled": len(extra), "rows": {"fit": len(fit), "held": len(held)}, "chosen": best,
+              "unlabelled": len(extra), "word_weight": word_weight, "rows": {"fit": len(fit), "held": len(held)}, "chosen": best,
               "history": history, "held_out_int8": int8, "seconds": round(time.time() - t0)}
     (out / "sentence-report.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     card_section(out / "MODEL_CARD.md", CARD_HEADING, card_lines(result))
@@ -273,6 +328,8 @@ def card_lines(result: dict) -> list[str]:
                f"row has no label for and of {result['unlabelled']} unlabelled sentences of PolNeAR and PTC train "
                f"articles; gold labels mixed {1 - result['teacher_weight']:.2f} gold / {result['teacher_weight']:.2f} "
                f"teacher)" if result["teacher"] else "")
+    words = (f"; BABE's biased words as a token-level auxiliary task (loss weight {result['word_weight']}, "
+             "training only)" if result.get("word_weight") else "")
     epochs = ", ".join(f"epoch {h['epoch']}: {h['subjectivity']} / {h['bias']}" for h in result["history"])
     return ["`subjectivity` and `bias` of every sentence come from a sentence model (`sentence-model.onnx`, int8, with "
             "`sentence-tokenizer.json`; config `heads.sentence_model`) run over each sentence's own text (at most "
@@ -281,7 +338,7 @@ def card_lines(result: dict) -> list[str]:
             "",
             f"- command: `{result['command']}`; {result['seconds']} s on this machine",
             f"- base: {result['base']}; seed {result['seed']}, {result['epochs']} epochs, lr {result['lr']}, batch "
-            f"{result['batch']}{teacher}",
+            f"{result['batch']}{teacher}{words}",
             f"- data: {result['rows']['fit']} training rows: NewsSD-ENG train (subjectivity; every 7th sentence held out), "
             "BABE SG2 outside its reporting part (bias; its opinion labels 'Entirely factual' / 'Expresses writer's "
             "opinion' as subjectivity; 1 in 9 held out by hash); the reporting parts (NewsSD-ENG val, BABE hash bucket "
