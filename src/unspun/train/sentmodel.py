@@ -124,23 +124,26 @@ def unlabelled_sentences(data: Path, n: int, seed: int) -> list[str]:
 class SentenceNet(nn.Module):
     """Encoder -> mean over the attention mask -> dropout -> one logit per task."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, words: bool = False) -> None:
         super().__init__()
         from transformers import AutoModel
 
         self.encoder = AutoModel.from_pretrained(str(base))
         self.drop = nn.Dropout(0.1)
         self.out = nn.Linear(self.encoder.config.hidden_size, len(TASKS))
-        self.words = nn.Linear(self.encoder.config.hidden_size, 1)  # BABE's biased words (training only)
+        # BABE's biased words (--biased-words; training only): absent otherwise, so runs without it
+        # draw the same initial weights and dropout masks as before it existed
+        self.words = nn.Linear(self.encoder.config.hidden_size, 1) if words else None
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.both(ids, mask)[0]
 
-    def both(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(sentence logits [B, tasks], biased-word logits [B, T])."""
+    def both(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(sentence logits [B, tasks], biased-word logits [B, T] or None without the word head)."""
         h = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
         m = mask.unsqueeze(-1).to(h.dtype)
-        return self.out(self.drop((h * m).sum(1) / m.sum(1).clamp(min=1.0))), self.words(self.drop(h)).squeeze(-1)
+        sent = self.out(self.drop((h * m).sum(1) / m.sum(1).clamp(min=1.0)))
+        return sent, (self.words(self.drop(h)).squeeze(-1) if self.words is not None else None)
 
 
 class _Probs(nn.Module):
@@ -267,7 +270,7 @@ def train(data: Path, out: Path, *, base: Path | None = None, folder: Path | Non
     wlabels = token_labels(tokenizer, fit) if word_weight else [None] * len(fit)
     if word_weight:
         log(f"biased-word token labels on {sum(w is not None for w in wlabels)} rows, loss weight {word_weight}")
-    net = SentenceNet(base)
+    net = SentenceNet(base, words=bool(word_weight))
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.01)
     steps = epochs * ((len(encs) + batch - 1) // batch)
     sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
