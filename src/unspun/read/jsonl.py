@@ -5,11 +5,16 @@ A record's ``text`` is the article as given (line endings normalised; its first 
 not a title); ``html`` goes through the HTML reader and the record's fields then win over
 what extraction found. Blank lines are skipped; a bad line becomes ``BadInput("PATH:LINE")``
 and reading goes on.
+
+A string field unspun reads that holds an unpaired surrogate (a JSON ``"\\udfff"`` escape
+without its partner, which no UTF-8 text can hold) makes the record bad; escaped pairs
+(``"\\ud83d\\ude00"``) are the character they encode.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import BinaryIO, Iterator
 
 from unspun.article import normalise_newlines
@@ -19,6 +24,8 @@ from unspun.read.files import GZIP_ERRORS, gzip_reason, os_reason, size_text
 
 _SKIP_CHUNK = 1 << 20
 _META_FIELDS = ("title", "url", "date", "outlet")
+_READ_FIELDS = ("id", "text", "html") + _META_FIELDS
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def read_jsonl(stream: BinaryIO, path: str, max_bytes: int) -> Iterator[Document | BadInput]:
@@ -76,11 +83,12 @@ def _record(line: bytes, where: str, source: dict) -> Document:
     try:
         record = json.loads(text_line)
     except json.JSONDecodeError as exc:
-        raise InputError(where, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+        raise InputError(where, f"invalid JSON ({_json_error(exc)})") from None
     except RecursionError:
         raise InputError(where, "invalid JSON (nested too deeply)") from None
     if not isinstance(record, dict):
         raise InputError(where, f"not a JSON object (a {type(record).__name__})")
+    _refuse_surrogates(record, where)
 
     meta = {k: record[k].strip() for k in _META_FIELDS if isinstance(record.get(k), str) and record[k].strip()}
     byline = _byline(record.get("byline"))
@@ -103,12 +111,32 @@ def _record(line: bytes, where: str, source: dict) -> Document:
     raise InputError(where, 'the record has neither "text" nor "html"')
 
 
+def _refuse_surrogates(record: dict, where: str) -> None:
+    """``InputError`` when a field unspun reads holds an unpaired surrogate."""
+    fields = [(k, record.get(k)) for k in _READ_FIELDS]
+    byline = record.get("byline")
+    fields += [("byline", v) for v in (byline if isinstance(byline, list) else [byline])]
+    for name, value in fields:
+        if isinstance(value, str):
+            m = _SURROGATE.search(value)
+            if m:
+                raise InputError(where, f'unpaired surrogate U+{ord(m.group()):04X} in "{name}" '
+                                        "(a \\u escape without its pair; not a character)")
+
+
 def _byline(value) -> list[str]:
     if isinstance(value, str):
         return [n.strip() for n in value.split(";") if n.strip()]
     if isinstance(value, list):
         return [n.strip() for n in value if isinstance(n, str) and n.strip()]
     return []
+
+
+def _json_error(exc: json.JSONDecodeError) -> str:
+    """``Expecting value at column 4``; ``Unterminated string starting at column 9`` (the
+    message of some errors already ends in "at")."""
+    msg = exc.msg[:1].lower() + exc.msg[1:]
+    return f"{msg} column {exc.colno}" if msg.endswith(" at") else f"{msg} at column {exc.colno}"
 
 
 def _json_type(value) -> str:
