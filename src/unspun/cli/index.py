@@ -288,8 +288,9 @@ class _Reporter:
     """Progress bar (rich, on stderr) with rate and ETA, and one-line messages that do not
     break it. The total is estimated in a background thread, so indexing starts at once."""
 
-    def __init__(self, show: bool, paths: list[str]):
+    def __init__(self, show: bool, paths: list[str], label: str = "indexing"):
         self.show = show
+        self.label = label
         self.paths = paths
         self.progress = None
         self.task = None
@@ -302,7 +303,7 @@ class _Reporter:
                                        TimeRemainingColumn)
 
             console = Console(file=sys.stderr, force_terminal=sys.stderr.isatty() or None)
-            self.progress = Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(),
+            self.progress = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
                                      TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                                      TextColumn("ETA"), TimeRemainingColumn(),
                                      console=console, transient=False, refresh_per_second=4)
