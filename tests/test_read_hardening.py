@@ -68,3 +68,22 @@ def test_json_error_messages_read_naturally(tmp_path):
                        "invalid JSON (expecting ':' delimiter at column 9)",
                        "invalid JSON (unterminated string starting at column 10)"]
     assert not any("at at" in r for r in reasons)
+
+
+# -- JSONL: bad URLs ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("url,reason", [
+    (12, '"url" is not a string (a number)'),
+    (["https://a.example/"], '"url" is not a string (a list)'),
+    ("ht!tp://[", "\"url\" is not a valid URL (bad scheme 'ht!tp')"),
+    ("http://[", '"url" is not a valid URL (invalid IPv6 URL)'),
+    ("https://a.example:99999/x", '"url" is not a valid URL (port out of range 0-65535)'),
+    ("https://a.example/x\ny", '"url" is not a valid URL (contains whitespace or a control character)'),
+])
+def test_bad_url_is_a_bad_record(tmp_path, url, reason):
+    lines = [{"text": GOOD}, {"text": GOOD, "url": url}, {"text": GOOD, "url": " https://b.example/ok "}]
+    path = write(tmp_path / "u.jsonl", "".join(json.dumps(r) + "\n" for r in lines).encode())
+    got = read([path])
+    assert [type(g).__name__ for g in got] == ["Document", "BadInput", "Document"]
+    assert (got[1].where, got[1].reason) == (f"{path}:2", reason)
+    assert got[2].meta["url"] == "https://b.example/ok"

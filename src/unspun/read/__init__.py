@@ -12,8 +12,10 @@ be at most ``max_bytes``; JSONL and WARC files stream and have no total limit.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
+from urllib.parse import urlsplit
 
 from unspun.errors import InputError
 from unspun.read.files import (GZIP_ERRORS, gunzipped, gzip_reason, head, is_gzip, open_input, os_reason,
@@ -63,6 +65,35 @@ def where(source: dict) -> str:
     if record is None:
         return str(path)
     return f"{path}@{record}" if source.get("format") == "warc" else f"{path}:{record}"
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_URL_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+def url_problem(url: object) -> str | None:
+    """Why ``url`` cannot be an article's URL (a one-line reason), or None when it can.
+
+    A URL is a string without whitespace or control characters that ``urllib`` can split,
+    whose port (if any) is a number up to 65535 and whose scheme (if it names one before
+    ``://``) is a valid scheme name.
+
+    >>> url_problem("https://a.example/x"), url_problem("http://[")
+    (None, 'not a valid URL (invalid IPv6 URL)')
+    """
+    if not isinstance(url, str):
+        return None if url is None else "not a string"
+    if _URL_SPACE.search(url):
+        return "not a valid URL (contains whitespace or a control character)"
+    scheme, sep, _ = url.partition("://")
+    if sep and not _SCHEME.fullmatch(scheme):
+        return f"not a valid URL (bad scheme {scheme[:40]!r})"
+    try:
+        _ = urlsplit(url).port
+    except ValueError as exc:
+        detail = str(exc)
+        return f"not a valid URL ({detail[:1].lower() + detail[1:]})"
+    return None
 
 
 DEFAULT_MAX_BYTES = 10_000_000

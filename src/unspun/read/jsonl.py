@@ -6,6 +6,7 @@ not a title); ``html`` goes through the HTML reader and the record's fields then
 what extraction found. Blank lines are skipped; a bad line becomes ``BadInput("PATH:LINE")``
 and reading goes on.
 
+A ``url`` that is not a string, or not a URL (``read.url_problem``), makes the record bad.
 A string field unspun reads that holds an unpaired surrogate (a JSON ``"\\udfff"`` escape
 without its partner, which no UTF-8 text can hold) makes the record bad; escaped pairs
 (``"\\ud83d\\ude00"``) are the character they encode.
@@ -19,7 +20,7 @@ from typing import BinaryIO, Iterator
 
 from unspun.article import normalise_newlines
 from unspun.errors import InputError
-from unspun.read import BadInput, Document
+from unspun.read import BadInput, Document, url_problem
 from unspun.read.files import GZIP_ERRORS, gzip_reason, os_reason, size_text
 
 _SKIP_CHUNK = 1 << 20
@@ -89,6 +90,12 @@ def _record(line: bytes, where: str, source: dict) -> Document:
     if not isinstance(record, dict):
         raise InputError(where, f"not a JSON object (a {type(record).__name__})")
     _refuse_surrogates(record, where)
+    url = record.get("url")
+    if url is not None and not isinstance(url, str):
+        raise InputError(where, f'"url" is not a string (a {_json_type(url)})')
+    problem = url_problem(url.strip()) if url else None
+    if problem:
+        raise InputError(where, f'"url" is {problem}')
 
     meta = {k: record[k].strip() for k in _META_FIELDS if isinstance(record.get(k), str) and record[k].strip()}
     byline = _byline(record.get("byline"))
