@@ -14,6 +14,7 @@ from unspun.web.app import create_app
 XSS_TITLE = "Harbour <script>window.__xss = 1</script> news"
 XSS_BODY = 'The mayor posted <img src=x onerror="window.__xss = 2"> and <script>window.__xss = 3</script> online.'
 XSS_OUTLET = "<b onmouseover=alert(1)>Evil Outlet</b>"
+BASE = "http://127.0.0.1"  # an allowed Host (the app refuses others, such as TestClient's "testserver")
 
 
 def levy_article(extra: str = "", *, outlet="The Harbour Gazette", path="gazette/levy.txt",
@@ -96,7 +97,7 @@ def build_store(path) -> dict:
 def site(tmp_path_factory):
     db = tmp_path_factory.mktemp("web") / "news.db"
     data = build_store(db)
-    with TestClient(create_app(str(db), paste=False)) as client:
+    with TestClient(create_app(str(db), paste=False), base_url=BASE) as client:
         yield client, data
 
 
@@ -252,7 +253,7 @@ def test_paste_page_analyses_limits_body_and_times_out(tmp_path):
     db = tmp_path / "p.db"
     build_store(db)
     text = "Storm hits the coast\n\nMay 2, 2024\n\n\u201cIt was loud,\u201d the mayor said. <script>x()</script>\n"
-    with TestClient(create_app(str(db), max_body=200_000, timeout=60)) as client:
+    with TestClient(create_app(str(db), max_body=200_000, timeout=60), base_url=BASE) as client:
         assert 'action="/paste"' in client.get("/paste").text
         page = client.post("/paste", data={"kind": "text", "content": text})
         assert page.status_code == 200, page.text
@@ -263,11 +264,11 @@ def test_paste_page_analyses_limits_body_and_times_out(tmp_path):
         assert client.post("/api/analyze", content=b"x" * 200_001).status_code == 413
         chunked = client.post("/api/analyze", content=iter([b"y" * 150_000, b"y" * 150_000]))
         assert chunked.status_code == 413
-        client.app.state.analyser.timeout = 0.001
+        client.app.state.paste_pool.timeout = 0.001
         long_text = ("The minister said the port would reopen. " * 3000)[:190_000]
         slow = client.post("/api/analyze", content=long_text.encode())
         assert slow.status_code == 504 and "longer than" in slow.json()["error"]
-        client.app.state.analyser.timeout = 60
+        client.app.state.paste_pool.timeout = 60
         again = client.post("/api/analyze", json={"text": text})  # a fresh child process takes over
         assert again.status_code == 200
 
@@ -318,7 +319,7 @@ def test_unspun_serve_binds_loopback_and_serves_the_api(tmp_path):
 def test_outlet_figures_follow_the_store_while_serving(tmp_path):
     db = tmp_path / "live.db"
     build_store(db)
-    with TestClient(create_app(str(db), paste=False)) as client:
+    with TestClient(create_app(str(db), paste=False), base_url=BASE) as client:
         before = {row["outlet"] for row in client.get("/api/outlets").json()["outlets"]}
         assert "Northern Courier" not in before
         with Store(db) as store, store.transaction():  # `unspun index` writing while the server runs

@@ -4,6 +4,10 @@ Tables (``unspun.store.tables``): ``articles`` (one row per article with its cou
 ``jsonl`` the full DATA-MODEL.md JSON of each article), ``occurrences``, ``spans``, ``quotes``
 and ``outlets`` (per-outlet rates). Rows are streamed, so memory stays flat on any corpus.
 Parquet needs pyarrow: ``pip install 'unspun[parquet]'``.
+
+In CSV, a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
+a leading ``'`` (OWASP's rule against formula injection: a spreadsheet would otherwise run
+article text as a formula); numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -84,12 +88,42 @@ def _article_json(store) -> Iterator[str]:
         last = rows[-1][0]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell: ``""`` for None; text that a spreadsheet would read as a formula
+    (it begins with one of ``FORMULA_START``) behind a ``'``; anything else unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class CsvWriter:
+    """``writerow`` writes ``csv_cell`` of every value, lines ending in ``\\n``. Python's writer
+    quotes only cells that hold the line terminator, so a row with a carriage return anywhere
+    is written with every cell quoted (a bare CR would otherwise end the row for readers)."""
+
+    def __init__(self, out: IO[str]):
+        self._plain = csv.writer(out, lineterminator="\n")
+        self._quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row) -> None:
+        cells = [csv_cell(v) for v in row]
+        if any(isinstance(c, str) and "\r" in c for c in cells):
+            self._quoted.writerow(cells)
+        else:
+            self._plain.writerow(cells)
+
+
 def write_csv(tbl, out: IO[str]) -> None:
-    """A header row, then the rows (empty cells for missing values)."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([name for name, _ in tbl.columns])
+    """A header row, then the rows (empty cells for missing values, formulas neutralised)."""
+    writer = CsvWriter(out)
+    writer.writerow(name for name, _ in tbl.columns)
     for row in tbl.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(row)
 
 
 def write_jsonl(tbl, out: IO[str]) -> None:

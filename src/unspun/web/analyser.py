@@ -1,15 +1,24 @@
-"""Analysis of pasted articles in a child process, with a hard time limit.
+"""Analysis of pasted articles in child processes, with a hard time limit and a bounded queue.
 
-A stage that runs away on a hostile input cannot be interrupted inside a thread, so the paste
-page sends each article to one long-lived child process and kills it when the time limit
-passes (the next paste starts a fresh one). Pastes are analysed one at a time.
+A stage that runs away on a hostile input cannot be interrupted inside a thread, so each paste
+worker sends its article to a long-lived child process of its own and kills it when the time
+limit passes (the next paste starts a fresh one). The child runs at a lower CPU priority than
+the server. ``PastePool`` holds ``workers`` such workers on threads of their own (never the
+threads that serve pages) and at most ``queue`` pastes waiting for one; a paste beyond that is
+refused at once (``PasteBusy``: 503 with Retry-After), so a flood of pastes neither piles up
+nor delays reading pages.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import multiprocessing as mp
+import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
 
 STARTUP_TIMEOUT = 180.0  # seconds the child may take to import the pipeline and load its models
 
@@ -20,6 +29,78 @@ class AnalysisTimeout(Exception):
 
 class AnalysisError(Exception):
     """The analysis failed (the message is safe to show)."""
+
+
+class PasteBusy(Exception):
+    """Every paste worker is busy and the queue is full; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PastePool:
+    """``await pool.analyse(job, finish)`` runs ``Analyser.analyse(**job)`` on a paste worker and
+    then ``finish(json, warnings)`` on the same worker thread (parsing and rendering a long
+    article stays off the event loop), returning what ``finish`` returns."""
+
+    def __init__(self, timeout: float, workers: int = 1, queue: int = 4):
+        self.timeout = timeout
+        self.workers = max(1, workers)
+        self.capacity = self.workers + max(0, queue)
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="unspun-paste")
+        self._local = threading.local()
+        self._analysers: list[Analyser] = []
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    @property
+    def pending(self) -> int:
+        """Pastes being analysed or waiting."""
+        return self._pending
+
+    def busy(self) -> PasteBusy | None:
+        """The refusal a paste would get now, or None when there is room."""
+        if self._pending < self.capacity:
+            return None
+        retry = max(1, math.ceil(self.timeout * self.capacity / self.workers))
+        return PasteBusy(f"busy: {self._pending} pasted articles are being analysed or waiting; "
+                         f"try again in {retry} s", retry)
+
+    async def analyse(self, job: dict, finish: Callable[[str, list[str]], Any]) -> Any:
+        with self._lock:
+            refusal = self.busy()
+            if refusal is not None:
+                raise refusal
+            self._pending += 1
+        future = self._executor.submit(self._work, job, finish)
+        future.add_done_callback(self._release)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.cancel()  # the client went away: drop the paste if it has not started
+            raise
+
+    def _release(self, _future) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def _work(self, job: dict, finish: Callable[[str, list[str]], Any]) -> Any:
+        analyser = getattr(self._local, "analyser", None)
+        if analyser is None:
+            analyser = self._local.analyser = Analyser(self.timeout)
+            with self._lock:
+                self._analysers.append(analyser)
+        analyser.timeout = self.timeout
+        raw, warnings = analyser.analyse(**job)
+        return finish(raw, warnings)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            analysers = list(self._analysers)
+        for analyser in analysers:
+            analyser.close()
 
 
 class Analyser:
@@ -86,6 +167,10 @@ class Analyser:
 def _serve(conn) -> None:  # pragma: no cover - runs in the child process
     from unspun.pipeline import analyze
 
+    try:
+        os.nice(10)  # pages are served before pastes are analysed
+    except (AttributeError, OSError):
+        pass
     analyze("Warm up\n\nThe models load now, so the time limit counts analysis only, officials said.")
     conn.send("ready")
     while True:

@@ -5,7 +5,8 @@ lives in ``unspun.web.views``; every page has a JSON twin under ``/api`` and tab
 Templates are Jinja2 with autoescaping on, so article text and metadata are always escaped;
 the only markup built in Python is the article report (``unspun.render.html``, which escapes
 everything itself) and search snippets (escaped, then marked). Every response carries a
-Content-Security-Policy that allows no scripts and nothing from other origins.
+Content-Security-Policy that allows no scripts and nothing from other origins, and requests
+for another host name or POSTs from another site are refused (``unspun.web.security``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import os
 import threading
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 from importlib.resources import files
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -28,8 +30,8 @@ from starlette.templating import Jinja2Templates
 
 from unspun import __version__
 from unspun.store import Store, StoreError
-from unspun.web import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
-from unspun.web.security import SecurityHeaders
+from unspun.web import DEFAULT_MAX_BODY, DEFAULT_PASTE_QUEUE, DEFAULT_PASTE_WORKERS, DEFAULT_TIMEOUT
+from unspun.web.security import HostPolicy, SecurityHeaders, header_dict
 
 WEB_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -42,6 +44,8 @@ class Settings:
     paste: bool = True
     max_body: int = DEFAULT_MAX_BODY
     timeout: float = DEFAULT_TIMEOUT
+    paste_workers: int = DEFAULT_PASTE_WORKERS
+    paste_queue: int = DEFAULT_PASTE_QUEUE
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def store(self) -> Store:
@@ -62,12 +66,17 @@ def prepare(db: str) -> None:
 
 
 def create_app(db: str, *, paste: bool = True, max_body: int = DEFAULT_MAX_BODY,
-               timeout: float = DEFAULT_TIMEOUT) -> Starlette:
-    """The web reader for the store ``db`` (which must exist: ``StoreError`` otherwise)."""
+               timeout: float = DEFAULT_TIMEOUT, hosts: Iterable[str] = (),
+               paste_workers: int = DEFAULT_PASTE_WORKERS, paste_queue: int = DEFAULT_PASTE_QUEUE) -> Starlette:
+    """The web reader for the store ``db`` (which must exist: ``StoreError`` otherwise).
+
+    ``hosts``: Host names served besides localhost, 127.0.0.1 and ::1 (``unspun serve`` passes
+    the address it binds and every ``--allow-host``; ``"*"`` serves any)."""
     from unspun.web.views import articles, docs, outlets, paste as paste_view, search, stories
 
     prepare(db)
-    settings = Settings(db=db, paste=paste, max_body=max_body, timeout=timeout)
+    settings = Settings(db=db, paste=paste, max_body=max_body, timeout=timeout,
+                        paste_workers=paste_workers, paste_queue=paste_queue)
     routes = [
         Route("/", articles.home),
         Route("/articles", articles.article_list),
@@ -106,7 +115,7 @@ def create_app(db: str, *, paste: bool = True, max_body: int = DEFAULT_MAX_BODY,
                     lifespan=lifespan)
     app.state.settings = settings
     app.state.templates = _templates(settings)
-    app.add_middleware(SecurityHeaders, max_body=max_body)
+    app.add_middleware(SecurityHeaders, max_body=max_body, hosts=HostPolicy(hosts))
     return app
 
 
@@ -114,7 +123,14 @@ def _templates(settings: Settings) -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(os.path.join(WEB_DIR, "templates")),
                       autoescape=select_autoescape(default=True, default_for_string=True), auto_reload=False)
     env.globals.update(version=__version__, paste_enabled=settings.paste)
+    env.filters["segment"] = segment
     return Jinja2Templates(env=env)
+
+
+def segment(value: object) -> str:
+    """One path segment of a link: every reserved character quoted, ``/`` included, so an id
+    such as ``a/../../x`` stays inside ``/articles/``."""
+    return quote(str(value), safe="")
 
 
 def settings_of(request: Request) -> Settings:
@@ -134,7 +150,9 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else "error"
     if _wants_json(request):
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
-    return render(request, "error.html", {"status": exc.status_code, "detail": detail}, status_code=exc.status_code)
+    response = render(request, "error.html", {"status": exc.status_code, "detail": detail}, status_code=exc.status_code)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
@@ -142,9 +160,11 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
         detail = str(exc)
     else:
         detail = "internal error"
+    # Starlette sends this response outside the middleware, so it gets the security headers here.
     if _wants_json(request):
-        return JSONResponse({"error": detail}, status_code=500)
-    return HTMLResponse(f"<!DOCTYPE html><title>500</title><p>{_escape(detail)}</p>", status_code=500)
+        return JSONResponse({"error": detail}, status_code=500, headers=header_dict())
+    return HTMLResponse(f"<!DOCTYPE html><title>500</title><p>{_escape(detail)}</p>", status_code=500,
+                        headers=header_dict())
 
 
 def _escape(text: str) -> str:

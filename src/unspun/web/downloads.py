@@ -1,13 +1,15 @@
-"""CSV downloads of the store's tables, streamed (the same tables as ``unspun export``)."""
+"""CSV downloads of the store's tables, streamed (the same tables and cells as ``unspun export``,
+formula-like text neutralised by ``unspun.cli.export.CsvWriter``)."""
 
 from __future__ import annotations
 
-import csv
 import io
+import re
 from typing import Callable, Iterator
 
 from starlette.responses import StreamingResponse
 
+from unspun.cli.export import CsvWriter
 from unspun.store import Store
 from unspun.store.tables import Table
 
@@ -21,10 +23,10 @@ def csv_download(db: str, make_table: Callable[[Store], Table], filename: str) -
         try:
             tbl = make_table(store)
             buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow([name for name, _ in tbl.columns])
+            writer = CsvWriter(buf)
+            writer.writerow(name for name, _ in tbl.columns)
             for i, row in enumerate(tbl.rows, 1):
-                writer.writerow(["" if v is None else v for v in row])
+                writer.writerow(row)
                 if i % 200 == 0:
                     yield buf.getvalue()
                     buf.seek(0)
@@ -33,5 +35,6 @@ def csv_download(db: str, make_table: Callable[[Store], Table], filename: str) -
         finally:
             store.close()
 
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:120]  # an id may hold quotes or newlines
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
                              headers={"content-disposition": f'attachment; filename="{filename}"'})

@@ -52,8 +52,11 @@ def openapi_spec(paste: bool) -> dict:
             "responses": {"200": _json("outlets and their timeline", obj)}}},
         "/api/search": {"get": {
             "summary": "Full-text search over titles and texts (every word must occur; word* for a prefix)",
-            "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}, _PAGE],
-            "responses": {"200": _json("matches, best first, with snippets", obj)}}},
+            "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 300},
+                            "description": "at most 16 different words and 4 prefix words (word*, 2 letters or "
+                                           "more before the *); no control characters"}, _PAGE],
+            "responses": {"200": _json("matches, best first, with snippets", obj),
+                          "400": {**_ERROR, "description": "the query breaks a limit or takes too long"}}}},
     }
     if paste:
         paths["/api/analyze"] = {"post": {
@@ -64,7 +67,10 @@ def openapi_spec(paste: bool) -> dict:
                     "outlet": {"type": "string"}}}},
                 "text/plain": {"schema": {"type": "string"}}}},
             "responses": {"200": _json("the article", {"$ref": "#/components/schemas/Article"}),
-                          "413": {"description": "body too large"}, "504": {"description": "analysis timed out"}}}}
+                          "403": {"description": "sent by a page of another site"},
+                          "413": {"description": "body too large"},
+                          "503": {"description": "every paste worker busy and the queue full (see Retry-After)"},
+                          "504": {"description": "analysis timed out"}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "unspun", "version": __version__,

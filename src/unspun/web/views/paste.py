@@ -1,7 +1,9 @@
 """The paste page: analyse an article's text or HTML on the fly (nothing is stored).
 
 The body is limited (``--max-body``, 413 beyond it) and each analysis runs in a child process
-killed after ``--timeout`` seconds (504). ``unspun serve --no-paste`` removes both routes.
+killed after ``--timeout`` seconds (504). Pastes have their own workers (``--paste-workers``)
+and queue (``--paste-queue``); when both are full a paste gets 503 with Retry-After, and pages
+never wait for them. ``unspun serve --no-paste`` removes both routes.
 ``POST /api/analyze`` takes the same fields as JSON (``{"text"|"html", "url"?, "outlet"?}``)
 or a plain-text body, and returns the DATA-MODEL.md JSON.
 """
@@ -9,49 +11,66 @@ or a plain-text body, and returns the DATA-MODEL.md JSON.
 from __future__ import annotations
 
 import json
+from typing import Any, Callable
 from urllib.parse import parse_qs
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from unspun.article import Article
-from unspun.web.analyser import AnalysisError, AnalysisTimeout, Analyser
+from unspun.web.analyser import AnalysisError, AnalysisTimeout, PasteBusy, PastePool
 from unspun.web.app import render, settings_of
 from unspun.web.views.articles import article_context
 
 
-def _analyser(request: Request) -> Analyser:
+def pool_of(request: Request) -> PastePool:
     state = request.app.state
-    if getattr(state, "analyser", None) is None:
-        state.analyser = Analyser(settings_of(request).timeout)
-    return state.analyser
+    if getattr(state, "paste_pool", None) is None:
+        settings = settings_of(request)
+        state.paste_pool = PastePool(settings.timeout, settings.paste_workers, settings.paste_queue)
+    return state.paste_pool
 
 
 def shutdown(app) -> None:
-    analyser = getattr(app.state, "analyser", None)
-    if analyser is not None:
-        analyser.close()
+    pool = getattr(app.state, "paste_pool", None)
+    if pool is not None:
+        pool.close()
 
 
-async def _run(request: Request, fields: dict) -> Article:
+def _busy(exc: PasteBusy) -> HTTPException:
+    return HTTPException(503, str(exc), headers={"retry-after": str(exc.retry_after)})
+
+
+def _refuse_when_full(request: Request) -> None:
+    """Refuse before reading the body when no paste can be taken now."""
+    refusal = pool_of(request).busy()
+    if refusal is not None:
+        raise _busy(refusal)
+
+
+async def _run(request: Request, fields: dict, finish: Callable[[Article], Any]) -> Any:
+    """Analyse the pasted article on a paste worker; ``finish(article)`` runs there too."""
     content = fields.get("content") or ""
     if not content.strip():
         raise HTTPException(400, "nothing to analyse: paste an article's text or HTML")
     kind = fields.get("kind") if fields.get("kind") in ("text", "html") else "text"
+    job = {"text": content if kind == "text" else None, "html": content if kind == "html" else None,
+           "url": (fields.get("url") or "").strip() or None, "outlet": (fields.get("outlet") or "").strip() or None}
+
+    def done(raw: str, warnings: list[str]) -> Any:
+        article = Article.from_json(raw)
+        article.warnings.extend(warnings)
+        return finish(article)
+
     try:
-        raw, warnings = await run_in_threadpool(
-            _analyser(request).analyse, text=content if kind == "text" else None,
-            html=content if kind == "html" else None, url=(fields.get("url") or "").strip() or None,
-            outlet=(fields.get("outlet") or "").strip() or None)
+        return await pool_of(request).analyse(job, done)
+    except PasteBusy as exc:
+        raise _busy(exc) from None
     except AnalysisTimeout as exc:
         raise HTTPException(504, str(exc)) from None
     except AnalysisError as exc:
         raise HTTPException(422, str(exc)) from None
-    article = Article.from_json(raw)
-    article.warnings.extend(warnings)
-    return article
 
 
 async def paste_page(request: Request) -> Response:
@@ -59,13 +78,15 @@ async def paste_page(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "paste.html", {"max_body": settings.max_body, "timeout": settings.timeout,
                                               "fields": {}})
+    _refuse_when_full(request)
     body = (await request.body()).decode("utf-8", errors="replace")
     form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-    article = await _run(request, form)
-    return render(request, "article.html", article_context(article, stored=False))
+    return await _run(request, form,
+                      lambda article: render(request, "article.html", article_context(article, stored=False)))
 
 
 async def analyze_api(request: Request) -> Response:
+    _refuse_when_full(request)
     body = await request.body()
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("application/json"):
@@ -81,5 +102,4 @@ async def analyze_api(request: Request) -> Response:
             raise HTTPException(400, "text, html, url and outlet must be strings")
     else:
         fields = {"kind": "html" if "html" in ctype else "text", "content": body.decode("utf-8", errors="replace")}
-    article = await _run(request, fields)
-    return Response(article.to_json(), media_type="application/json")
+    return await _run(request, fields, lambda article: Response(article.to_json(), media_type="application/json"))
