@@ -6,9 +6,8 @@ none of them re-implements a stage.
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from unspun.article import Article, normalise_newlines
+from unspun.outlets import known_outlet, outlet_host
 from unspun.read import Document
 from unspun.read.html import extract
 from unspun.stages.attribution import attribution
@@ -19,10 +18,13 @@ from unspun.stages.sentences import sentences
 from unspun.stages.spin import spin
 
 
-def analyze(text: str | None = None, *, html: str | None = None, url: str | None = None,
+def analyze(text: str | None = None, *, html: str | bytes | None = None, url: str | None = None,
             title: str | None = None, date: str | None = None, outlet: str | None = None,
             models: bool = True) -> Article:
     """Analyse one article given as plain ``text`` or as an ``html`` page.
+
+    ``html`` may be bytes, as HTTP clients give a page: the charset comes from a BOM, the page's
+    ``<meta>`` or UTF-8, as for a saved page.
 
     >>> a = analyze("Storm hits coast\\n\\nMay 2, 2024\\n\\n\\u201cIt was loud,\\u201d the mayor said.")
     >>> a.meta["title"], a.meta["date"]
@@ -30,6 +32,14 @@ def analyze(text: str | None = None, *, html: str | None = None, url: str | None
     """
     if (text is None) == (html is None):
         raise ValueError("give exactly one of text= or html=")
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        from unspun.read.html import decode_html
+
+        html = decode_html(bytes(html), url or "<input>")
+    elif html is not None and not isinstance(html, str):
+        raise TypeError(f"html= must be str or bytes, not {type(html).__name__}")
+    if text is not None and not isinstance(text, str):
+        raise TypeError(f"text= must be str, not {type(text).__name__} (give a page's bytes as html=)")
     known = {k: v for k, v in {"title": title, "date": date, "url": url}.items() if v}
     if html is not None:
         doc = Document(text="", html=html, meta=known,
@@ -74,13 +84,9 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
 
 
 def _outlet(known: dict, user_outlet: str | None, from_text: str | None) -> str | None:
-    """DATA-MODEL order: JSONL record, ``--outlet``, HTML site name, URL host, site-name/copyright line."""
-    for candidate in (known.get("outlet"), user_outlet, known.get("sitename")):
+    """DATA-MODEL order: JSONL record, ``--outlet``, known URL host, HTML site name, URL host,
+    site-name/copyright line."""
+    for candidate in (known.get("outlet"), user_outlet, known_outlet(known.get("url")), known.get("sitename")):
         if candidate and str(candidate).strip():
             return str(candidate).strip()
-    url = known.get("url")
-    if url:
-        host = urlparse(url).hostname
-        if host:
-            return host[4:] if host.startswith("www.") else host
-    return from_text
+    return outlet_host(known.get("url")) or from_text

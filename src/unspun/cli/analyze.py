@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
 from typing import IO, Iterator
 
 from unspun.article import Article
 from unspun.batch import Failed, analyze_stream
 from unspun.cli.output import open_output
-from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs, where
+from unspun.read import DEFAULT_MAX_BYTES, BadInput, Document, read_inputs, where
 
 FORMATS = ("text", "json", "jsonl", "html")
 
@@ -20,8 +21,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze", help="analyse articles (text, HTML, JSONL, WARC; .gz too)",
         description="Analyse articles: title, date, wire credits, page furniture, quotes and speakers, "
-                    "and the voice of every sentence. PATH is a file, a folder or - for stdin.")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+                    "and the voice of every sentence. PATH is a file, a folder, an http(s) URL (the page is "
+                    "fetched) or - for stdin; with no PATH and a pipe on stdin, stdin is read.")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--offline", action="store_true",
+                   help="never touch the network: a URL given as PATH is refused (exit 2)")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text: terminal report (default); json: one object, or an array for several; "
                         "jsonl: one object per line; html: one standalone page")
@@ -39,38 +43,84 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              "quality (see BENCHMARKS.md)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="processes for a batch (default: the cores, up to 8)")
+    p.add_argument("--progress", action="store_true",
+                   help="show the progress bar even when stderr is not a terminal (it shows by itself on a "
+                        "terminal when there is more than one input)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                    help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
 
 
 def run(args: argparse.Namespace) -> int:
     status = {"bad": 0, "failed": 0}
+    if not args.paths:
+        if sys.stdin is None or sys.stdin.isatty():
+            print("unspun analyze: error: give PATH... (a file, a folder, a URL or - for stdin), "
+                  "or pipe an article in", file=sys.stderr)
+            return 2
+        args.paths = ["-"]
 
-    def good() -> Iterator[Article]:
-        for result in analyze_stream(read_inputs(args.paths, max_bytes=args.max_bytes),
+    from unspun.cli.index import _Reporter
+
+    show = args.progress or (sys.stderr.isatty() and _several(args.paths))
+    local = [p for p in args.paths if not _is_url(p)]
+
+    def good(report: _Reporter) -> Iterator[Article]:
+        for result in analyze_stream(_inputs(args.paths, args.max_bytes, args.offline),
                                      outlet=args.outlet, min_score=args.min_score, jobs=args.jobs,
                                      models="fast" if args.fast else not args.no_models):
+            report.advance()
             if isinstance(result, Failed):
                 status["failed"] += 1
-                print(result, file=sys.stderr)
+                report.line(str(result))
             elif isinstance(result, BadInput):
                 status["bad"] += 1
-                print(result, file=sys.stderr)
+                report.line(str(result))
             else:
                 for warning in result.warnings:
                     status["bad"] += 1
-                    print(f"{where(result.source)}: {warning}", file=sys.stderr)
+                    report.line(f"{where(result.source)}: {warning}")
                 yield result
 
     try:
-        with open_output(args.output) as out:
-            WRITERS[args.format](good(), out)
+        with open_output(args.output) as out, _Reporter(show, local, label="analysing") as report:
+            if show and len(local) < len(args.paths):
+                report.add_total(len(args.paths) - len(local))
+            WRITERS[args.format](good(report), out)
     except OSError as exc:
         print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if status["failed"]:
         return 1
     return 2 if status["bad"] else 0
+
+
+def _is_url(path: str) -> bool:
+    from unspun.read.url import is_url
+
+    return is_url(path)
+
+
+def _several(paths: list[str]) -> bool:
+    """Whether ``paths`` may hold more than one article (a progress bar is then worth showing)."""
+    from unspun.read import format_of
+
+    if len(paths) > 1:
+        return True
+    path = paths[0]
+    return path != "-" and not _is_url(path) and (os.path.isdir(path) or format_of(path) in ("jsonl", "warc"))
+
+
+def _inputs(paths: list[str], max_bytes: int, offline: bool) -> Iterator[Document | BadInput]:
+    """``read_inputs`` over the paths, with web pages fetched where a path is an http(s) URL."""
+    from unspun.read.url import fetch, is_url
+
+    for path in paths:
+        if not is_url(path):
+            yield from read_inputs([path], max_bytes=max_bytes)
+        elif offline:
+            yield BadInput(path, "a URL, and --offline forbids fetching it")
+        else:
+            yield fetch(path, max_bytes)
 
 
 def _write_jsonl(articles: Iterator[Article], out: IO[str]) -> None:

@@ -8,6 +8,7 @@ dropped; the clean stage marks what furniture is left.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from unspun.article import normalise_newlines
 from unspun.errors import InputError
@@ -96,12 +97,24 @@ def _meta(found, title: str, url: str | None) -> dict:
     names = [n.strip() for n in (found.author or "").split(";") if n.strip()]
     if names:
         meta["byline"] = names
-    if found.sitename and found.sitename.strip():
-        meta["sitename"] = found.sitename.strip()
     page_url = url or found.url
+    site = (found.sitename or "").strip()
+    if site and not _is_host(site, page_url):  # the extractor falls back on the URL's host: not a name
+        meta["sitename"] = site
     if page_url:
         meta["url"] = page_url
     return meta
+
+
+def _is_host(name: str, url: str | None) -> bool:
+    if not url:
+        return False
+    try:
+        netloc = urlsplit(url).netloc.lower().rsplit("@", 1)[-1]
+    except ValueError:
+        return False
+    name = name.lower()
+    return name in (netloc, netloc.removeprefix("www."), netloc.split(":")[0], netloc.split(":")[0].removeprefix("www."))
 
 
 def extract(doc: Document) -> Document:

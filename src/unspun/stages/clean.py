@@ -25,6 +25,7 @@ Every line is one kind of furniture or body; spans never overlap and cover line 
 its newline or surrounding whitespace.
 
 >>> from unspun.article import FURNITURE_LAYERS, Article
+from unspun.outlets import host_of, known_outlet
 >>> a = clean(Article(text="Home | World\\n\\nStorm hits coast\\n\\nMay 2, 2024\\n\\nIt rained.\\n\\nShare this:"))
 >>> a.meta["title"], a.meta["date"], [(s.layer, s.label) for s in a.layer("boilerplate")]
 ('Storm hits coast', '2024-05-02', [('boilerplate', 'navigation'), ('boilerplate', 'share')])
@@ -35,9 +36,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, insort
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 from unspun.article import FURNITURE_LAYERS, Article
+from unspun.outlets import host_of, known_outlet
 from unspun.stages.agencies import canonical, credit_line, wire_mentions
 from unspun.stages.bylines import parse_byline
 from unspun.stages.dates import date_line, find_dates, iso_date, match_date_at
@@ -272,8 +273,7 @@ class _Cleaner:
         names = [self.holder, _hint(self.hints, "sitename"), _hint(self.hints, "outlet")]
         url = _hint(self.hints, "url")
         if url:
-            host = urlparse(url).hostname or ""
-            names.append(host[4:] if host.startswith("www.") else host)
+            names += [host_of(url), known_outlet(url)]
         self.site_keys = {_key(n) for n in names if n and not canonical(n)}
 
     def known_title(self, title: str) -> int | None:

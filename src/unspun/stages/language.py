@@ -20,6 +20,9 @@ _STOPWORDS = {
     "pt": "de a o que e do da em um para com não uma os no se na por mais as dos como mas ao ele das à seu sua ou quando muito nos já também".split(),
     "nl": "de en van het een in is dat op te zijn met voor niet aan er om ook als door maar bij dan nog werd naar wordt".split(),
 }
+# A language other than English is named only on this many of its stopwords, and twice as many as
+# English's: below that (a title and a line) the profile cannot tell a loanword from a language.
+_MIN_OTHER = 3
 _PROFILES = {lang: frozenset(words) for lang, words in _STOPWORDS.items()}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SCRIPTS = (
@@ -56,6 +59,8 @@ def detect(text: str) -> str | None:
     best = max(scores, key=lambda k: (scores[k], k == "en"))
     if scores[best] == 0:
         return None
+    if best != "en" and (scores[best] < _MIN_OTHER or scores[best] < 2 * scores["en"]):
+        return None  # a loanword or two ("café au lait") in a short text: too little to call it foreign
     return best
 
 

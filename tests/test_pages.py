@@ -1,0 +1,165 @@
+"""Web pages as users give them: saved or fetched by URL (a local HTTP server), bytes from an HTTP
+client, piped text, pages of known hosts, and short texts whose language is hard to tell."""
+
+import http.server
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import unspun
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "examples" / "harbour-strike.html"
+TEXT = ROOT / "examples" / "harbour-strike.txt"
+TITLE = "Mayor vows to break harbour strike as ships queue off Portmere"
+
+
+def unspun_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "unspun", *args], input=stdin, capture_output=True, timeout=300)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict = {}
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        route = self.routes.get(self.path)
+        if route is None:
+            self.send_error(404, "Not Found")
+            return
+        status, headers, body = route
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    page = PAGE.read_bytes()
+    _Handler.routes = {
+        "/story.html": (200, {"Content-Type": "text/html; charset=utf-8"}, page),
+        "/moved": (301, {"Location": "/story.html"}, b""),
+        "/story.txt": (200, {"Content-Type": "text/plain; charset=utf-8"}, TEXT.read_bytes()),
+        "/report.pdf": (200, {"Content-Type": "application/pdf"}, b"%PDF-1.4 not a page"),
+        "/huge.html": (200, {"Content-Type": "text/html"}, b"<html><body><p>" + b"word " * 40_000 + b"</p></body></html>"),
+        "/to-ftp": (302, {"Location": "ftp://127.0.0.1/x"}, b""),
+    }
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_analyze_url_fetches_the_page_and_keeps_the_url(site):
+    proc = unspun_cli("analyze", f"{site}/moved", "--no-models", "--format", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    a = json.loads(proc.stdout)
+    assert a["source"]["url"] == f"{site}/moved" and a["source"]["format"] == "html"
+    assert a["meta"]["title"] == TITLE
+    assert a["meta"]["outlet"] == "The Portmere Ledger"
+    assert a["meta"]["date"] == "2025-03-14"
+    assert any(s["layer"] == "quote" for s in a["spans"])
+
+
+def test_analyze_url_plain_text_page(site):
+    proc = unspun_cli("analyze", f"{site}/story.txt", "--no-models", "--format", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    a = json.loads(proc.stdout)
+    assert a["source"]["format"] == "text" and a["text"] == TEXT.read_text(encoding="utf-8")
+    # An IP address names a machine, not an outlet: the copyright line does.
+    assert a["meta"]["outlet"] == "The Portmere Ledger"
+
+
+@pytest.mark.parametrize("path, reason", [
+    ("/missing.html", "HTTP 404"),
+    ("/report.pdf", "not a web page (content type application/pdf)"),
+    ("/huge.html", "limit for one article"),
+    ("/to-ftp", "non-web address"),
+])
+def test_analyze_url_errors_are_one_line(site, path, reason):
+    good = str(TEXT)
+    proc = unspun_cli("analyze", f"{site}{path}", good, "--no-models", "--format", "jsonl", "--max-bytes", "100000")
+    assert proc.returncode == 2
+    err = proc.stderr.decode().strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{site}{path}: ") and reason in err[0], err
+    assert len(proc.stdout.decode().splitlines()) == 1  # the good input is still analysed
+
+
+def test_analyze_unreachable_url_and_offline(site):
+    proc = unspun_cli("analyze", "http://127.0.0.1:9/x.html", "--no-models")
+    assert proc.returncode == 2 and "cannot fetch" in proc.stderr.decode()
+    proc = unspun_cli("analyze", f"{site}/story.html", "--offline", "--no-models")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == f"{site}/story.html: a URL, and --offline forbids fetching it"
+
+
+def test_analyze_reads_a_pipe_without_dash():
+    proc = unspun_cli("analyze", "--no-models", "--format", "json", stdin=TEXT.read_bytes())
+    assert proc.returncode == 0, proc.stderr.decode()
+    a = json.loads(proc.stdout)
+    assert a["meta"]["title"] == TITLE and a["source"]["path"] == "-"
+
+
+def test_analyze_progress_bar_only_when_asked_or_on_a_terminal(tmp_path):
+    folder = ROOT / "examples" / "story"
+    quiet = unspun_cli("analyze", str(folder), "--no-models", "--format", "jsonl")
+    assert quiet.returncode == 0 and quiet.stderr == b""
+    shown = unspun_cli("analyze", str(folder), "--no-models", "--format", "jsonl", "--progress")
+    assert shown.returncode == 0
+    assert "analysing" in shown.stderr.decode() and "3/3" in shown.stderr.decode()
+    assert shown.stdout == quiet.stdout
+
+
+def test_api_takes_page_bytes_with_their_charset():
+    page = PAGE.read_bytes()
+    a = unspun.analyze(html=page, models=False)
+    assert a.meta["title"] == TITLE
+    # A cp1252 page that says so in <meta>: decoded by its charset, not as UTF-8.
+    legacy = ("<html><head><meta charset=\"windows-1252\"><title>Caf\u00e9 owners protest new tax</title></head>"
+              "<body><h1>Caf\u00e9 owners protest new tax</h1><p>Owners of caf\u00e9s in the old town said on "
+              "Monday that the tax would close many of them before the summer season began.</p></body></html>")
+    b = unspun.analyze(html=legacy.encode("cp1252"), models=False)
+    assert "Caf\u00e9 owners" in b.text and "\ufffd" not in b.text
+    with pytest.raises(TypeError):
+        unspun.analyze(text=page)
+
+
+@pytest.mark.parametrize("url, outlet", [
+    ("https://hosted.ap.org/someeagle/article/0a1b/mayor-vows", "AP"),
+    ("https://www.nytimes.com/2025/03/14/world/mayor.html", "The New York Times"),
+    ("https://news.example-ledger.org/2025/03/14/mayor", "The Portmere Ledger"),  # site name wins over an unknown host
+])
+def test_outlet_from_known_hosts(url, outlet):
+    a = unspun.analyze(html=PAGE.read_bytes(), url=url, models=False)
+    assert a.meta["outlet"] == outlet
+
+
+def test_outlet_unknown_host_without_site_name():
+    page = PAGE.read_text(encoding="utf-8").replace('<meta property="og:site_name" content="The Portmere Ledger">', "")
+    page = page.replace("© 2025 The Portmere Ledger. All Rights Reserved", "")
+    a = unspun.analyze(html=page, url="https://www.portmere-ledger.example/news/1", models=False)
+    assert a.meta["outlet"] == "portmere-ledger.example"
+    # A machine's address is no outlet's name (the extractor offers the host as a site name).
+    local = unspun.analyze(html=page, url="http://localhost:8000/news/1", models=False)
+    assert local.meta["outlet"] is None
+
+
+def test_short_english_text_with_a_loanword_stays_english():
+    a = unspun.analyze("Title\n\nCaf\u00e9 au lait text.", models=False)
+    assert a.meta["language"] == "en" and not a.warnings
+    proc = unspun_cli("analyze", "-", "--no-models", "--format", "json", stdin="Title\n\nCaf\u00e9 au lait text.".encode())
+    assert proc.returncode == 0, proc.stderr.decode()
+    french = unspun.analyze("Le ministre a dit que les discussions se poursuivraient pendant toute la semaine "
+                            "avec les syndicats et les patrons.", models=False)
+    assert french.meta["language"] == "fr" and french.warnings
