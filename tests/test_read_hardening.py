@@ -87,3 +87,131 @@ def test_bad_url_is_a_bad_record(tmp_path, url, reason):
     assert [type(g).__name__ for g in got] == ["Document", "BadInput", "Document"]
     assert (got[1].where, got[1].reason) == (f"{path}:2", reason)
     assert got[2].meta["url"] == "https://b.example/ok"
+
+
+# -- FIFOs, sockets and devices -----------------------------------------------------------
+
+def read_with_deadline(paths) -> list:
+    """``read`` in a thread: a reader that blocks on a FIFO would hang the test run forever."""
+    import threading
+
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(read(paths)), daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "reading blocked (a FIFO was opened)"
+    return box[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_given_or_in_a_folder_is_skipped_with_one_line(tmp_path):
+    folder = tmp_path / "in"
+    write(folder / "a.txt", GOOD.encode())
+    os.mkfifo(folder / "b.jsonl")
+    write(folder / "c.txt", GOOD.encode())
+    given = tmp_path / "given.txt"
+    os.mkfifo(given)
+    got = read_with_deadline([folder, given, "/dev/null"])
+    assert [type(g).__name__ for g in got] == ["Document", "BadInput", "Document", "BadInput", "BadInput"]
+    assert got[1].where == str(folder / "b.jsonl") and got[3].where == str(given)
+    assert got[1].reason.startswith("a named pipe (FIFO), not a regular file; skipped")
+    assert got[4].where == "/dev/null" and got[4].reason.startswith("a character device, not a regular file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_symlink_to_a_file_is_read_and_to_a_fifo_is_skipped(tmp_path):
+    real = write(tmp_path / "real.txt", GOOD.encode())
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink(real, tmp_path / "link.txt")
+    os.symlink(tmp_path / "pipe", tmp_path / "pipe.txt")
+    got = read_with_deadline([tmp_path / "link.txt", tmp_path / "pipe.txt"])
+    assert isinstance(got[0], Document) and got[0].text == GOOD
+    assert isinstance(got[1], BadInput) and "named pipe" in got[1].reason
+
+
+# -- Control characters in file names -----------------------------------------------------
+
+def test_control_characters_in_file_names_are_escaped_in_messages(tmp_path):
+    weird = tmp_path / "new\nline\x1b[31m\t.jsonl"
+    write(weird, json.dumps({"text": GOOD}).encode() + b"\n{oops\n")
+    empty = write(tmp_path / "empty\r\x85\u2028.txt", b"")
+    got = read([weird, empty, tmp_path / "gone\n.txt"])
+    assert isinstance(got[0], Document) and got[0].source["path"] == str(weird)  # the data keeps the name
+    shown = str(tmp_path) + "/new\\nline\\x1b[31m\\t.jsonl"
+    assert got[1].where == shown + ":2"
+    assert got[2].where == str(tmp_path) + "/empty\\r\\x85\\u2028.txt"
+    assert got[3].where == str(tmp_path) + "/gone\\n.txt" and got[3].reason == "no such file or directory"
+    for g in got[1:]:
+        line = str(g)
+        assert "\n" not in line and "\r" not in line and "\x1b" not in line and "\u2028" not in line
+        line.encode("utf-8")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names of arbitrary bytes are POSIX")
+def test_file_name_bytes_that_are_not_utf8_print_as_hex(tmp_path):
+    name = os.fsencode(tmp_path) + b"/caf\xe9.txt"
+    try:
+        with open(name, "wb"):
+            pass
+    except OSError:
+        pytest.skip("this file system refuses non-UTF-8 names")
+    (got,) = read([tmp_path])
+    assert isinstance(got, BadInput) and got.where == str(tmp_path) + "/caf\\xe9.txt"
+    str(got).encode("utf-8")  # printable: no lone surrogate left
+
+
+def test_where_escapes_the_source_path():
+    from unspun.read import printable, where
+
+    source = {"path": "a\nb.jsonl", "url": None, "format": "jsonl", "record": 3}
+    assert where(source) == "a\\nb.jsonl:3"
+    assert printable(printable("x\x00y\x7fz\ud800")) == "x\\x00y\\x7fz\\ud800"
+    assert printable("C:\\news\\a “b”.txt") == "C:\\news\\a “b”.txt"
+
+
+# -- Counting records for the progress bar ------------------------------------------------
+
+def test_estimate_counts_records_and_skips_what_is_not_read(tmp_path):
+    import gzip
+
+    from unspun.read.count import estimate_records
+
+    folder = tmp_path / "in"
+    lines = b'{"text": "one"}\n\n   \r\n{"text": "two"}\r\n\t\n{"text": "three"}'  # no final newline
+    write(folder / "a.jsonl", lines)
+    write(folder / "b.jsonl.gz", gzip.compress(lines + b"\n" + lines))
+    write(folder / "c.txt", GOOD.encode())
+    write(folder / "notes.md", b"not read")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "d.jsonl")  # counting must not open it
+    assert estimate_records([str(folder), str(tmp_path / "missing.jsonl")]) == 3 + 6 + 1
+    assert estimate_records([str(folder), "-"]) is None
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_estimate_of_a_giant_line_holds_one_block(tmp_path, gz):
+    import gzip
+    import tracemalloc
+
+    from unspun.read.count import BLOCK, estimate_records
+
+    path = tmp_path / ("giant.jsonl.gz" if gz else "giant.jsonl")
+    if gz:
+        with gzip.open(path, "wb", compresslevel=1) as f:
+            f.write(b'{"text": "')
+            for _ in range(40):
+                f.write(b"word " * 200_000)  # 40 MB in one line
+            f.write(b'"}\n\n{"text": "short"}\n')
+    else:
+        with open(path, "wb") as f:
+            f.write(b'{"text": "')
+            f.truncate(40_000_000)  # a sparse 40 MB line of NULs
+            f.seek(0, os.SEEK_END)
+            f.write(b'"}\n{"text": "short"}\n')
+    tracemalloc.start()
+    try:
+        assert estimate_records([str(path)]) == 2
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * BLOCK + 1_000_000  # a few blocks, not the 40 MB line

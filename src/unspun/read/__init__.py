@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 from urllib.parse import urlsplit
@@ -52,19 +53,54 @@ class BadInput:
     where: str
     reason: str
 
+    def __post_init__(self) -> None:
+        self.where = printable(str(self.where))
+        self.reason = printable(str(self.reason))
+
     def __str__(self) -> str:
         return f"{self.where}: {self.reason}"
 
 
 def where(source: dict) -> str:
-    """How messages name an input: ``PATH``, ``PATH:LINE`` (JSONL) or ``PATH@OFFSET`` (WARC)."""
+    """How messages name an input: ``PATH``, ``PATH:LINE`` (JSONL) or ``PATH@OFFSET`` (WARC).
+
+    Control characters in the path are escaped (``printable``), so the message stays one line.
+    """
     path = source.get("path")
     if path is None:  # given to unspun.analyze() as a string
         path = source.get("url") or "<input>"
     record = source.get("record")
     if record is None:
-        return str(path)
-    return f"{path}@{record}" if source.get("format") == "warc" else f"{path}:{record}"
+        return printable(str(path))
+    return printable(f"{path}@{record}" if source.get("format") == "warc" else f"{path}:{record}")
+
+
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and surrogates (a file
+# name's undecodable bytes, as ``os`` gives them, or a lone surrogate from JSON).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped as Python writes them (``\\n``, ``\\x1b``,
+    ``\\u2028``), so that a file name or reason prints as one line and sends nothing to the
+    terminal. A byte of a file name that is not UTF-8 shows as ``\\xNN``. Other characters,
+    the backslash included, are kept: escaping twice changes nothing.
+
+    >>> printable("new\\nline\\x1b[31m.txt")
+    'new\\\\nline\\\\x1b[31m.txt'
+    """
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape(m: re.Match) -> str:
+    ch = m.group()
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the undecodable byte itself
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
@@ -115,7 +151,8 @@ def read_inputs(paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterato
 
 def input_files(paths: list[str]) -> Iterator[str | BadInput]:
     """The files ``read_inputs`` reads, in its order: each path as given (``-`` for stdin), a
-    folder's supported files sorted by path; a ``BadInput`` for a path that cannot be used.
+    folder's supported files sorted by path; a ``BadInput`` for a path that cannot be used,
+    and for a FIFO, socket or device (given or in a folder), which is not read.
     Engines that read files elsewhere (Spark executors) list them with this."""
     for path in paths:
         if path == "-":
@@ -126,11 +163,30 @@ def input_files(paths: list[str]) -> Iterator[str | BadInput]:
                 kinds = ", ".join(EXTENSIONS)
                 yield BadInput(path, f"no supported files in this folder ({kinds}, optionally .gz)")
             for rel in files:
-                yield os.path.join(path, rel)
+                file = os.path.join(path, rel)
+                special = _special_file(file)
+                yield BadInput(file, special) if special else file
         elif os.path.lexists(path):
-            yield path
+            special = _special_file(path)
+            yield BadInput(path, special) if special else path
         else:
             yield BadInput(path, "no such file or directory")
+
+
+def _special_file(path: str) -> str | None:
+    """The reason a path that is not a regular file (a FIFO, socket or device) is skipped:
+    reading one can block forever or never end. None for files and what cannot be stat'ed
+    (opening it reports that)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
+            else "not a regular file")
+    return f"{kind}, not a regular file; skipped (pipe its content to `-` to read it)"
 
 
 def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | BadInput]:

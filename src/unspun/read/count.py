@@ -1,0 +1,75 @@
+"""How many records the inputs hold, for a progress bar's total, without holding any record.
+
+Files are read in fixed-size blocks (gzip decompressed block by block), so counting a JSONL
+file whose one line is 1.5 GB costs one block of memory, not the line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from typing import BinaryIO
+
+BLOCK = 1 << 20
+# A newline followed by a blank line (only spaces, tabs, CR, ...) and its newline.
+_BLANK_AFTER = re.compile(rb"\n(?=[ \t\r\f\v]*\n)")
+
+
+def estimate_records(paths: list[str]) -> int | None:
+    """About how many records ``paths`` hold: one per text or HTML file, the non-blank lines
+    of JSONL files, the response and resource records of WARC files; None when stdin is
+    among them. Paths ``read_inputs`` would not read (missing, FIFOs, devices) count nothing."""
+    from unspun.read import BadInput, format_of, input_files
+
+    total = 0
+    for file in input_files(paths):
+        if file == "-":
+            return None
+        if isinstance(file, BadInput):
+            continue
+        total += records_in(file, format_of(file))
+    return total
+
+
+def records_in(path: str, fmt: str | None) -> int:
+    """Records in one regular file (1 for a text or HTML file, or one whose count fails)."""
+    try:
+        if fmt == "jsonl":
+            with open(path, "rb") as raw:
+                stream = gzip.GzipFile(fileobj=raw, mode="rb") if raw.peek(2)[:2] == b"\x1f\x8b" else raw
+                return count_nonblank_lines(stream)
+        if fmt == "warc":
+            from warcio.archiveiterator import ArchiveIterator
+
+            with open(path, "rb") as f:
+                return sum(1 for record in ArchiveIterator(f) if record.rec_type in ("response", "resource"))
+    except Exception:  # noqa: BLE001 - only an estimate; the reader reports the real problem
+        return 1
+    return 1
+
+
+def count_nonblank_lines(stream: BinaryIO, block: int = BLOCK) -> int:
+    """Lines of ``stream`` holding something other than whitespace, read ``block`` bytes at a
+    time (a last line without a newline counts).
+
+    >>> import io
+    >>> count_nonblank_lines(io.BytesIO(b'{"a": 1}\\n\\n  \\r\\n{"b": 2}\\n{"c"'), block=3)
+    3
+    """
+    count = 0
+    blank_so_far = True  # the bytes since the last newline are all whitespace
+    while True:
+        data = stream.read(block)
+        if not data:
+            break
+        first = data.find(b"\n")
+        if first < 0:
+            blank_so_far = blank_so_far and not data.strip()
+            continue
+        if not (blank_so_far and not data[:first].strip()):
+            count += 1
+        last = data.rfind(b"\n")
+        inner = data.count(b"\n", first + 1)  # lines that start and end inside this block
+        count += inner - len(_BLANK_AFTER.findall(data, first, last + 1))
+        blank_so_far = not data[last + 1:].strip()
+    return count + (0 if blank_so_far else 1)
