@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sys
 import threading
 import time
@@ -342,37 +341,8 @@ class _Reporter:
 
 
 def estimate_records(paths: list[str]) -> int | None:
-    """About how many records ``paths`` hold: one per text or HTML file, the non-blank lines
-    of JSONL files, the response records of WARC files. None for stdin."""
-    from unspun.read import format_of
+    """About how many records ``paths`` hold (``unspun.read.count``: JSONL lines counted in
+    fixed-size blocks, FIFOs and devices not opened). None for stdin."""
+    from unspun.read.count import estimate_records as count
 
-    total = 0
-    for path in paths:
-        if path == "-":
-            return None
-        if os.path.isdir(path):
-            files = [os.path.join(root, name) for root, dirs, names in os.walk(path)
-                     for name in names if not name.startswith(".") and format_of(name)]
-        else:
-            files = [path]
-        for file in files:
-            total += _records_in(file, format_of(file))
-    return total
-
-
-def _records_in(path: str, fmt: str | None) -> int:
-    import gzip
-
-    try:
-        if fmt == "jsonl":
-            opener = gzip.open if path.endswith(".gz") else open
-            with opener(path, "rb") as f:
-                return sum(1 for line in f if line.strip())
-        if fmt == "warc":
-            from warcio.archiveiterator import ArchiveIterator
-
-            with open(path, "rb") as f:
-                return sum(1 for record in ArchiveIterator(f) if record.rec_type == "response")
-    except Exception:  # noqa: BLE001 - only an estimate; the reader reports the real problem
-        return 1
-    return 1
+    return count(paths)
