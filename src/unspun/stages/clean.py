@@ -25,7 +25,6 @@ Every line is one kind of furniture or body; spans never overlap and cover line 
 its newline or surrounding whitespace.
 
 >>> from unspun.article import FURNITURE_LAYERS, Article
-from unspun.outlets import host_of, known_outlet
 >>> a = clean(Article(text="Home | World\\n\\nStorm hits coast\\n\\nMay 2, 2024\\n\\nIt rained.\\n\\nShare this:"))
 >>> a.meta["title"], a.meta["date"], [(s.layer, s.label) for s in a.layer("boilerplate")]
 ('Storm hits coast', '2024-05-02', [('boilerplate', 'navigation'), ('boilerplate', 'share')])
