@@ -516,8 +516,11 @@ def test_warc_record_over_the_limit_and_corrupt_middle(tmp_path):
     assert got[2].where.endswith(f"@{offsets[4]}") and "over the" in got[2].reason
     broken = data[: offsets[3]] + b"GARBAGE LINE\r\n" * 5 + data[offsets[3]:]
     got = items([write(tmp_path / "b.warc", broken)])
-    assert isinstance(got[0], Document) and isinstance(got[-1], BadInput)
-    assert got[-1].where.startswith(str(tmp_path / "b.warc") + "@") and "\n" not in got[-1].reason
+    assert [type(g).__name__ for g in got] == ["Document", "BadInput", "Document", "Document"]
+    assert got[1].where == f"{tmp_path / 'b.warc'}@{offsets[3]}" and "\n" not in got[1].reason
+    assert got[1].reason.endswith(f"skipped 70 bytes (bytes {offsets[3]}-{offsets[3] + 69}), "
+                                  f"reading goes on at @{offsets[3] + 70}")
+    assert [g.source["record"] for g in got[2:]] == [offsets[3] + 70, offsets[4] + 70]
 
 
 def test_warc_sniffed_without_extension(tmp_path):

@@ -215,3 +215,167 @@ def test_estimate_of_a_giant_line_holds_one_block(tmp_path, gz):
     finally:
         tracemalloc.stop()
     assert peak < 4 * BLOCK + 1_000_000  # a few blocks, not the 40 MB line
+
+
+# -- WARC: a corrupt record in the middle ---------------------------------------------------
+
+TOPICS = ["Harbour reopens", "Ferry resumes", "Bridge closes", "Council votes", "School expands", "Market moves"]
+
+
+def page(topic: str) -> bytes:
+    return (f"<html><head><title>{topic}</title></head><body><article><h1>{topic}</h1>"
+            f"<p>{topic} on Monday, officials said, after a week of talks in Portmere that ran late "
+            f"into the night and ended with a vote.</p><p>Residents of Portmere welcomed the news of "
+            f"{topic.lower()} and said they had waited for it all spring.</p></article></body></html>").encode()
+
+
+def build_warc(gz: bool) -> tuple[bytes, list[int]]:
+    """A WARC of six HTML responses (per-record gzip when ``gz``) and each record's offset."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=gz)
+    offsets = []
+    for i, topic in enumerate(TOPICS):
+        offsets.append(buf.tell())
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"https://ledger.example/{i}", "response",
+                                                      payload=io.BytesIO(page(topic)), http_headers=headers))
+    return buf.getvalue(), offsets + [len(buf.getvalue())]
+
+
+def titles(got) -> list:
+    from unspun.read.html import extract
+
+    return [extract(g).meta["title"] if isinstance(g, Document) else "BAD" for g in got]
+
+
+def corrupt(data: bytes, offsets: list[int], kind: str) -> tuple[bytes, int]:
+    """``data`` with record 2 damaged; and how many bytes earlier the records after it now start."""
+    a, b = offsets[2], offsets[3]
+    if kind == "garbage-between":
+        return data[:b] + b"\x00\xffnot a record\r\n" * 3 + data[b:], -len(b"\x00\xffnot a record\r\n" * 3)
+    if kind == "bad-header-line":
+        return data[:a] + b"WARX/9.9" + data[a + 8:], 0
+    if kind == "content-length-too-long":
+        record = data[a:b].replace(b"Content-Length: ", b"Content-Length: 9", 1)
+        return data[:a] + record + data[b:], -1
+    if kind == "content-length-too-short":
+        head, sep, rest = data[a:b].partition(b"Content-Length: ")
+        length, nl, tail = rest.partition(b"\r\n")
+        record = head + sep + str(int(length) - 40).encode() + nl + tail
+        return data[:a] + record + data[b:], len(length) - len(str(int(length) - 40))
+    if kind == "cut-in-the-middle":  # half of record 2 is missing; record 3 follows what is left
+        cut = (b - a) // 2
+        return data[:a + cut] + data[b:], b - a - cut
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["garbage-between", "bad-header-line", "content-length-too-long",
+                                  "content-length-too-short", "cut-in-the-middle"])
+def test_warc_reading_resumes_at_the_next_record(tmp_path, kind):
+    data, offsets = build_warc(gz=False)
+    broken, shift = corrupt(data, offsets, kind)
+    path = write(tmp_path / "c.warc", broken)
+    got = read([path])
+    expect_bad_at = offsets[3] if kind == "garbage-between" else offsets[2]
+    kept = TOPICS[:3] if kind == "garbage-between" else TOPICS[:2]
+    assert titles(got) == kept + ["BAD"] + TOPICS[3:], [str(g) for g in got if isinstance(g, BadInput)]
+    bad = got[len(kept)]
+    resumed = offsets[3] - shift
+    assert bad.where == f"{path}@{expect_bad_at}"
+    too_long = kind == "content-length-too-long"  # the file ends inside the stated length
+    assert bad.reason.startswith("truncated WARC record (" if too_long else "corrupt WARC record (")
+    assert bad.reason.endswith(f"(bytes {expect_bad_at}-{resumed - 1}), reading goes on at @{resumed}")
+    after = [g.source["record"] for g in got[len(kept) + 1:]]
+    assert after == [o - shift for o in offsets[3:6]]
+
+
+@pytest.mark.parametrize("kind", ["flipped-bytes", "cut-in-the-middle", "garbage-between"])
+def test_warc_gz_resumes_at_the_next_gzip_member(tmp_path, kind):
+    data, offsets = build_warc(gz=True)
+    a, b = offsets[2], offsets[3]
+    if kind == "flipped-bytes":
+        middle = (a + b) // 2
+        broken, bad_at, resumed = data[:middle] + bytes(x ^ 0x5A for x in data[middle:middle + 20]) + data[middle + 20:], a, b
+    elif kind == "cut-in-the-middle":
+        broken, bad_at, resumed = data[:(a + b) // 2] + data[b:], a, (a + b) // 2
+    else:
+        junk = b"\x1f\x8b\x08 looks like gzip but is not" * 3
+        broken, bad_at, resumed = data[:b] + junk + data[b:], b, b + len(junk)
+    path = write(tmp_path / "c.warc.gz", broken)
+    got = read([path])
+    n_before = 3 if kind == "garbage-between" else 2
+    assert titles(got) == TOPICS[:n_before] + ["BAD"] + TOPICS[3:], [str(g) for g in got if isinstance(g, BadInput)]
+    bad = got[n_before]
+    assert bad.where == f"{path}@{bad_at}"
+    assert bad.reason.endswith(f"(bytes {bad_at}-{resumed - 1}), reading goes on at @{resumed}")
+    assert got[n_before + 1].source["record"] == resumed
+
+
+def test_warc_corrupt_last_record_names_the_range_to_the_end(tmp_path):
+    data, offsets = build_warc(gz=False)
+    broken = data[:offsets[5]] + b"WARX" + data[offsets[5] + 4:]
+    path = write(tmp_path / "end.warc", broken)
+    got = read([path])
+    assert titles(got) == TOPICS[:5] + ["BAD"]
+    assert got[-1].reason.endswith(f"(bytes {offsets[5]}-{len(broken) - 1}) to the end: no record after it")
+
+
+def test_warc_from_a_pipe_stops_at_a_corrupt_record(tmp_path):
+    import io
+
+    from unspun.read.warc import read_warc
+
+    class Pipe(io.RawIOBase):  # a stream that cannot seek, as stdin from a pipe
+        def __init__(self, data: bytes):
+            self.data = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buf) -> int:
+            chunk = self.data.read(len(buf))
+            buf[:len(chunk)] = chunk
+            return len(chunk)
+
+    data, offsets = build_warc(gz=False)
+    broken, _ = corrupt(data, offsets, "bad-header-line")
+    got = list(read_warc(io.BufferedReader(Pipe(broken)), "-", 1_000_000))
+    assert titles(got) == TOPICS[:2] + ["BAD"]
+    assert got[-1].where == f"-@{offsets[2]}" and got[-1].reason.endswith("is not searched for the next record)")
+
+
+# -- The command line: every bad input one line, exit 2, every good record written ----------
+
+def test_cli_reports_each_bad_input_on_one_line_and_keeps_the_good(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    lines = [json.dumps({"id": "j1", "text": GOOD}), '{"id": "j2", "text": "Body.", "title": "\\udfff"}',
+             json.dumps({"id": "j3", "text": GOOD, "url": "http://["}), json.dumps({"id": "j4", "text": GOOD + " More."})]
+    write(folder / "a\nb\x1b[2J.jsonl", ("\n".join(lines) + "\n").encode())
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "b.txt")
+    data, offsets = build_warc(gz=True)
+    write(folder / "c.warc.gz", data[:(offsets[2] + offsets[3]) // 2] + data[offsets[3]:])
+    proc = subprocess.run([sys.executable, "-m", "unspun", "analyze", str(folder), "--no-models",
+                           "--format", "jsonl"], capture_output=True, timeout=600)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2, stderr
+    assert "Traceback" not in stderr and "\x1b" not in stderr
+    shown = str(folder / "a\\nb\\x1b[2J.jsonl")
+    expected = [f"{shown}:2: unpaired surrogate U+DFFF in \"title\"", f"{shown}:3: \"url\" is not a valid URL",
+                f"{folder / 'c.warc.gz'}@{offsets[2]}: "]
+    if hasattr(os, "mkfifo"):
+        expected.insert(2, f"{folder / 'b.txt'}: a named pipe (FIFO)")
+    assert len(stderr.splitlines()) == len(expected), stderr
+    for line, start in zip(stderr.splitlines(), expected):
+        assert line.startswith(start), (line, start)
+    out = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert [a["id"] for a in out[:2]] == ["j1", "j4"]
+    assert [a["meta"]["title"] for a in out[2:]] == TOPICS[:2] + TOPICS[3:]

@@ -3,9 +3,13 @@
 Offsets are those of the file as given (for a per-record ``.warc.gz``, the offset of the
 record's gzip member, as in CDX indexes), so a record can be found again with
 ``warcio extract FILE OFFSET``; a gzipped WARC read from a pipe, or one gzipped as a single
-stream, has offsets into the uncompressed data. Non-HTML and non-2xx records are skipped. A truncated or
-corrupt record becomes ``BadInput("PATH@OFFSET")``; reading stops there, since a WARC file
-has no way to find the next record after a broken one.
+stream, has offsets into the uncompressed data. Non-HTML and non-2xx records are skipped.
+
+A truncated or corrupt record becomes ``BadInput("PATH@OFFSET")`` naming the bytes skipped, and
+reading goes on at the next record: the next ``WARC/1.0`` (or ``1.1``) line, or in a per-record
+``.warc.gz`` the next gzip member that decompresses to one. A record whose Content-Length
+does not end at the blank lines that close it counts as corrupt. Input that cannot seek (a
+pipe) stops at the first corrupt record.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import re
+import zlib
 from typing import BinaryIO, Iterator
 
 from unspun.errors import InputError
@@ -30,58 +36,136 @@ def read_warc(stream: BinaryIO, path: str, max_bytes: int) -> Iterator[Document 
 
 
 def _read(stream: BinaryIO, path: str, max_bytes: int, skip: int) -> Iterator[Document | BadInput]:
-    """``read_warc``, passing over the first ``skip`` records (already read before a restart)."""
+    """``read_warc``, passing over the first ``skip`` records (already read before a restart).
+
+    A corrupt record ends one pass of warcio's iterator; on a file that can seek, reading
+    starts again at the next record found after it (``_next_record``)."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    iterator = ArchiveIterator(stream)
-    records = iter(iterator)
+    can_resync = _seekable(stream)
+    gz = can_resync and _gzip_at(stream)
     seen = 0
     while True:
-        offset = max(iterator.offset, 0)
-        try:
-            with _quiet():
-                record = next(records)
-        except StopIteration:
-            break
-        except ArchiveLoadFailed as exc:
-            if "non-chunked gzip" in str(exc) and seen and _seekable(stream):
-                # One gzip stream around the whole file: read it again decompressed,
-                # offsets now count uncompressed bytes.
-                stream.seek(0)
-                yield from _read(gzip.GzipFile(fileobj=stream, mode="rb"), path, max_bytes, skip=seen)
-                return
-            reason = f"corrupt WARC record ({_one_line(exc)})"
-            if "non-chunked gzip" in str(exc):
-                reason = "gzip-compressed as one stream, not record by record (decompress it or run `warcio recompress`)"
-            yield BadInput(f"{path}@{offset}", f"{reason}; stopped reading")
+        iterator = ArchiveIterator(stream)
+        records = iter(iterator)
+        failure = None  # (offset of the bad record, reason)
+        while True:
+            offset = max(iterator.offset, 0)
+            try:
+                with _quiet():
+                    record = next(records)
+            except StopIteration:
+                break
+            except ArchiveLoadFailed as exc:
+                if "non-chunked gzip" in str(exc) and seen and can_resync:
+                    # One gzip stream around the whole file: read it again decompressed,
+                    # offsets now count uncompressed bytes.
+                    stream.seek(0)
+                    yield from _read(gzip.GzipFile(fileobj=stream, mode="rb"), path, max_bytes, skip=seen)
+                    return
+                if "non-chunked gzip" in str(exc):
+                    yield BadInput(f"{path}@{offset}", "gzip-compressed as one stream, not record by record "
+                                                       "(decompress it or run `warcio recompress`); stopped reading")
+                    return
+                failure = (offset, f"corrupt WARC record ({_one_line(exc)})")
+                break
+            except Exception as exc:  # noqa: BLE001 - corrupt input inside a third-party parser
+                failure = (offset, f"corrupt WARC record ({_one_line(exc)})")
+                break
+            seen += 1
+            warnings = iterator.err_count
+            try:
+                with _quiet():
+                    item = _item(record, path, offset, max_bytes) if seen > skip else None
+                    _drain(record.raw_stream)
+                    iterator.get_record_offset()  # reads the blank lines that end the record
+            except Exception as exc:  # noqa: BLE001
+                failure = (offset, f"corrupt WARC record ({_one_line(exc)})")
+                break
+            if getattr(record.raw_stream, "limit", 0) > 0:  # the file ended inside its Content-Length
+                failure = (offset, f"truncated WARC record ({size_text(record.raw_stream.limit)} missing)")
+                break
+            if record.rec_headers.get_header("Content-Length") is None:
+                failure = (offset, "corrupt WARC record (no Content-Length header)")
+                break
+            if iterator.err_count > warnings:
+                failure = (offset, "corrupt WARC record (not followed by the blank lines that end a record: "
+                                   "its Content-Length is wrong)")
+                break
+            if item is not None:
+                yield item
+        if failure is None:
+            left = _unread(iterator)
+            if left:
+                yield BadInput(f"{path}@{iterator.offset}",
+                               f"truncated or corrupt WARC record ({size_text(left)} after the last whole record)")
             return
-        except Exception as exc:  # noqa: BLE001 - corrupt input inside a third-party parser
-            yield BadInput(f"{path}@{offset}", f"corrupt WARC record ({_one_line(exc)}); stopped reading")
+        offset, reason = failure
+        if not can_resync:
+            yield BadInput(f"{path}@{offset}", f"{reason}; stopped reading (input that cannot seek, "
+                                               "such as a pipe, is not searched for the next record)")
             return
-        seen += 1
-        try:
-            with _quiet():
-                item = _item(record, path, offset, max_bytes) if seen > skip else None
-                _drain(record.raw_stream)
-                iterator.get_record_offset()  # reads the blank lines that end the record
-        except Exception as exc:  # noqa: BLE001
-            yield BadInput(f"{path}@{offset}", f"corrupt WARC record ({_one_line(exc)}); stopped reading")
+        found, end = _next_record(stream, offset + 1, gz)
+        if found is None:
+            yield BadInput(f"{path}@{offset}", f"{reason}; skipped {size_text(end - offset)} "
+                                               f"(bytes {offset}-{end - 1}) to the end: no record after it")
             return
-        if getattr(record.raw_stream, "limit", 0) > 0:
-            missing = record.raw_stream.limit
-            yield BadInput(f"{path}@{offset}", f"truncated WARC record ({size_text(missing)} missing); "
-                                               "stopped reading")
-            return
-        if record.rec_headers.get_header("Content-Length") is None:
-            yield BadInput(f"{path}@{offset}", "corrupt WARC record (no Content-Length header); stopped reading")
-            return
-        if item is not None:
-            yield item
-    left = _unread(iterator)
-    if left:
-        yield BadInput(f"{path}@{iterator.offset}",
-                       f"truncated or corrupt WARC record ({size_text(left)} after the last whole record)")
+        yield BadInput(f"{path}@{offset}", f"{reason}; skipped {size_text(found - offset)} "
+                                           f"(bytes {offset}-{found - 1}), reading goes on at @{found}")
+        stream.seek(found)
+
+
+# A record starts with a ``WARC/1.0`` (or ``1.1``) line; after a record cut short, not at the
+# start of a line.
+_HEADER = re.compile(rb"WARC/1\.[01]\r?\n")
+_MEMBER = b"\x1f\x8b\x08"  # a gzip member: magic and the deflate method
+
+
+def _next_record(stream: BinaryIO, pos: int, gz: bool) -> tuple[int | None, int]:
+    """The offset of the first record that starts at or after ``pos`` (None if there is none),
+    and the offset where the search stopped. Reads ``_DRAIN``-sized blocks: a per-record
+    ``.warc.gz`` is searched for a gzip member that decompresses to a WARC header, anything
+    else for a ``WARC/1.x`` line."""
+    keep = len(_MEMBER) - 1 if gz else 9
+    stream.seek(pos)
+    base, data = pos, b""
+    while True:
+        block = stream.read(_DRAIN)
+        data += block
+        if gz:
+            at = data.find(_MEMBER)
+            while at >= 0:
+                if _member_is_record(stream, base + at):
+                    return base + at, base + at
+                at = data.find(_MEMBER, at + 1)
+            stream.seek(base + len(data))
+        else:
+            m = _HEADER.search(data)
+            if m:
+                return base + m.start(), base + m.start()
+        if not block:
+            return None, base + len(data)
+        cut = max(0, len(data) - keep)
+        base, data = base + cut, data[cut:]
+
+
+def _member_is_record(stream: BinaryIO, at: int) -> bool:
+    """Whether a gzip member starting at ``at`` decompresses to a WARC header line."""
+    stream.seek(at)
+    try:
+        head = zlib.decompressobj(wbits=31).decompress(stream.read(_DRAIN), 16)
+    except zlib.error:
+        return False
+    return head.startswith(b"WARC/1.")
+
+
+def _gzip_at(stream: BinaryIO) -> bool:
+    """Whether the stream's bytes (from where it stands) are gzip; nothing is consumed."""
+    here = stream.tell()
+    magic = stream.read(2)
+    stream.seek(here)
+    return magic == b"\x1f\x8b"
 
 
 def _item(record, path: str, offset: int, max_bytes: int) -> Document | BadInput | None:
@@ -135,6 +219,8 @@ def _unread(iterator) -> int:
 
 
 def _seekable(stream: BinaryIO) -> bool:
+    if isinstance(stream, gzip.GzipFile):  # seeks back by rewinding the file under it
+        return _seekable(stream.fileobj)
     try:
         return stream.seekable()
     except (AttributeError, ValueError):
