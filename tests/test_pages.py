@@ -163,3 +163,89 @@ def test_short_english_text_with_a_loanword_stays_english():
     french = unspun.analyze("Le ministre a dit que les discussions se poursuivraient pendant toute la semaine "
                             "avec les syndicats et les patrons.", models=False)
     assert french.meta["language"] == "fr" and french.warnings
+
+
+# -- Pastes with the page's header, captions, slugs and footer (text written for these tests) --
+
+PASTE = """Tehran Monitor
+Thursday 4 December 2026 - 13 Azar 1405 | 2 December 2026 (14) | 1 December 2026 (9) | Facebook Twitter Telegram
+Minister defends fuel price rise before parliament
+December 2, 2026 - 10:45
+TEHRAN – The oil minister told lawmakers on Tuesday that the fuel price rise was needed to keep refineries running.
+“We had no other choice if we want to keep the lights on,” the minister said.
+Lawmakers are due to vote on the measure next week.
+Back to top
+Print
+"""
+
+
+def _spans(a, layer):
+    return [(s.label, a.text[s.start:s.end]) for s in a.spans if s.layer == layer]
+
+
+def test_paste_with_site_header_and_ticker():
+    a = unspun.analyze(PASTE, models=False)
+    assert a.meta["title"] == "Minister defends fuel price rise before parliament"
+    assert a.meta["date"] == "2026-12-02"  # the article's stamp, not the ticker's day
+    assert a.meta["outlet"] == "Tehran Monitor"
+    boiler = _spans(a, "boilerplate")
+    assert ("site-name", "Tehran Monitor") in boiler
+    assert any(label == "ticker" and text.startswith("Thursday 4 December") for label, text in boiler)
+    assert ("navigation", "Back to top") in boiler and ("share", "Print") in boiler
+    sentences = [text for _, text in _spans(a, "sentence")]
+    assert not any("Azar" in s or "10:45" in s or s in ("Back to top", "Print") for s in sentences), sentences
+    for layer in ("source", "cue", "content"):
+        assert not any(text in ("45", "10:45", "TEHRAN") for _, text in _spans(a, layer))
+
+
+CAPTIONS = """Storm floods coastal villages as rivers burst their banks
+
+Residents wade through a flooded street in Portmere on Monday. Picture: Alamy
+
+By Jane Okoro
+
+Floods cut off three coastal villages on Monday after two days of heavy rain, officials said.
+
+Rescue boats carry residents to higher ground in Portmere (Marta Silva/AP)
+
+“The water rose faster than anyone expected,” said Peter Lund, the village mayor.
+
+A man clears mud from his shop [Getty]
+
+Forecasters expect more rain later in the week.
+"""
+
+
+def test_captions_and_byline_under_a_lead_photo_are_furniture():
+    a = unspun.analyze(CAPTIONS, models=False)
+    captions = [text for label, text in _spans(a, "boilerplate") if label == "caption"]
+    assert len(captions) == 3, captions
+    assert a.meta["byline"] == ["Jane Okoro"]
+    sentences = [text for _, text in _spans(a, "sentence")]
+    assert not any("Picture: Alamy" in s or "(Marta Silva/AP)" in s or "[Getty]" in s for s in sentences)
+    quotes = [s for s in a.spans if s.layer == "quote"]
+    assert quotes and all("Rescue boats" not in a.text[q.start:q.end] for q in quotes)
+    # A sentence that merely mentions a credit is no caption.
+    b = unspun.analyze("Bank rules\n\nThe minister said the credit: was due on Friday.\n\nTalks resumed in Geneva (AP).",
+                       models=False)
+    assert not [label for label, _ in _spans(b, "boilerplate") if label == "caption"]
+
+
+def test_wire_slug_and_correspondent_line():
+    text = ("AP-US--Portmere-Strike, 4th Ld-Writethru\n\nMayor rejects union offer\n\n"
+            "Tomas Berg, Ledger labour correspondent\n\n"
+            "The mayor of Portmere rejected the union's latest offer on Tuesday, prolonging a strike now in its third week.\n\n"
+            "Talks are expected to resume next month.\n")
+    a = unspun.analyze(text, models=False)
+    assert ("slug", "AP-US--Portmere-Strike, 4th Ld-Writethru") in _spans(a, "boilerplate")
+    assert a.meta["title"] == "Mayor rejects union offer"
+    assert a.meta["byline"] == ["Tomas Berg"]
+    assert not any("Writethru" in t or "correspondent" in t for _, t in _spans(a, "sentence"))
+
+
+def test_framed_date_strip_is_a_ticker_not_the_date():
+    text = ("Villagers return after the floods\n\n| 24 February 2027, Saturday |\n\n"
+            "Villagers began returning to their homes on Monday after the floods receded, officials said.\n")
+    a = unspun.analyze(text, models=False)
+    assert ("ticker", "| 24 February 2027, Saturday |") in _spans(a, "boilerplate")
+    assert a.meta["date"] is None

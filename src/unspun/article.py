@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -24,7 +25,8 @@ LAYERS = (
     "quote", "source", "cue", "content", "technique",
 )
 BOILERPLATE_KINDS = (
-    "share", "comments", "copyright", "navigation", "related", "site-name", "ad", "caption", "other",
+    "share", "comments", "copyright", "navigation", "related", "site-name", "ad", "caption", "slug", "ticker",
+    "other",
 )
 VOICES = ("quote", "attributed", "own")
 # Layers that are not article content: page furniture and the metadata lines around the body.
@@ -32,8 +34,40 @@ FURNITURE_LAYERS = ("title", "dateline", "byline", "wire", "boilerplate")
 
 
 def text_id(text: str) -> str:
-    """The content id: first 16 hex digits of SHA-256 of the UTF-8 text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    """The content id: first 16 hex digits of SHA-256 of the UTF-8 text.
+
+    Text never holds unpaired surrogates (readers refuse them); should one reach here, it is
+    hashed as its 3-byte ``surrogatepass`` form instead of raising."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def find_surrogate(value: str) -> int:
+    """The index of the first unpaired surrogate in ``value``, or -1."""
+    found = _SURROGATE.search(value)
+    return found.start() if found else -1
+
+
+def escape_surrogates(value: str) -> str:
+    """``value`` with every unpaired surrogate written out, so that it is valid UTF-8.
+
+    A file name that is not valid UTF-8 reaches Python with each undecodable byte as a
+    surrogate U+DC80..U+DCFF (``surrogateescape``); such a byte becomes ``\\xHH``, any other
+    surrogate ``\\uDXXX``. Valid text is returned unchanged.
+
+    >>> print(escape_surrogates("a" + chr(0xDCFF) + "b.txt"), escape_surrogates("café"))
+    a\\xffb.txt café
+    """
+    if _SURROGATE.search(value) is None:
+        return value
+
+    def write(m: re.Match) -> str:
+        code = ord(m.group())
+        return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+    return _SURROGATE.sub(write, value)
 
 
 def _round_scores(value: Any) -> Any:

@@ -48,6 +48,7 @@ _TOP_LIMIT = 25          # lines looked at before the body starts
 _TITLE_SEARCH = 10       # lines searched for a title known from the reader
 _BOTTOM_LIMIT = 80       # lines looked at from the bottom
 _LOOSE_WORDS = 12        # a short furniture line under a furniture heading
+_BYLINE_REACH = 4        # body lines from the top where a lone byline line is still a byline
 
 _BLANK = " \t\r\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff\u2060"
 _QUOTE_CUE = re.compile(
@@ -316,6 +317,11 @@ class _Cleaner:
                 i += 1
                 continue
             if title_at is None and may_guess and _headline(self.lines[i]) and not self.opening_dateline(i, dry=True):
+                if self.masthead(i):
+                    self.boilerplate(i, "site-name")
+                    self.site_line = self.site_line or self.lines[i].text
+                    i += 1
+                    continue
                 title_at = i
                 self.add("title", self.lines[i].start, self.lines[i].end)
                 self.claimed[i] = True
@@ -323,6 +329,27 @@ class _Cleaner:
                 continue
             break
         return i, title_at
+
+    def masthead(self, i: int) -> bool:
+        """Line ``i`` is the site's name above the headline, not the headline: a name of a few
+        words, then (past any ticker or menu lines) a longer headline-like line with the
+        article's date or byline under it ("Tehran Monitor / <ticker> / Minister defends ... /
+        December 2, 2026 - 10:45")."""
+        name = self.lines[i].text
+        if len(name.split()) > 4 or len(name) > 40 or ends_sentence(name) or name.endswith(("?", "!")):
+            return False
+        j, between = i + 1, 0
+        while j < len(self.lines) and between < 4 and (furniture_kind(self.lines[j].text, "top") or
+                                                          self.site_name(self.lines[j].text)):
+            j, between = j + 1, between + 1
+        if j + 1 >= len(self.lines):
+            return False
+        head, under = self.lines[j], self.lines[j + 1].text
+        if not _headline(head) or len(head.text.split()) <= len(name.split()) + 1:
+            return False
+        if not between and ends_sentence(head.text):
+            return False  # a short headline over its standfirst
+        return date_line(under)[0] or (parse_byline(under) is not None and not ends_sentence(under))
 
     def opening_dateline(self, i: int, dry: bool = False) -> bool:
         """"TEHRAN, July 3 (Reuters) - ...", "Tehran, July 3, 2016 - ...", "WASHINGTON (AP) — ...":
@@ -417,6 +444,8 @@ class _Cleaner:
                 self.boilerplate(i, kind)
             elif credit_line(s) is not None:
                 self.meta_line(i, "middle")
+            elif i < lo + _BYLINE_REACH and not ends_sentence(s) and parse_byline(s) is not None:
+                self.meta_line(i, "middle")  # "By X" or "X, BBC diplomatic correspondent" under a lead photo
 
     def wire_in_body(self) -> None:
         for i, line in enumerate(self.lines):

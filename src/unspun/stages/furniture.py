@@ -1,8 +1,8 @@
 """Page-furniture lines and their kind (a helper of the clean stage).
 
 ``furniture_kind(line, edge)`` names the boilerplate kind of one stripped line (``share``,
-``comments``, ``copyright``, ``navigation``, ``related``, ``ad``, ``caption``, ``other``) or
-returns None. Some phrases are furniture wherever they stand ("Advertisement", "Read more:
+``comments``, ``copyright``, ``navigation``, ``related``, ``ad``, ``caption``, ``slug``,
+``ticker``, ``other``) or returns None. Some phrases are furniture wherever they stand ("Advertisement", "Read more:
 ...", "(Photo: ...)"); others only in the runs of lines at either end of an article ("Menu",
 "Comments", "Email"): ``edge`` is ``"top"`` or ``"bottom"`` there. Short lines that merely
 contain "share" or "comments" count only at the bottom, where no headline can be. Nothing here
@@ -28,6 +28,18 @@ def _phrases(*items: str) -> re.Pattern:
     return re.compile(r"^(?:" + "|".join(items) + r")$", re.IGNORECASE)
 
 
+# A photo credit closing a caption line: "(Omar Sanadiki/AP)", "(AP Photo/Name)", "(AFP Photo)",
+# "[Getty]", "[Reuters]", "Picture: Alamy", "Credit: Name", a bare "Credit:".
+_AGENCY_CREDIT = (r"(?:AP|AFP|Reuters|Getty(?:\s+Images)?|EPA(?:-EFE)?|PA(?:\s+Wire)?|Xinhua|Anadolu(?:\s+Agency)?|"
+                  r"Shutterstock|Alamy|dpa|SIPA|Bloomberg|WANA|IRNA|SANA|Tasnim|Fars|UPI|Zuma(?:\s+Press)?|"
+                  r"NurPhoto|Pool|Handout|Supplied|Sputnik|TASS|Abaca|Rex(?:/Shutterstock)?)")
+_CREDIT_END = (
+    r"(?:\(\s*(?:[\w'’.\- ]{1,40}\s*/\s*)" + _AGENCY_CREDIT + r"(?:\s+(?:via|/)\s+[\w'’.\- ]{1,30})?\s*\)"
+    r"|\(\s*" + _AGENCY_CREDIT + r"\s+(?:photo|images?|pictures?|file)s?(?:\s*/\s*[\w'’.\-, ]{1,60})?\s*\)"
+    r"|\[\s*(?:[\w'’.\- ]{1,40}\s*/\s*)?" + _AGENCY_CREDIT + r"(?:\s+(?:via|/)\s+[\w'’.\- ]{1,30})?\s*\]"
+    r"|[.!?”\"’)]\s+(?-i:Pictures?|Photos?|Photograph|Image|Credit|Photo\s+credit|Image\s+credit)\s*:\s*(?:[\w'’.\-/&, ]{1,60})?)\s*"
+)
+
 # Furniture wherever it stands: the whole (normalised) line is the phrase.
 _ANYWHERE = (
     ("ad", _phrases(
@@ -51,6 +63,12 @@ _ANYWHERE = (
         r"|^(?:AFP|REUTERS|Reuters|AP|EPA|EPA-EFE|ANADOLU|Anadolu Agency|XINHUA|Xinhua|dpa|SIPA)\s*/\s*[\w'’.\- ]{1,60}$"
         r"|^[\w'’.\- ]{1,60}/\s*(?:AFP|REUTERS|Reuters|AP|EPA|EPA-EFE|XINHUA|Xinhua|dpa|SIPA)(?:\s+via\s+getty images)?$",
         re.IGNORECASE)),
+    ("caption", re.compile(r"^.{0,380}?" + _CREDIT_END + r"$", re.IGNORECASE)),
+    ("slug", re.compile(
+        r"^(?:AP|BC)-[A-Z]{2,}(?:-[A-Za-z]+)*--[\w'’.\-]+(?:\s*,\s*[\w\- ]{1,40}){0,4}\s*$"
+        r"|^(?:\d+(?:st|nd|rd|th)\s+)?(?:ld-writethru|writethru|lead-writethru)(?:\s*,\s*[\w\- ]{1,40}){0,3}$"
+        r"|^eds?\s*:\s*\S.{0,240}$",
+        re.IGNORECASE)),
     ("share", re.compile(
         r"^(?:click to |please )?share(?: this(?: (?:article|story|post|page|video))?)?"
         r"(?:\s*(?:on|via|with|to)\s+(?:" + _SOCIAL + r"|your friends|friends)\b.{0,30})?\W*$"
@@ -63,7 +81,8 @@ _ANYWHERE = (
         r"|^.{0,120}©\s*(?:\d{4}|[A-Z]).{0,120}$"
         r"|^this material may not be published, broadcast, rewritten,? or redistributed\b.{0,80}$",
         re.IGNORECASE)),
-    ("other", re.compile(r"^(?:click here\b.{0,160}|loading\W*|(?:\d+\s+)?min(?:ute)?s? read|reading time\b.{0,40}"
+    ("other", re.compile(r"^(?:click here\b.{0,160}|loading\W*|(?:sign up|subscribe|register)(?: now| today| free)? (?:for|to) .{0,60}newsletters?\b.{0,60}"
+                         r"|get (?:the|our) (?:latest|top|best) (?:news|headlines|stories|updates)\W*|(?:delivered )?(?:straight |directly )?to your inbox\W*|(?:\d+\s+)?min(?:ute)?s? read|reading time\b.{0,40}"
                          r"|listen to (?:this )?article\b.{0,40}|(?:font|text) size\b.{0,20}|a\s+a\s+a)$",
                          re.IGNORECASE)),
 )
@@ -111,7 +130,7 @@ _EDGE = (
     )),
 )
 
-_LONG_FURNITURE = re.compile(r"\)\s*$|©|rights reserved|copyright|^\W*(?:read more|related|see also|also read|read also|click here)",
+_LONG_FURNITURE = re.compile(r"[)\]]\s*$|\b(?:picture|photo|image|credit)s?\s*:|©|rights reserved|copyright|^\W*(?:read more|related|see also|also read|read also|click here)",
                              re.IGNORECASE)
 _BULLETS = re.compile(r"^[\s•·*>|»›\-–—]+|[\s|»›>]+$")
 _SEPARATOR = re.compile(r"\s+(?:\||›|»|>|/|•|·|::)\s+")
@@ -145,6 +164,42 @@ def breadcrumb(line: str) -> bool:
     return (len(parts) >= 3 and max(sizes) <= 4) or max(sizes) <= 3
 
 
+_OTHER_CALENDAR = re.compile(
+    r"\b(?:farvardin|ordibehesht|khordad|tir|mordad|amordad|shahrivar|mehr|aban|azar|dey|bahman|esfand|"
+    r"muharram|safar|rabi(?:'|’)?\s*al[- ](?:awwal|thani|akhir)|jumad[ae]\s*al[- ](?:ula|awwal|akhirah|thani)|rajab|"
+    r"sha(?:'|’)?ban|ramadan|shawwal|dhu\s*al[- ](?:qi?'?dah|hijjah))\b\s*,?\s*\d{3,4}",
+    re.IGNORECASE)
+_SOCIAL_WORD = re.compile(r"\b(?:facebook|twitter|instagram|youtube|telegram|whatsapp|linkedin|tiktok|rss)\b", re.IGNORECASE)
+
+
+def ticker(line: str) -> bool:
+    """A page's date strip or ticker, not the article's date: several dates on one line, a date
+    beside another calendar's ("13 Azar 1405") or beside social-network names, or a date strip
+    framed by separators ("| 24 February 2024, Saturday |").
+
+    >>> ticker("Thursday 4 December 2026 - 13 Azar 1405 | 2 December 2026 (14) | Facebook Twitter")
+    True
+    >>> ticker("December 2, 2026 - 10:45"), ticker("The talks of May 2 and May 9, 2024 failed.")
+    (False, False)
+    """
+    from unspun.stages.dates import find_dates
+
+    s = line.strip()
+    if len(s) > 300 or ends_sentence(s):
+        return False
+    dates = find_dates(s)
+    if not dates:
+        return False
+    rest = s
+    for d in reversed(dates):
+        rest = rest[:d.start] + " " + rest[d.end:]
+    if len(rest.split()) > 16:
+        return False
+    if len(dates) >= 2 or _OTHER_CALENDAR.search(s) or len(_SOCIAL_WORD.findall(s)) >= 2:
+        return True
+    return s.startswith(("|", "‖")) and s.endswith(("|", "‖"))
+
+
 def domain_name(line: str) -> str | None:
     """"www.example.com" -> "example.com" when the line is only a domain name."""
     s = line.strip()
@@ -176,6 +231,8 @@ def furniture_kind(line: str, edge: str | None = None) -> str | None:
             return kind
     if breadcrumb(s):
         return "navigation"
+    if edge == "top" and ticker(line):
+        return "ticker"
     if edge != "bottom":
         return None
     words = len(s.split())
