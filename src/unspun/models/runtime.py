@@ -1,7 +1,8 @@
 """The encoder at run time: onnxruntime + tokenizers, no torch.
 
 An article is tokenised once (with character offsets), cut into overlapping token windows,
-every window runs through the encoder in one batch, and the token states are stitched back
+the windows run through the encoder in batches of at most ``WINDOW_BATCH`` (so that memory
+does not grow with the article's length), and the token states are stitched back
 into one array for the whole text: each token takes its state from the window where it sits
 farthest from an edge. Heads (``unspun.models.techniques`` and later ones) read the stitched
 ``Encoding``, so one encoder pass per window serves every head.
@@ -33,6 +34,22 @@ DEFAULT_DIR = Path(os.environ.get("UNSPUN_MODEL_DIR") or SHIPPED_DIR)
 # forward(input_ids [B, T] int64, attention_mask [B, T] int64) -> hidden states [B, T, H] float32
 # (a model with a second output, the ``mid`` states, returns both concatenated: [B, T, 2H])
 Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+# Windows per ONNX run: what one run holds (its activations) stays bounded whatever the article's
+# length. The int8 models quantise their activations with one scale per run, so an article of up to
+# WINDOW_BATCH windows (about 3,500 tokens) gets exactly the states one batch of all its windows
+# gave; a longer one's windows share that scale with the others of their batch only.
+WINDOW_BATCH = 16
+
+
+def window_groups(windows: list[tuple[int, int]], batch: int = WINDOW_BATCH):
+    """``(first, windows)`` runs of at most ``batch`` consecutive windows.
+
+    >>> list(window_groups([(0, 4), (3, 7), (6, 10)], 2))
+    [(0, [(0, 4), (3, 7)]), (2, [(6, 10)])]
+    """
+    for k in range(0, len(windows), max(1, batch)):
+        yield k, windows[k:k + max(1, batch)]
 
 
 @dataclass
@@ -106,31 +123,38 @@ class Encoder:
         self.forward = forward or _onnx_forward(str(self.dir / onnx_file))
         self.width = int(self.config.get("hidden_size", 0)) or None
 
-    def encode(self, text: str) -> Encoding:
-        """Tokenise ``text``, run every window through the encoder in one batch, stitch."""
+    def encode(self, text: str, batch: int = WINDOW_BATCH) -> Encoding:
+        """Tokenise ``text``, run its windows through the encoder ``batch`` at a time, stitch."""
         enc = self.tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(enc.ids, dtype=np.int64)
         offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        del enc
         n = len(ids)
         windows = plan_windows(n, self.window - 2, self.overlap)
-        longest = max(e - s for s, e in windows) + 2
-        batch = np.zeros((len(windows), longest), dtype=np.int64)
-        mask = np.zeros_like(batch)
-        for w, (s, e) in enumerate(windows):
-            batch[w, 0] = self.cls_id
-            batch[w, 1:e - s + 1] = ids[s:e]
-            batch[w, e - s + 1] = self.sep_id
-            mask[w, :e - s + 2] = 1
-        states = self.forward(batch, mask)
         owner = stitch_owner(windows, n)
-        hidden = np.empty((n, states.shape[-1]), dtype=np.float32)
-        for w, (s, e) in enumerate(windows):
-            take = np.nonzero(owner[s:e] == w)[0]
-            hidden[s + take] = states[w, 1 + take]
-        width = self.width or states.shape[-1]
-        mid = hidden[:, width:] if states.shape[-1] > width else None
+        hidden = cls = None
+        for first, group in window_groups(windows, batch):
+            longest = max(e - s for s, e in group) + 2
+            ids_b = np.zeros((len(group), longest), dtype=np.int64)
+            mask = np.zeros_like(ids_b)
+            for w, (s, e) in enumerate(group):
+                ids_b[w, 0] = self.cls_id
+                ids_b[w, 1:e - s + 1] = ids[s:e]
+                ids_b[w, e - s + 1] = self.sep_id
+                mask[w, :e - s + 2] = 1
+            states = self.forward(ids_b, mask)
+            if hidden is None:
+                hidden = np.empty((n, states.shape[-1]), dtype=np.float32)
+                cls = np.empty((len(windows), states.shape[-1]), dtype=np.float32)
+            for w, (s, e) in enumerate(group, start=first):
+                take = np.nonzero(owner[s:e] == w)[0]
+                hidden[s + take] = states[w - first, 1 + take]
+            cls[first:first + len(group)] = states[:, 0]
+            del states
+        width = self.width or hidden.shape[-1]
+        mid = hidden[:, width:] if hidden.shape[-1] > width else None
         return Encoding(offsets=offsets, hidden=hidden[:, :width], windows=windows,
-                        cls=np.ascontiguousarray(states[:, 0, :width], dtype=np.float32), owner=owner,
+                        cls=np.ascontiguousarray(cls[:, :width], dtype=np.float32), owner=owner,
                         mid=mid)
 
 
@@ -174,5 +198,7 @@ def _session(path: str):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(os.environ.get("UNSPUN_THREADS", "0")) or min(os.cpu_count() or 1, 4)
     opts.inter_op_num_threads = 1
+    # no arena: a session would keep the memory of its largest run (a whole-article BiLSTM) for good
+    opts.enable_cpu_mem_arena = False
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from unspun.models.runtime import plan_windows, stitch_owner
+from unspun.models.runtime import WINDOW_BATCH, plan_windows, stitch_owner, window_groups
 
 # fn(input_ids [B, T], attention_mask [B, T], feats [B, T, F]) -> probs [B, T, 3]
 WindowFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -34,20 +34,25 @@ def window_batch(ids: np.ndarray, feats: np.ndarray, windows: list[tuple[int, in
 
 
 def article_probs(fn: WindowFn, ids: np.ndarray, feats: np.ndarray, cls_id: int, sep_id: int,
-                  window: int = 256, overlap: int = 64):
+                  window: int = 256, overlap: int = 64, batch: int = WINDOW_BATCH):
     """(N, 3) O/B/I probabilities of an article's N tokens. ``fn`` may also return a tuple of
     per-token arrays (the span model with its attribution outputs): a tuple of stitched arrays comes
     back. An article without tokens runs one window of [CLS] [SEP] alone, so that its empty arrays
-    have the shapes of the model's outputs."""
+    have the shapes of the model's outputs. Windows run ``batch`` at a time (memory stays bounded)."""
     n = len(ids)
     windows = plan_windows(n, window - 2, overlap)
-    outputs = fn(*window_batch(ids, feats, windows, cls_id, sep_id))
     owner = stitch_owner(windows, n)
-    stitched = []
-    for probs in outputs if isinstance(outputs, tuple) else (outputs,):
-        out = np.empty((n, *probs.shape[2:]), dtype=np.float32)
-        for w, (s, e) in enumerate(windows):
-            take = np.nonzero(owner[s:e] == w)[0]
-            out[s + take] = probs[w, 1 + take]
-        stitched.append(out)
-    return tuple(stitched) if isinstance(outputs, tuple) else stitched[0]
+    stitched: list[np.ndarray] | None = None
+    single = False
+    for first, group in window_groups(windows, batch):
+        outputs = fn(*window_batch(ids, feats, group, cls_id, sep_id))
+        single = not isinstance(outputs, tuple)
+        outputs = (outputs,) if single else outputs
+        if stitched is None:
+            stitched = [np.empty((n, *probs.shape[2:]), dtype=np.float32) for probs in outputs]
+        for out, probs in zip(stitched, outputs):
+            for w, (s, e) in enumerate(group, start=first):
+                take = np.nonzero(owner[s:e] == w)[0]
+                out[s + take] = probs[w - first, 1 + take]
+        del outputs
+    return stitched[0] if single else tuple(stitched)

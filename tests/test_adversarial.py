@@ -1,0 +1,112 @@
+"""Hostile and oversized input on the analysis path: bounded window batches, near-linear text
+stages on crafted text, control characters kept off the terminal."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unspun.models.runtime import DEFAULT_DIR, Encoder, _onnx_forward, load_encoder, plan_windows
+from unspun.models.techniques.spanmodel import article_probs
+
+NEWS = ("The council voted 31 to 12 on Tuesday to build a tram line linking the northern estates "
+        "with the river quarter. \u201cThis is the most important decision in a decade,\u201d said "
+        "councillor Amira Haddad. Opponents called the plan a reckless gamble with public money.\n\n")
+
+
+def _long_text(windows: int) -> str:
+    """The paragraph repeated until the shipped encoder cuts it into ``windows`` windows."""
+    enc = load_encoder(str(DEFAULT_DIR))
+    per = len(enc.tokenizer.encode(NEWS, add_special_tokens=False).ids)
+    text = NEWS * max(1, round(windows * (enc.window - 2 - enc.overlap) / per))
+    assert len(plan_windows(len(enc.tokenizer.encode(text, add_special_tokens=False).ids),
+                            enc.window - 2, enc.overlap)) in range(windows - 1, windows + 2)
+    return text
+
+
+def _float_model(path, width: int = 8, vocab: int = 40000) -> None:
+    """A small float ONNX encoder (embedding lookup, masked, cumulative sum along the window): every
+    row's output depends on its own window alone, so batching must not change it."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(0)
+    emb = helper.make_tensor("emb", TensorProto.FLOAT, [vocab, width],
+                             rng.standard_normal((vocab, width)).astype(np.float32).ravel().tolist())
+    axis = helper.make_tensor("axis", TensorProto.INT64, [], [1])
+    last = helper.make_tensor("last", TensorProto.INT64, [1], [-1])
+    nodes = [
+        helper.make_node("Gather", ["emb", "input_ids"], ["e"]),
+        helper.make_node("Cast", ["attention_mask"], ["m"], to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["m", "last"], ["m3"]),
+        helper.make_node("Mul", ["e", "m3"], ["em"]),
+        helper.make_node("CumSum", ["em", "axis"], ["out"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "tiny",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["B", "T"]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["B", "T"])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["B", "T", width])],
+        initializer=[emb, axis, last])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+
+
+def test_window_batches_give_the_one_batch_states(tmp_path):
+    """A long article (several batches of windows) through a real onnxruntime session: states,
+    [CLS] states and owners equal those of one batch of every window."""
+    _float_model(tmp_path / "tiny.onnx")
+    encoder = Encoder(DEFAULT_DIR, forward=_onnx_forward(str(tmp_path / "tiny.onnx")))
+    encoder.width = None
+    text = _long_text(40)
+    one = encoder.encode(text, batch=10 ** 6)
+    assert len(one.windows) >= 39
+    for batch in (16, 3, 1):
+        got = encoder.encode(text, batch=batch)
+        assert got.windows == one.windows
+        np.testing.assert_array_equal(got.owner, one.owner)
+        np.testing.assert_array_equal(got.hidden, one.hidden)
+        np.testing.assert_array_equal(got.cls, one.cls)
+    assert np.abs(one.hidden).sum() > 0
+
+
+def test_span_model_windows_in_batches_give_the_one_batch_probabilities():
+    """``article_probs`` (span model, attribution model) stitches batched windows as one batch,
+    for a model with one output and one with two."""
+    rng = np.random.default_rng(1)
+    n = 5000
+    ids = rng.integers(5, 30000, n).astype(np.int64)
+    feats = rng.random((n, 6)).astype(np.float32)
+    table = rng.random((30000, 3)).astype(np.float32)
+    calls = []
+
+    def fn(b_ids, b_mask, b_feats):
+        calls.append(len(b_ids))
+        probs = np.cumsum(table[b_ids] * b_mask[..., None] + b_feats[..., :3], axis=1)
+        return probs, probs[..., None, :] * 2.0
+
+    one = article_probs(fn, ids, feats, 1, 2, batch=10 ** 6)
+    calls.clear()
+    got = article_probs(fn, ids, feats, 1, 2, batch=4)
+    assert max(calls) == 4 and len(calls) > 4
+    for a, b in zip(one, got):
+        np.testing.assert_array_equal(a, b)
+    single = article_probs(lambda *a: fn(*a)[0], ids, feats, 1, 2, batch=4)
+    np.testing.assert_array_equal(single, one[0])
+    empty = article_probs(lambda *a: fn(*a)[0], ids[:0], feats[:0], 1, 2)
+    assert empty.shape == (0, 3)
+
+
+def test_shipped_encoder_unchanged_for_an_article_of_a_few_windows():
+    """Articles of up to one batch of windows (most articles) keep exactly the states they had."""
+    enc = load_encoder(str(DEFAULT_DIR))
+    text = _long_text(5)
+    one = enc.encode(text, batch=10 ** 6)
+    got = enc.encode(text)
+    assert 5 <= len(one.windows) <= 16
+    np.testing.assert_array_equal(got.hidden, one.hidden)
+    np.testing.assert_array_equal(got.mid, one.mid)
+    np.testing.assert_array_equal(got.cls, one.cls)
+
+
+def test_empty_text_encodes():
+    got = load_encoder(str(DEFAULT_DIR)).encode("")
+    assert got.hidden.shape[0] == 0 and len(got.windows) == 1
