@@ -110,3 +110,53 @@ def test_shipped_encoder_unchanged_for_an_article_of_a_few_windows():
 def test_empty_text_encodes():
     got = load_encoder(str(DEFAULT_DIR)).encode("")
     assert got.hidden.shape[0] == 0 and len(got.windows) == 1
+
+
+# -- control characters never reach the terminal raw -----------------------------------------
+
+HOSTILE = ("Storm hits coast\n\n"
+           + "The storm closed roads across the region on Monday, officials said. " * 3
+           + "\n\nThe mayor said \x1b]0;pwned\x07 it was \x1b[31mred\x1b[0m and \u009b2J here \x01\x7f "
+           "with\ttabs.\n\nRoads reopened on Tuesday, the \x1b[2Jcouncil said.\n")
+
+
+def _terminal(render, *args) -> str:
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    render(*args, Console(file=out, width=100, force_terminal=True, color_system="truecolor"))
+    return out.getvalue()
+
+
+def _no_raw_controls(shown: str) -> None:
+    for raw in ("\x1b]0;", "\x1b[31mred", "\x1b[2Jcouncil", "\x9b", "\x01", "\x7f", "\x07"):
+        assert raw not in shown, repr(raw)
+    assert "\u241b]0;pwned" in shown and "\u241b[31mred" in shown and "\\x9b2J" in shown
+    assert "\u2401\u2421" in shown
+
+
+def test_terminal_report_shows_controls_as_visible_escapes():
+    from unspun import analyze
+    from unspun.render.terminal import render_terminal
+
+    article = analyze(text=HOSTILE, title="Bad \x1b[5mtitle", models=False)
+    shown = _terminal(render_terminal, article)
+    _no_raw_controls(shown)
+    assert "\u241b[5mtitle" in shown and "\x1b[5mtitle" not in shown
+    assert "\x1b[31mred" in article.to_json() or "\\u001b[31mred" in article.to_json()
+    assert article.text.count("\x1b") == 4  # the JSON and the spans keep the text as given
+
+
+def test_compare_terminal_shows_controls_as_visible_escapes():
+    from unspun import analyze
+    from unspun.render.compare_terminal import render_compare_terminal
+    from unspun.stories.diff import compare
+
+    first = analyze(text=HOSTILE.replace("Roads reopened", "Traffic resumed"), models=False)
+    second = analyze(text=HOSTILE + "\nA new \x1b[41madded\x1b[0m paragraph \x9b1m here.\n", models=False)
+    result = compare([first, second])
+    shown = _terminal(lambda c: render_compare_terminal(result, [first, second], c))
+    _no_raw_controls(shown)
+    assert "\u241b[41madded" in shown and "\x1b[41madded" not in shown

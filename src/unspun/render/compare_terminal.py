@@ -2,7 +2,8 @@
 rewordings in yellow, additions in bold green), then per version its additions with exact
 offsets, voice and techniques, and what it omits.
 
-Article text only enters rich as ``Text`` with styles attached by offset, never as markup.
+Article text only enters rich as ``Text`` with styles attached by offset, never as markup, and
+with its control characters made visible (``unspun.render.terminal.visible``).
 Without colour (a pipe, ``NO_COLOR``) additions read ``{+ ... +}`` and rewordings
 ``{~ ... ~}``, as in wdiff.
 
@@ -30,6 +31,7 @@ from rich.text import Text
 from unspun.article import Article
 from unspun.render import truncate
 from unspun.render.compare_view import MARKERS, NAMES, RICH, additions, label_chars, pieces, version_title
+from unspun.render.terminal import visible
 
 LIST_CHARS = 300  # an addition or omission in the lists is cut to this many characters
 
@@ -42,7 +44,7 @@ def render_compare_terminal(result: dict, articles: list[Article], console: Cons
     versions = result["versions"]
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
     for v, a in zip(versions, articles):
-        table.add_column(Text(version_title(a, v), style="bold"), ratio=1, overflow="fold")
+        table.add_column(Text(visible(version_title(a, v)), style="bold"), ratio=1, overflow="fold")
     table.add_row(*(version_text(a, v, markers=markers) for v, a in zip(versions, articles)))
     console.print(table)
     console.print(_legend(markers))
@@ -54,7 +56,7 @@ def version_text(article: Article, version: dict, *, markers: bool = False) -> T
     """One version's whole text styled by label (furniture dimmed)."""
     out = Text(overflow="fold")
     for p in pieces(article, version):
-        chunk = article.text[p.start:p.end]
+        chunk = visible(article.text[p.start:p.end])
         if markers and p.kind in MARKERS:
             opener, closer = MARKERS[p.kind]
             out.append(opener, "dim")
@@ -81,7 +83,7 @@ def _legend(markers: bool) -> Text:
 def _lists(version: dict, article: Article, versions: list[dict], articles: list[Article]) -> Group:
     chars = label_chars(version)
     total = sum(chars.values()) or 1
-    head = Text(f"\n{version_title(article, version)}", style="bold")
+    head = Text(f"\n{visible(version_title(article, version))}", style="bold")
     head.append("  " + " \u00b7 ".join(f"{k} {chars[k] / total:.0%}" for k in chars), style="dim")
     rows: list[Text] = [head]
     added = additions(version)
@@ -94,7 +96,7 @@ def _lists(version: dict, article: Article, versions: list[dict], articles: list
         tags = [t for t in tags if t]
         if tags:
             line.append("(" + ", ".join(tags) + ") ", style="yellow")
-        line.append(truncate(article.text[seg["start"]:seg["end"]], LIST_CHARS), style="green")
+        line.append(visible(truncate(article.text[seg["start"]:seg["end"]], LIST_CHARS)), style="green")
         rows.append(line)
     omitted = version.get("omitted") or []
     if not omitted:
@@ -102,6 +104,6 @@ def _lists(version: dict, article: Article, versions: list[dict], articles: list
     for om in omitted:
         line = Text("  \u2212 ", style="bold red")
         line.append(f"from #{om['from']} [{om['start']}\u2013{om['end']}) ", style="dim")
-        line.append(truncate(om["text"], LIST_CHARS), style="red")
+        line.append(visible(truncate(om["text"], LIST_CHARS)), style="red")
         rows.append(line)
     return Group(*rows)

@@ -5,7 +5,9 @@ voice of each sentence, quotes, sources and cues, techniques with their name as 
 tag), a legend, a table of quotes and a summary.
 
 Article text and metadata only ever enter rich as ``Text`` objects with styles attached by
-offset, never as markup strings, so ``[bold]`` in an article is printed as written. When the
+offset, never as markup strings, so ``[bold]`` in an article is printed as written, and control
+characters (ESC and the other C0/C1 controls but newline and tab) are shown as visible escapes
+(``visible``), never sent to the terminal; the JSON keeps the text as it is. When the
 console cannot show styles (output piped to a file, ``NO_COLOR``), plain markers such as
 ``[own]`` and ``⟦…⟧`` carry the same information.
 
@@ -23,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from rich import box
@@ -44,6 +47,30 @@ REPORT_WIDTH = 100  # the report never spreads wider than this, however wide the
 QUOTE_CHARS = 160  # quote text in the table is cut to this many characters
 _TAG = RichStyle(color="red", dim=True, italic=True)
 _MARKER = RichStyle(dim=True)
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(value: str) -> str:
+    r"""``value`` with every C0/C1 control character but newline and tab made visible: C0 as its
+    Unicode control picture (ESC -> ``␛``), DEL as ``␡``, C1 as ``\x9b``. Text from an
+    article passes through this before it reaches a terminal.
+
+    >>> visible("a\x1b[31mred\x1b[0m\tb\x9b2J\x7f\n")
+    'a␛[31mred␛[0m\tb\\x9b2J␡\n'
+    """
+    return _CONTROLS.sub(_picture, value) if _CONTROLS.search(value) else value
+
+
+def _picture(m: re.Match) -> str:
+    c = ord(m.group())
+    if c < 0x20:
+        return chr(0x2400 + c)
+    return "\u2421" if c == 0x7F else f"\\x{c:02x}"
+
+
+def _text(value: object, style: str | RichStyle = "") -> Text:
+    """A rich ``Text`` of article-derived ``value``, controls made visible."""
+    return Text(visible(str(value)), style=style)
 
 
 def render_terminal(article: Article, console: Console, *, markers: bool | None = None) -> None:
@@ -90,7 +117,7 @@ def styled_text(text: str, marks: Iterable[Mark], *, markers: bool = False) -> T
         style = combined.get(keys)
         if style is None:
             style = combined[keys] = RichStyle.chain(RichStyle(), *(RichStyle.parse(STYLES[k].rich) for k in keys))
-        out.append(text[seg.start:seg.end], style)
+        out.append(visible(text[seg.start:seg.end]), style)
         for mark in reversed(seg.marks):
             if mark.end != seg.end:
                 continue
@@ -135,9 +162,9 @@ def _header(article: Article) -> Panel:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for label, value in metadata_rows(article):
-        grid.add_row(Text(label), Text(value, style="bold" if label == "Title" else ""))
+        grid.add_row(Text(label), _text(value, style="bold" if label == "Title" else ""))
     for warning in article.warnings:
-        grid.add_row(Text("Warning", style="bold yellow"), Text(str(warning), style="yellow"))
+        grid.add_row(Text("Warning", style="bold yellow"), _text(warning, style="yellow"))
     return Panel(grid, title=Text("unspun", style="bold"), title_align="left", box=box.ROUNDED)
 
 
@@ -158,8 +185,8 @@ def _quotes_table(article: Article) -> Table | Text:
         voice = STYLES["quote"].rich if row.kind == "direct" else STYLES["attributed"].rich
         table.add_row(
             Text(str(row.number)), Text(row.kind),
-            Text(row.speaker, style="bold"), Text(row.cue),
-            Text(truncate(row.text, QUOTE_CHARS), style=voice),
+            _text(row.speaker, style="bold"), _text(row.cue),
+            _text(truncate(row.text, QUOTE_CHARS), style=voice),
             Text(f"{row.start}\u2013{row.end}", style="dim"),
         )
     return table
@@ -170,7 +197,7 @@ def _summary(article: Article) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for label, value in summary_rows(summary(article)):
-        grid.add_row(Text(label), Text(value))
+        grid.add_row(Text(label), _text(value))
     return grid
 
 
