@@ -316,6 +316,27 @@ def test_warc_gz_resumes_at_the_next_gzip_member(tmp_path, kind):
     assert got[n_before + 1].source["record"] == resumed
 
 
+def test_warc_garbage_without_newlines_is_skipped_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    data, offsets = build_warc(gz=False)
+    path = tmp_path / "holes.warc"
+    with open(path, "wb") as f:
+        f.write(data[:offsets[3]])
+        f.truncate(offsets[3] + 30_000_000)  # 30 MB of NULs (sparse): one "line" with no newline
+        f.seek(0, os.SEEK_END)
+        f.write(data[offsets[3]:])
+    tracemalloc.start()
+    try:
+        got = read([path])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert titles(got) == TOPICS[:3] + ["BAD"] + TOPICS[3:]
+    assert got[3].reason.endswith(f"reading goes on at @{offsets[3] + 30_000_000}") and len(got[3].reason) < 400
+    assert peak < 8_000_000  # header lines are read 1 MiB at most; the search holds one block
+
+
 def test_warc_corrupt_last_record_names_the_range_to_the_end(tmp_path):
     data, offsets = build_warc(gz=False)
     broken = data[:offsets[5]] + b"WARX" + data[offsets[5] + 4:]

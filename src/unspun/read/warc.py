@@ -22,7 +22,7 @@ import zlib
 from typing import BinaryIO, Iterator
 
 from unspun.errors import InputError
-from unspun.read import BadInput, Document
+from unspun.read import BadInput, Document, printable
 from unspun.read.files import size_text
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -48,6 +48,7 @@ def _read(stream: BinaryIO, path: str, max_bytes: int, skip: int) -> Iterator[Do
     seen = 0
     while True:
         iterator = ArchiveIterator(stream)
+        _cap_lines(iterator.reader)
         records = iter(iterator)
         failure = None  # (offset of the bad record, reason)
         while True:
@@ -124,10 +125,9 @@ _MEMBER = b"\x1f\x8b\x08"  # a gzip member: magic and the deflate method
 
 def _next_record(stream: BinaryIO, pos: int, gz: bool) -> tuple[int | None, int]:
     """The offset of the first record that starts at or after ``pos`` (None if there is none),
-    and the offset where the search stopped. Reads ``_DRAIN``-sized blocks: a per-record
-    ``.warc.gz`` is searched for a gzip member that decompresses to a WARC header, anything
-    else for a ``WARC/1.x`` line."""
-    keep = len(_MEMBER) - 1 if gz else 9
+    and the offset where the search stopped. Reads forward in ``_DRAIN``-sized blocks: a
+    per-record ``.warc.gz`` is searched for a gzip member that decompresses to a WARC header,
+    anything else for a ``WARC/1.x`` line."""
     stream.seek(pos)
     base, data = pos, b""
     while True:
@@ -135,29 +135,32 @@ def _next_record(stream: BinaryIO, pos: int, gz: bool) -> tuple[int | None, int]
         data += block
         if gz:
             at = data.find(_MEMBER)
-            while at >= 0:
-                if _member_is_record(stream, base + at):
+            # a candidate is probed once ``_PROBE`` bytes of it are at hand (or the file ends)
+            while at >= 0 and (len(data) - at >= _PROBE or not block):
+                if _is_record_member(data[at:at + _PROBE]):
                     return base + at, base + at
                 at = data.find(_MEMBER, at + 1)
-            stream.seek(base + len(data))
+            cut = at if at >= 0 else max(0, len(data) - len(_MEMBER) + 1)
         else:
             m = _HEADER.search(data)
             if m:
                 return base + m.start(), base + m.start()
+            cut = max(0, len(data) - 9)  # a header cut by the block's end is found next time
         if not block:
             return None, base + len(data)
-        cut = max(0, len(data) - keep)
         base, data = base + cut, data[cut:]
 
 
-def _member_is_record(stream: BinaryIO, at: int) -> bool:
-    """Whether a gzip member starting at ``at`` decompresses to a WARC header line."""
-    stream.seek(at)
+_PROBE = 1024  # compressed bytes enough for a gzip header, a deflate block's tables and "WARC/1."
+
+
+def _is_record_member(head: bytes) -> bool:
+    """Whether compressed bytes start a gzip member that decompresses to a WARC header line."""
     try:
-        head = zlib.decompressobj(wbits=31).decompress(stream.read(_DRAIN), 16)
+        text = zlib.decompressobj(wbits=31).decompress(head, 16)
     except zlib.error:
         return False
-    return head.startswith(b"WARC/1.")
+    return text.startswith(b"WARC/1.")
 
 
 def _gzip_at(stream: BinaryIO) -> bool:
@@ -166,6 +169,21 @@ def _gzip_at(stream: BinaryIO) -> bool:
     magic = stream.read(2)
     stream.seek(here)
     return magic == b"\x1f\x8b"
+
+
+_MAX_LINE = 1 << 20  # a header line longer than this is garbage, not a header
+
+
+def _cap_lines(reader) -> None:
+    """Make warcio read header lines at most ``_MAX_LINE`` bytes at a time: its ``readline``
+    would otherwise hold a whole newline-free stretch of garbage (and copy it over and over),
+    where a longer line only means a corrupt record."""
+    readline = reader.readline
+
+    def capped(length=None):
+        return readline(_MAX_LINE if length is None or length > _MAX_LINE else length)
+
+    reader.readline = capped
 
 
 def _item(record, path: str, offset: int, max_bytes: int) -> Document | BadInput | None:
@@ -235,5 +253,6 @@ def _quiet():
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
+    """The exception's message on one line, control characters escaped, at most 160 characters."""
+    text = printable(" ".join(str(exc)[:1000].split())) or type(exc).__name__
+    return text if len(text) <= 160 else text[:159] + "\u2026"
