@@ -400,3 +400,27 @@ def test_cli_reports_each_bad_input_on_one_line_and_keeps_the_good(tmp_path):
     out = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     assert [a["id"] for a in out[:2]] == ["j1", "j4"]
     assert [a["meta"]["title"] for a in out[2:]] == TOPICS[:2] + TOPICS[3:]
+
+
+# -- Declared charsets that are not web encodings --------------------------------------------
+
+@pytest.mark.parametrize("charset", ["unicode_escape", "raw_unicode_escape", "utf-7", "hex", "rot13", "zlib",
+                                     "undefined", "punycode", "idna"])
+def test_declared_charset_that_no_page_uses_falls_back_to_windows_1252(tmp_path, charset):
+    from unspun.read.html import decode_html, extract
+
+    body = f"<p>Caf\xe9 owners said \\udfff and +2D8- were typed by hand, officials said on Monday.</p>"
+    data = f'<html><head><meta charset="{charset}"><title>Caf\xe9 news</title></head><body>{body}</body></html>'
+    raw = data.encode("latin-1")
+    html = decode_html(raw, "x.html")
+    assert "Café owners said \\udfff and +2D8-" in html  # as a browser shows it: nothing unescaped
+    (doc,) = read([write(tmp_path / "p.html", raw)])
+    assert extract(doc).meta["title"] == "Café news"
+    html2 = decode_html(b"<p>caf\xe9 \\udfff</p>", "w@0", f"text/html; charset={charset}")  # a WARC header
+    assert html2 == "<p>café \\udfff</p>"
+
+
+def test_declared_real_charsets_are_still_used():
+    from unspun.read.html import decode_html
+
+    assert decode_html('<meta charset="koi8-r"><p>Привет, мир</p>'.encode("koi8-r"), "x")[-15:] == "Привет, мир</p>"

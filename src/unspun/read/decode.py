@@ -62,6 +62,11 @@ _CP1252_C1 = {
 _WESTERN_LABELS = {"latin1", "latin_1", "iso8859_1", "iso_8859_1", "cp1252", "windows_1252",
                    "us_ascii", "ascii", "l1", "cp819", "iso_ir_100"}
 
+# Codecs Python has that no web page is in: escape and IDNA codecs turn ``\\udfff`` text
+# into lone surrogates, and WHATWG forbids UTF-7.
+_NOT_WEB = {"unicode_escape", "raw_unicode_escape", "utf_7", "punycode", "idna", "undefined", "mbcs", "oem"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 _SAMPLE = 65536  # bytes looked at for NUL patterns and control characters
 # C0 controls other than tab, newlines, form feed and escape; DEL; C1 controls.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
@@ -179,19 +184,24 @@ def _mostly_utf8(data: bytes) -> bool:
 
 
 def _declared(data: bytes, declared: str) -> str | None:
-    """Decode with the container's declared encoding, when Python knows it and it fits."""
+    """Decode with the container's declared encoding, when Python knows it as a text encoding
+    a web page may use and it fits (no unpaired surrogates in the result)."""
     try:
-        name = codecs.lookup(declared.strip().strip("\"'")).name.replace("-", "_")
-    except (LookupError, ValueError):
+        info = codecs.lookup(declared.strip().strip("\"'"))
+    except (LookupError, ValueError, TypeError):
         return None
+    name = info.name.replace("-", "_")
     if name in _WESTERN_LABELS:
         return data.decode("latin-1").translate(_CP1252_C1)
     if name.startswith("utf_8") or name.startswith("utf_16") or name.startswith("utf_32"):
         return None  # already tried, or would have been found by BOM/NUL pattern
-    try:
-        return data.decode(name)
-    except UnicodeDecodeError:
+    if not getattr(info, "_is_text_encoding", True) or name in _NOT_WEB:
         return None
+    try:
+        text = data.decode(name)
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return None
+    return None if _SURROGATE.search(text) else text
 
 
 def _looks_western(text: str) -> bool:
@@ -222,6 +232,7 @@ def _charset_normalizer(data: bytes) -> str | None:
     if best is None:
         return None
     try:
-        return data.decode(best.encoding)
-    except (UnicodeDecodeError, LookupError):
+        text = data.decode(best.encoding)
+    except (UnicodeError, LookupError, ValueError, TypeError):
         return None
+    return None if _SURROGATE.search(text) else text
