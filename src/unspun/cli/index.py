@@ -2,11 +2,15 @@
 
 Inputs are read (``unspun.read.read_inputs``) and analysed in parallel, in order, with bounded
 memory (``unspun.batch.analyze_stream``). What is already stored from the same source (article
-id, path, record, url) is skipped before analysis, so rerunning adds nothing twice and an
-interrupted run picks up where it stopped. Results are committed in batches, each one
-transaction: a killed run loses at most the open batch. A record that cannot be read goes to
-the ``quarantine`` table with its reason, one line on stderr, and the run goes on (exit 2 at
-the end). ``--reanalyze`` re-runs the stages on stored articles that an older unspun or older
+id, path, record, url; for a record read as HTML, the hash of the record as read) is skipped
+before analysis, so rerunning adds nothing twice and an interrupted run picks up where it
+stopped. Results are written in batches, each one short transaction taken only to write (the
+analysis runs outside it, so a second ``index`` on the same store can write between them): a
+killed run loses at most the batch not yet written. A record that cannot be read, or that runs
+over ``--timeout-per-article``, goes to the ``quarantine`` table with its reason, one line on
+stderr, and the run goes on (exit 2 at the end); one whose worker process dies is quarantined
+as ``worker died`` (exit 1 at the end). Stories are regrouped whenever the store holds
+articles added since they were last saved, so grouping cut short by a kill is redone. ``--reanalyze`` re-runs the stages on stored articles that an older unspun or older
 models produced, from their stored text.
 """
 
@@ -20,6 +24,7 @@ import time
 from typing import Iterable, Iterator
 
 from unspun.article import Article, text_id
+from unspun.batch import DEFAULT_TIMEOUT
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, Document
 
 REANALYZE = "_unspun_reanalyze"  # hint key marking a stored article sent for re-analysis
@@ -46,6 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outlet", metavar="NAME", help="the outlet, when the input does not name it")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="processes (default: the cores, up to 8)")
+    p.add_argument("--timeout-per-article", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"quarantine an article whose analysis takes longer (default {DEFAULT_TIMEOUT:g}; 0: no limit)")
     p.add_argument("--batch", type=int, default=200, metavar="N",
                    help="articles per transaction (default 200); a crash loses at most one open batch")
     p.add_argument("--progress", action="store_true",
@@ -66,6 +73,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from unspun.batch import BatchError
     from unspun.store import Store, StoreError
 
     if args.engine == "spark":
@@ -82,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if args.batch < 1:
         print("unspun index: error: --batch must be at least 1", file=sys.stderr)
         return 2
+    if not args.timeout_per_article >= 0:
+        print("unspun index: error: --timeout-per-article must be 0 (no limit) or more seconds", file=sys.stderr)
+        return 2
     try:
         store = Store(args.db)
     except StoreError as exc:
@@ -95,8 +106,11 @@ def run(args: argparse.Namespace) -> int:
             except _WriteError as exc:
                 report.line(f"{args.db}: cannot write: {exc}")
                 return 2
+            except BatchError as exc:
+                report.line(f"unspun index: error: {exc}")
+                return 1
         report.line(_summary(counts, store))
-        if not args.no_stories and counts["added"] + counts["refreshed"]:
+        if not args.no_stories and store.stories_dirty:
             report.line("grouping the stored articles into stories ...")
             multi = update_stories(store, args.jobs, embeddings=not args.no_embeddings)
             report.line(f"stories: {multi} with more than one member")
@@ -150,75 +164,103 @@ class _WriteError(Exception):
     """The store stopped accepting writes (disk full, file made read-only, ...)."""
 
 
+_WRITE_BYTES = 32_000_000  # text held for the next write, at most (besides --batch articles)
+
+
 def index(store, args: argparse.Namespace, report: "_Reporter") -> dict:
     """Index ``args.paths`` (and, with ``args.reanalyze``, outdated stored articles) into ``store``;
     return the counts: added, occurrences, skipped, refreshed, bad, failed, warned."""
+    import collections
     import sqlite3
 
     from unspun.batch import Failed, analyze_stream, where
     from unspun.read import read_inputs
 
     counts = dict.fromkeys(("added", "occurrences", "skipped", "refreshed", "bad", "failed", "warned"), 0)
+    raws: collections.deque[str] = collections.deque()  # per item sent to analysis, in order
 
     def pending(items: Iterable[Document | BadInput]) -> Iterator[Document | BadInput]:
         for item in items:
+            raw = ""
             if isinstance(item, Document):
-                url = item.source.get("url") or item.meta.get("url")
-                if store.has_occurrence(item.id or text_id(item.text), item.source, url):
+                if item.html is not None:  # text known only after extraction: key on the record as read
+                    raw = text_id(item.html)
+                    stored = store.has_raw(item.source, raw)
+                else:
+                    url = item.source.get("url") or item.meta.get("url")
+                    stored = store.has_occurrence(item.id or text_id(item.text), item.source, url)
+                if stored:
                     counts["skipped"] += 1
                     report.advance()
                     continue
                 if args.outlet:
                     item.meta.setdefault(CLI_OUTLET, args.outlet)
+            raws.append(raw)
+            yield item
+
+    def outdated() -> Iterator[Document]:
+        for item in _outdated(store, report, models=_models(args)):
+            raws.append("")
             yield item
 
     items: Iterable[Document | BadInput] = pending(read_inputs(args.paths, max_bytes=args.max_bytes)) \
         if args.paths else iter(())
     if args.reanalyze:
-        items = itertools.chain(items, _outdated(store, report, models=_models(args)))
-    batch, started = 0, time.monotonic()
+        items = itertools.chain(items, outdated())
+    buffer: list[tuple[Article | BadInput | Failed, str]] = []
+    held, started = 0, time.monotonic()
+
+    def write() -> None:
+        """Write the buffered results in one transaction, taken only now."""
+        nonlocal held, started
+        try:
+            if buffer:
+                with store.transaction():
+                    for result, raw in buffer:
+                        if isinstance(result, Failed):
+                            store.quarantine(result.where, result.message, "error")
+                        elif isinstance(result, BadInput):
+                            store.quarantine(result.where, result.reason, "bad")
+                        else:
+                            _store(store, result, counts, raw)
+        finally:
+            buffer.clear()
+            held, started = 0, time.monotonic()
+
     try:
-        store.conn.execute("BEGIN IMMEDIATE")
-        for result in analyze_stream(items, outlet=args.outlet, jobs=args.jobs,
-                                     models=_models(args)):
-            report.advance()
-            if isinstance(result, (BadInput, Failed)):
-                kind = "error" if isinstance(result, Failed) else "bad"
-                counts["failed" if kind == "error" else "bad"] += 1
-                location = result.where
-                store.quarantine(location, result.reason if kind == "bad" else f"internal error: {result.reason}", kind)
-                report.line(str(result))
-            else:
-                for warning in result.warnings:
-                    counts["warned"] += 1
-                    report.line(f"{where(result.source)}: {warning}")
-                _store(store, result, counts)
-            batch += 1
-            if batch >= args.batch or time.monotonic() - started > 5:
-                store.conn.execute("COMMIT")
-                store.conn.execute("BEGIN IMMEDIATE")
-                batch, started = 0, time.monotonic()
-        store.conn.execute("COMMIT")
-    except KeyboardInterrupt:
-        if store.conn.in_transaction:
-            store.conn.execute("COMMIT")  # what was analysed is whole; keep it
-        raise
+        try:
+            for result in analyze_stream(items, outlet=args.outlet, jobs=args.jobs, models=_models(args),
+                                         timeout=args.timeout_per_article or None):
+                raw = raws.popleft()
+                report.advance()
+                if isinstance(result, (BadInput, Failed)):
+                    counts["failed" if isinstance(result, Failed) else "bad"] += 1
+                    report.line(str(result))
+                else:
+                    for warning in result.warnings:
+                        counts["warned"] += 1
+                        report.line(f"{where(result.source)}: {warning}")
+                    held += len(result.text)
+                buffer.append((result, raw))
+                if len(buffer) >= args.batch or held >= _WRITE_BYTES or time.monotonic() - started > 5:
+                    write()
+        finally:
+            write()  # what was analysed is whole: keep it, also on Ctrl-C
     except sqlite3.DatabaseError as exc:
-        if store.conn.in_transaction:
-            store.conn.execute("ROLLBACK")
         raise _WriteError(str(exc)) from None
     return counts
 
 
-def _store(store, article: Article, counts: dict) -> None:
+def _store(store, article: Article, counts: dict, raw: str = "") -> None:
     hints = article.hints
     if hints.pop(REANALYZE, False):
         store.replace(article)
         counts["refreshed"] += 1
         return
-    if store.add(article):
+    new, seen_here = store.put(article, raw)
+    if new:
         counts["added"] += 1
-    else:
+    elif seen_here:
         counts["occurrences"] += 1
 
 

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from unspun.article import FURNITURE_LAYERS, Article, merge_ranges
+from unspun.article import FURNITURE_LAYERS, Article, escape_surrogates, merge_ranges
 from unspun.store.migrations import APPLICATION_ID, LATEST, migrate, version
 
 __all__ = ["Store", "StoreError", "producer_key", "LATEST"]
@@ -46,8 +46,9 @@ def _now() -> str:
 
 
 def _key(value: Any) -> str:
-    """Occurrence key parts are never NULL (NULLs would defeat the primary key)."""
-    return "" if value is None else str(value)
+    """Occurrence key parts are never NULL (NULLs would defeat the primary key); a path that is
+    not UTF-8 is kept with its odd bytes as ``\\xHH`` (``article.escape_surrogates``)."""
+    return "" if value is None else escape_surrogates(str(value))
 
 
 class Store:
@@ -169,18 +170,37 @@ class Store:
              _key(url if url is not None else source.get("url")))).fetchone()
         return row is not None
 
+    def has_raw(self, source: dict, raw: str) -> bool:
+        """Whether a record read as HTML with this ``raw`` hash was already stored from this
+        source (path and record): its text is known only after extraction, so this is how a
+        rerun skips it unread."""
+        row = self.conn.execute(
+            "SELECT 1 FROM occurrences WHERE path = ? AND record = ? AND raw = ? LIMIT 1",
+            (_key(source.get("path")), _key(source.get("record")), raw)).fetchone()
+        return row is not None
+
     def add(self, article: Article) -> bool:
         """Store an article and this occurrence of it; return True when the article is new.
 
         An article already stored (same id) keeps its stored JSON; only the occurrence (source,
         outlet, url) is added, and nothing is added twice.
         """
+        return self.put(article)[0]
+
+    def put(self, article: Article, raw: str = "") -> tuple[bool, bool]:
+        """``add`` that also says whether the occurrence is new: ``(new article, new occurrence)``.
+        ``raw`` is the hash of the record as read, for records read as HTML (see ``has_raw``)."""
         cur = self.conn.execute("SELECT rowid FROM articles WHERE id = ?", (article.id,)).fetchone()
         new = cur is None
         if new:
             self._insert(article)
-        self._add_occurrence(article)
-        return new
+        return new, self._add_occurrence(article, raw)
+
+    @property
+    def stories_dirty(self) -> bool:
+        """Whether articles were added or re-analysed since the stories were last saved."""
+        row = self.conn.execute("SELECT value FROM store_info WHERE key = 'stories_dirty'").fetchone()
+        return bool(row and row[0])
 
     def replace(self, article: Article) -> None:
         """Replace a stored article's analysis (JSON, spans, search text); occurrences stay."""
@@ -213,20 +233,30 @@ class Store:
              for d in (s.to_dict() for s in article.spans)])
         self.conn.execute("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
                           (rowid, article.meta.get("title") or "", article.text))
+        self.conn.execute("UPDATE store_info SET value = 1 WHERE key = 'stories_dirty' AND value = 0")
 
-    def _add_occurrence(self, article: Article) -> None:
+    def _add_occurrence(self, article: Article, raw: str = "") -> bool:
+        """Add this occurrence unless stored (then only note a new ``raw``); True when added."""
         source = article.source or {}
         url = source.get("url") or article.hints.get("url")
+        key = (article.id, _key(source.get("path")), _key(source.get("record")), _key(url))
+        row = self.conn.execute("SELECT raw FROM occurrences WHERE article_id = ? AND path = ? AND record = ? "
+                                "AND url = ?", key).fetchone()
+        if row is not None:
+            if raw and row[0] != raw:
+                self.conn.execute("UPDATE occurrences SET raw = ? WHERE article_id = ? AND path = ? AND record = ? "
+                                  "AND url = ?", (raw, *key))
+            return False
         self.conn.execute(
-            "INSERT OR IGNORE INTO occurrences (article_id, path, record, url, format, outlet, date, seen_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (article.id, _key(source.get("path")), _key(source.get("record")), _key(url), source.get("format"),
-             article.meta.get("outlet"), article.meta.get("date"), _now()))
+            "INSERT INTO occurrences (article_id, path, record, url, format, outlet, date, seen_at, raw) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*key, source.get("format"), article.meta.get("outlet"), article.meta.get("date"), _now(), raw))
+        return True
 
     def quarantine(self, location: str, reason: str, kind: str = "bad") -> None:
         """Record an input that could not be analysed (``kind``: ``bad`` input or internal ``error``)."""
         self.conn.execute("INSERT OR REPLACE INTO quarantine (location, reason, kind, seen_at) VALUES (?, ?, ?, ?)",
-                          (location, reason, kind, _now()))
+                          (escape_surrogates(location), escape_surrogates(reason), kind, _now()))
 
     # -- reading --------------------------------------------------------------------------
     def article_json(self, article_id: str) -> str | None:
@@ -360,8 +390,11 @@ class Store:
                               [(story["id"], m["id"], i) for i, m in enumerate(members)])
 
     def clear_stories(self) -> None:
+        """Remove every story (in the transaction that stores the new ones: the stories are then
+        no longer out of date)."""
         self.conn.execute("DELETE FROM story_members")
         self.conn.execute("DELETE FROM stories")
+        self.conn.execute("UPDATE store_info SET value = 0 WHERE key = 'stories_dirty' AND value = 1")
 
     def stories(self, limit: int = 50, offset: int = 0, min_size: int = 2) -> list[dict]:
         """Stories with at least ``min_size`` members, largest first."""

@@ -12,6 +12,11 @@ with the version bump, so a store is never left half-migrated.
 - 3: a ``generation`` counter that triggers bump on every change to articles, occurrences or
   stories, so readers can cache what they computed from the store (per-outlet figures) until
   the store changes.
+- 4: ``occurrences.raw``, the hash of the record as read when it was HTML (a page or WARC
+  response, whose text is known only after extraction), so a rerun skips an unchanged page
+  before extracting it; and a ``stories_dirty`` flag in ``store_info``, set with every article
+  added or re-analysed and cleared when the stories are saved, so that grouping interrupted
+  by a kill is redone on the next run.
 """
 
 from __future__ import annotations
@@ -107,7 +112,12 @@ INSERT INTO store_info (key, value) VALUES ('generation', 1);
     "UPDATE store_info SET value = value + 1 WHERE key = 'generation'; END;\n"
     for table in ("articles", "occurrences", "stories") for op in ("INSERT", "UPDATE", "DELETE"))
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+_V4 = """
+ALTER TABLE occurrences ADD COLUMN raw TEXT NOT NULL DEFAULT '';
+INSERT INTO store_info (key, value) VALUES ('stories_dirty', 0);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 LATEST = len(MIGRATIONS)
 
 
