@@ -10,8 +10,8 @@ import sys
 from typing import IO, Iterator
 
 from unspun.article import Article
-from unspun.batch import Failed, analyze_stream
-from unspun.cli.output import open_output
+from unspun.batch import DEFAULT_TIMEOUT, BatchError, Failed, analyze_stream
+from unspun.cli.output import open_output, output_name
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, Document, read_inputs, where
 
 FORMATS = ("text", "json", "jsonl", "html")
@@ -48,10 +48,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "terminal when there is more than one input)")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                    help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
+    p.add_argument("--timeout-per-article", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"skip an article whose analysis takes longer, as a bad input (default {DEFAULT_TIMEOUT:g}; "
+                        "0: no limit)")
 
 
 def run(args: argparse.Namespace) -> int:
     status = {"bad": 0, "failed": 0}
+    if not args.timeout_per_article >= 0:
+        print("unspun analyze: error: --timeout-per-article must be 0 (no limit) or more seconds", file=sys.stderr)
+        return 2
     if not args.paths:
         if sys.stdin is None or sys.stdin.isatty():
             print("unspun analyze: error: give PATH... (a file, a folder, a URL or - for stdin), "
@@ -67,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     def good(report: _Reporter) -> Iterator[Article]:
         for result in analyze_stream(_inputs(args.paths, args.max_bytes, args.offline),
                                      outlet=args.outlet, min_score=args.min_score, jobs=args.jobs,
-                                     models="fast" if args.fast else not args.no_models):
+                                     models="fast" if args.fast else not args.no_models,
+                                     timeout=args.timeout_per_article or None):
             report.advance()
             if isinstance(result, Failed):
                 status["failed"] += 1
@@ -87,8 +94,11 @@ def run(args: argparse.Namespace) -> int:
                 report.add_total(len(args.paths) - len(local))
             WRITERS[args.format](good(report), out)
     except OSError as exc:
-        print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{output_name(args.output)}: cannot write: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    except BatchError as exc:
+        print(f"unspun analyze: error: {exc}", file=sys.stderr)
+        return 1
     if status["failed"]:
         return 1
     return 2 if status["bad"] else 0

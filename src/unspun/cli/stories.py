@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Iterator
 
-from unspun.cli.output import open_output
+from unspun.cli.output import open_output, output_name
 from unspun.batch import default_jobs, where
 from unspun.errors import InputError
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs
@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Members carry their input's ``source`` object (path, url, format, record), as articles do."""
-    from unspun.article import text_id
+    from unspun.article import escape_surrogates, text_id
     from unspun.stories.group import Settings, Stats, group
 
     if bool(args.paths) == bool(args.db):
@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
                     continue
             for warning in item.warnings:
                 print(f"{where(item.source)}: {warning}", file=sys.stderr)
-            yield (item.id or text_id(item.text), item.source, item.text)
+            source = {k: escape_surrogates(v) if isinstance(v, str) else v for k, v in item.source.items()}
+            yield (item.id or text_id(item.text), source, item.text)
 
     stats = Stats()
     jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 _write_text(result, stats, out)
     except OSError as exc:
-        print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{output_name(args.output)}: cannot write: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if not stats.docs and not bad:
         print("unspun stories: no articles in the input", file=sys.stderr)
@@ -106,10 +107,15 @@ def _run_db(args: argparse.Namespace) -> int:
         result = group(store.texts(), Settings(), jobs=jobs, settle=settler(args), events=not args.no_events,
                        stats=stats)
         save_stories(store, result)
-    if args.format == "json":
-        print(json.dumps(result, ensure_ascii=False, indent=1))
-    else:
-        _write_text(result, stats, sys.stdout)
+    try:
+        with open_output(args.output) as out:
+            if args.format == "json":
+                out.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+            else:
+                _write_text(result, stats, out)
+    except OSError as exc:
+        print(f"{output_name(args.output)}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     if not stats.docs:
         print(f"{args.db}: no articles in this store", file=sys.stderr)
         return 2
