@@ -424,3 +424,65 @@ def test_declared_real_charsets_are_still_used():
     from unspun.read.html import decode_html
 
     assert decode_html('<meta charset="koi8-r"><p>Привет, мир</p>'.encode("koi8-r"), "x")[-15:] == "Привет, мир</p>"
+
+
+# -- Mutations: nothing a reader is given escapes as an exception ------------------------------
+
+FUZZ_TOKENS = [b"\\udfff", b"\\ud83d", b"\x00", b"\xff\xfe", b"\x1f\x8b\x08", b"WARC/1.0\r\n", b"\r\n\r\n", b"\n",
+               b"{", b"}", b'"', b"\\", b"Content-Length: 99999999\r\n", b"http://[", b'<meta charset="hex">',
+               b"\x1b[2J", b"\xef\xbb\xbf"]
+
+
+def test_mutated_inputs_give_documents_or_one_line_bad_inputs(tmp_path):
+    import gzip
+    import random
+
+    from unspun.errors import InputError
+    from unspun.read.html import extract
+
+    rng = random.Random(29)
+    warc, _ = build_warc(gz=False)
+    warc_gz, _ = build_warc(gz=True)
+    jsonl = ("\n".join(json.dumps(r) for r in [
+        {"id": "a", "text": "The council met.\r\nIt voted.", "title": "T", "url": "https://a.example/x"},
+        {"html": page("Ferry resumes").decode(), "outlet": "O"}, {"text": GOOD}]) + "\n").encode()
+    seeds = {"a.warc": warc, "a.warc.gz": warc_gz, "a.jsonl": jsonl, "a.jsonl.gz": gzip.compress(jsonl),
+             "a.html": page("Harbour reopens"), "a.txt": GOOD.encode("utf-8"), "a.bin": jsonl}
+
+    def mutate(data: bytes) -> bytes:
+        data = bytearray(data)
+        for _ in range(rng.randint(1, 6)):
+            op, i = rng.random(), rng.randrange(len(data) + 1)
+            if op < 0.3 and data:
+                data[min(i, len(data) - 1)] = rng.randrange(256)
+            elif op < 0.5:
+                data[i:i] = rng.choice(FUZZ_TOKENS)
+            elif op < 0.7:
+                del data[i:i + rng.randint(1, 200)]
+            elif op < 0.85:
+                data = data[:i]
+            else:
+                j = rng.randrange(len(data) + 1)
+                data[i:i] = data[j:j + rng.randint(1, 300)]
+        return bytes(data)
+
+    counts = {"doc": 0, "bad": 0}
+    for n in range(300):
+        name = rng.choice(sorted(seeds))
+        path = write(tmp_path / f"{n}-{name}", mutate(seeds[name]))
+        for item in read([path], max_bytes=100_000):
+            if isinstance(item, Document) and item.html is not None:
+                try:
+                    item = extract(item)
+                except InputError as exc:
+                    item = BadInput(exc.where, exc.reason)
+            if isinstance(item, Document):
+                for value in [item.text, *[v for v in item.meta.values() if isinstance(v, str)]]:
+                    value.encode("utf-8")  # writable: no lone surrogates
+                counts["doc"] += 1
+            else:
+                line = str(item)
+                assert "\n" not in line and "\r" not in line, line
+                line.encode("utf-8")
+                counts["bad"] += 1
+    assert counts["doc"] > 100 and counts["bad"] > 100, counts  # both kinds of outcome were exercised
