@@ -18,14 +18,16 @@ _BLANK_AFTER = re.compile(rb"\n(?=[ \t\r\f\v]*\n)")
 def estimate_records(paths: list[str]) -> int | None:
     """About how many records ``paths`` hold: one per text or HTML file, the non-blank lines
     of JSONL files, the response and resource records of WARC files; None when stdin is
-    among them. Paths ``read_inputs`` would not read (missing, FIFOs, devices) count nothing."""
+    among them. A path ``read_inputs`` does not read (missing, a FIFO or device) counts one,
+    as the one bad input it gives; it is not opened."""
     from unspun.read import BadInput, format_of, input_files
 
     total = 0
     for file in input_files(paths):
         if file == "-":
             return None
-        if isinstance(file, BadInput):
+        if isinstance(file, BadInput):  # reported as one bad input
+            total += 1
             continue
         total += records_in(file, format_of(file))
     return total
