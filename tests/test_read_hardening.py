@@ -173,6 +173,7 @@ def test_where_escapes_the_source_path():
 
 def test_estimate_counts_records_and_skips_what_is_not_read(tmp_path):
     import gzip
+    import tracemalloc
 
     from unspun.read.count import estimate_records
 
@@ -186,6 +187,18 @@ def test_estimate_counts_records_and_skips_what_is_not_read(tmp_path):
         os.mkfifo(folder / "d.jsonl")  # counting must not open it
     fifo = 1 if hasattr(os, "mkfifo") else 0
     assert estimate_records([str(folder), str(tmp_path / "missing.jsonl")]) == 3 + 6 + 1 + fifo + 1
+    data, offsets = build_warc(gz=False)
+    write(tmp_path / "w" / "whole.warc", data)
+    with open(tmp_path / "w" / "holes.warc", "wb") as f:  # two records, then 30 MB of NULs
+        f.write(data[:offsets[2]])
+        f.truncate(offsets[2] + 30_000_000)
+    tracemalloc.start()
+    try:
+        assert estimate_records([str(tmp_path / "w")]) == 3 + 6  # the bad stretch counts one
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000
     assert estimate_records([str(folder), "-"]) is None
 
 

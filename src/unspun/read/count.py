@@ -41,13 +41,28 @@ def records_in(path: str, fmt: str | None) -> int:
                 stream = gzip.GzipFile(fileobj=raw, mode="rb") if raw.peek(2)[:2] == b"\x1f\x8b" else raw
                 return count_nonblank_lines(stream)
         if fmt == "warc":
-            from warcio.archiveiterator import ArchiveIterator
-
-            with open(path, "rb") as f:
-                return sum(1 for record in ArchiveIterator(f) if record.rec_type in ("response", "resource"))
+            return _warc_records(path)
     except Exception:  # noqa: BLE001 - only an estimate; the reader reports the real problem
         return 1
     return 1
+
+
+def _warc_records(path: str) -> int:
+    """Response and resource records up to the end or the first corrupt one (plus one for it)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from unspun.read.warc import _cap_lines, _quiet
+
+    count = 0
+    with open(path, "rb") as f, _quiet():
+        iterator = ArchiveIterator(f)
+        _cap_lines(iterator.reader)
+        try:
+            for record in iterator:
+                count += record.rec_type in ("response", "resource")
+        except Exception:  # noqa: BLE001 - a corrupt record: the reader reports it
+            count += 1
+    return max(count, 1)
 
 
 def count_nonblank_lines(stream: BinaryIO, block: int = BLOCK) -> int:
