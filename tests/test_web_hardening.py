@@ -349,3 +349,52 @@ def test_a_paste_flood_is_queued_then_refused_and_reading_never_waits(live):
         t.join(300)
     assert [r[0] for r in results] == [200] * 45
     assert pool.pending == 0
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            out += [int(c) for c in f.read().split()]
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the paste process through /proc")
+def test_unspun_serve_stops_while_a_paste_is_stuck(db):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "unspun", "serve", "--db", db[0], "--port", str(port),
+                             "--timeout", "300"], stderr=subprocess.DEVNULL)
+    stuck = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status = _post(base + "/api/analyze", PASTE.encode())[0]
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "unspun serve did not start"
+                time.sleep(0.2)
+        assert status == 200
+        for child in _children(proc.pid):
+            with open(f"/proc/{child}/cmdline", "rb") as f:
+                if b"multiprocessing" in f.read():
+                    os.kill(child, signal.SIGSTOP)
+                    stuck.append(child)
+        assert stuck, "no paste process found"
+        threading.Thread(target=_post, args=(base + "/api/analyze", PASTE.encode()), daemon=True).start()
+        threading.Thread(target=_post, args=(base + "/api/analyze", PASTE.encode()), daemon=True).start()
+        time.sleep(1)
+        proc.terminate()
+        proc.wait(60)  # raises when the server hangs on the stuck paste
+    finally:
+        for child in stuck:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -66,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"unspun: serving {args.db} at http://{host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False))
+    # a pasted article may still be analysed at Ctrl-C: stop waiting for it after a few seconds
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False,
+                                           timeout_graceful_shutdown=5))
     server.run(sockets=[sock])
     return 0
 

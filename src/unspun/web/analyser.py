@@ -96,11 +96,12 @@ class PastePool:
         return finish(raw, warnings)
 
     def close(self) -> None:
+        """Drop waiting pastes and kill every child at once (a running paste ends with an error)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             analysers = list(self._analysers)
         for analyser in analysers:
-            analyser.close()
+            analyser.terminate()
 
 
 class Analyser:
@@ -162,6 +163,12 @@ class Analyser:
     def close(self) -> None:
         with self._lock:
             self._kill()
+
+    def terminate(self) -> None:
+        """Kill the child now, even mid-analysis (that paste then fails); for shutting down."""
+        proc = self._proc
+        if proc is not None:
+            proc.kill()
 
 
 def _serve(conn) -> None:  # pragma: no cover - runs in the child process
