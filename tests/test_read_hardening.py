@@ -194,7 +194,7 @@ def test_estimate_counts_records_and_skips_what_is_not_read(tmp_path):
         f.truncate(offsets[2] + 30_000_000)
     tracemalloc.start()
     try:
-        assert estimate_records([str(tmp_path / "w")]) == 3 + 6  # the bad stretch counts one
+        assert estimate_records([str(tmp_path / "w")]) == 2 + 6  # the records found
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -500,3 +500,20 @@ def test_mutated_inputs_give_documents_or_one_line_bad_inputs(tmp_path):
                 line.encode("utf-8")
                 counts["bad"] += 1
     assert counts["doc"] > 100 and counts["bad"] > 100, counts  # both kinds of outcome were exercised
+
+
+@pytest.mark.parametrize("block", [5, 100, 333, 1 << 20])
+def test_estimate_of_warc_gz_member_by_member(tmp_path, monkeypatch, block):
+    import gzip
+    import io
+
+    import unspun.read.count as count
+
+    monkeypatch.setattr(count, "BLOCK", block)
+    data, offsets = build_warc(gz=True)
+    assert b"".join(count._blocks(io.BufferedReader(io.BytesIO(data)))) == gzip.decompress(data)
+    assert count.estimate_records([str(write(tmp_path / "a.warc.gz", data))]) == 6
+    one_stream = gzip.compress(build_warc(gz=False)[0])
+    assert count.estimate_records([str(write(tmp_path / "b.warc.gz", one_stream))]) == 6
+    cut = data[:(offsets[2] + offsets[3]) // 2] + data[offsets[3]:]  # record 2's member is broken
+    assert count.estimate_records([str(write(tmp_path / "c.warc.gz", cut))]) == 2 + 1
