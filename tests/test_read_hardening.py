@@ -516,4 +516,5 @@ def test_estimate_of_warc_gz_member_by_member(tmp_path, monkeypatch, block):
     one_stream = gzip.compress(build_warc(gz=False)[0])
     assert count.estimate_records([str(write(tmp_path / "b.warc.gz", one_stream))]) == 6
     cut = data[:(offsets[2] + offsets[3]) // 2] + data[offsets[3]:]  # record 2's member is broken
-    assert count.estimate_records([str(write(tmp_path / "c.warc.gz", cut))]) == 2 + 1
+    # records 0 and 1, record 2 if its header decompressed before the break, one for the break
+    assert count.estimate_records([str(write(tmp_path / "c.warc.gz", cut))]) in (2 + 1, 3 + 1)
