@@ -1,7 +1,8 @@
 """Bytes to text: detect the encoding, decode, normalise line endings and nothing else.
 
 Order of evidence: a byte-order mark; the NUL pattern of BOM-less UTF-16; valid UTF-8; an
-encoding the container declares (HTTP header, ``<meta charset>``); Windows-1252 for Western
+encoding the container declares (HTTP header, ``<meta charset>``; ignored unless it is a
+text encoding web pages use, so not ``unicode_escape``, ``utf-7`` or ``hex``); Windows-1252 for Western
 text (it is a superset of the printable part of latin-1, and what browsers use for both);
 charset-normalizer's guess for other scripts. Binary data and undecodable bytes raise
 ``InputError`` with a one-line reason.
