@@ -4,6 +4,7 @@ stages on crafted text, control characters kept off the terminal."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from unspun.models.runtime import DEFAULT_DIR, Encoder, _onnx_forward, load_encoder, plan_windows
 from unspun.models.techniques.spanmodel import article_probs
@@ -160,3 +161,77 @@ def test_compare_terminal_shows_controls_as_visible_escapes():
     shown = _terminal(lambda c: render_compare_terminal(result, [first, second], c))
     _no_raw_controls(shown)
     assert "\u241b[41madded" in shown and "\x1b[41madded" not in shown
+
+
+# -- crafted text: the text stages stay linear (speed itself is measured in benchmarks/adversarial.py)
+
+def _sentences(text: str) -> list[str]:
+    from unspun.article import Article
+    from unspun.stages.sentences import sentences
+
+    a = sentences(Article(text=text))
+    return [a.span_text(s) for s in a.layer("sentence")]
+
+
+def test_sentences_after_abbreviations_and_quotes_in_long_runs():
+    """The word before a period is read backwards and protected quotations are swept once; the
+    splits are those the rules give (a title or an initial never ends a sentence, a quotation
+    closed in its paragraph is never cut)."""
+    assert _sentences("Mr. " * 5000) == [("Mr. " * 5000).strip()]
+    quoted = "\u201cA.\u201d " * 3000
+    assert _sentences(quoted) == [quoted.strip()]
+    assert _sentences("He met Mr. Smith. " * 3 + "Sen. J. R. Jones spoke in the U.S. Senate. The end.") == \
+        ["He met Mr. Smith."] * 3 + ["Sen. J. R. Jones spoke in the U.S. Senate.", "The end."]
+    assert _sentences("\u201cWe won. Really,\u201d he said. " * 400)[:2] == \
+        ["\u201cWe won. Really,\u201d he said."] * 2
+    assert _sentences("It rained.\u201d Then \u201cit. Stopped.\u201d Fine. " * 200).count("Fine.") == 200
+
+
+def test_punctuation_runs_are_tamed_for_spacy_with_offsets_kept():
+    from unspun.stages.parsing import PUNCT_RUN, entities, tame
+
+    text = "Wow" + "!" * 5000 + " said Amira Haddad in Paris" + "(" * 3000 + "."
+    shown = tame(text)
+    assert len(shown) == len(text)
+    assert max(len(run) for run in shown.replace("W", " ").split(" ") if run and run[0] in "!(") == PUNCT_RUN
+    doc = entities([text])[0]
+    assert len(doc.text) == len(text)
+    assert all(text[e.start_char:e.end_char] == e.text for e in doc.ents)
+    assert "Amira Haddad" in {e.text for e in doc.ents}
+    assert tame("No long runs here!!! (really).") == "No long runs here!!! (really)."
+
+
+def test_paragraph_longer_than_spacy_max_length_is_processed_in_pieces(monkeypatch):
+    """spaCy refuses a text over its max_length: a longer paragraph goes through in pieces that
+    join back into one Doc over the whole text."""
+    from unspun.stages import parsing
+
+    para = ("Councillor Amira Haddad said the tram line would open in 2029 in Portmere. " * 120).strip()
+    nlp = parsing._nlp(True)
+    monkeypatch.setattr(nlp, "max_length", 4000)
+    with pytest.raises(ValueError):
+        nlp(para)
+    doc = parsing.entities([para])[0]
+    assert doc.text == para
+    assert sum("Amira Haddad" in e.text for e in doc.ents) == 120
+    parts = parsing.pieces(para)
+    assert "".join(parts) == para and all(len(p) <= parsing.PIECE_CHARS for p in parts)
+    assert all(p.endswith(". ") for p in parts[:-1])
+
+
+def test_cue_chains_are_found_within_pieces():
+    """A run-on "He said: He said: ..." parses in pieces, so no sentence (and no cue's content)
+    spans more than one piece; every cue is found with offsets inside the text."""
+    from unspun.stages.cues import find_cues
+    from unspun.stages.parsing import PIECE_CHARS, parse
+
+    text = "He said: " * 1500
+    doc = parse([text])[0]
+    assert doc.text == text
+    assert max(len(s.text_with_ws) for s in doc.sents) <= PIECE_CHARS
+    cues = find_cues(doc, 0)
+    assert len(cues) > 1000
+    for cue in cues:
+        for s, e in [cue.source, *cue.cue, *cue.content]:
+            assert 0 <= s < e <= len(text)
+            assert e - s <= PIECE_CHARS

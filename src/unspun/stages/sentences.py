@@ -18,6 +18,7 @@ Spans start and end on non-space characters.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from unspun.article import Article, strip_range
 from unspun.stages.quotes import find_quotes
@@ -46,7 +47,6 @@ _QUESTION_QUOTE = re.compile(r"[?!][”\"’']+$")
 _TAIL = re.compile(r"\s+([^.!?\n“”\"]{1,60}?)\.(?=\s|$)")
 _SUBJECT_PRONOUNS = frozenset("he she they we i it".split())
 _END = re.compile(r"[.!?…]+[”\"’')\]]*(?=\s)")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_WORD = re.compile(r"\s*([“\"‘'(\[]*)(\w+)")
 _HAS_WORD = re.compile(r"\w")
 _LINE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
@@ -92,13 +92,22 @@ def _ends_sentence(text: str, lo: int, stop: int, after: int, hi: int) -> bool:
         return False
     if _QUESTION_QUOTE.search(text, max(lo, stop - 4), stop) and _attribution_tail(text, after, hi):
         return False  # “Why now?” Tom Reed asked.
-    tail = text[lo:stop].rstrip("”\"’')]")
-    if not tail.endswith(".") or tail.endswith(".."):
+    # the word before the final period, read backwards from ``stop`` (never the whole sentence so
+    # far: a paragraph of "Mr. Mr. Mr. ..." would cost quadratic time)
+    end = stop
+    while end > lo and text[end - 1] in "”\"’')]":
+        end -= 1
+    if end <= lo or text[end - 1] != "." or (end - 2 >= lo and text[end - 2] == "."):
         return True
-    w = _WORD_BEFORE.search(tail[:-1])
-    if w is None:
+    last = end - 1  # the word ends here (or before a line break there, as a regex's ``$`` reads)
+    if last - 1 >= lo and text[last - 1] == "\n":
+        last -= 1
+    begin = last
+    while begin > lo and not text[begin - 1].isspace():
+        begin -= 1
+    if begin == last:
         return True
-    word = w.group(1).lstrip("(“\"‘'[").lower()
+    word = text[begin:last].lstrip("(“\"‘'[").lower()
     if word in _NEVER_END:
         return False
     if word in _BEFORE_NUMBER:
@@ -114,9 +123,14 @@ def _split(text: str, lo: int, hi: int, protected: list[tuple[int, int]]) -> lis
     """Sentence ranges of the paragraph ``[lo, hi)``; no break inside ``protected`` ranges."""
     out: list[tuple[int, int]] = []
     start = lo
+    protected = sorted(protected)
+    k, reach = 0, -1  # reach: the furthest end of the protected ranges that start before ``stop``
     for m in _END.finditer(text, lo, hi):
         stop = m.end()
-        if any(a < stop < b for a, b in protected):
+        while k < len(protected) and protected[k][0] < stop:
+            reach = max(reach, protected[k][1])
+            k += 1
+        if reach > stop:
             continue
         if not _ends_sentence(text, start, stop, stop, hi):
             continue
@@ -146,13 +160,11 @@ def sentences(article: Article) -> Article:
     text = article.text
     article.spans = [s for s in article.spans if s.layer != "sentence"]
     paragraphs = [p for lo, hi in _body(article) for p in _lines(text, lo, hi)]
-    closed = [(piece.outer_start, piece.outer_end) for q in find_quotes(text, paragraphs)
-              for piece in q.pieces if piece.closed]
-    k = 0
+    closed = sorted((piece.outer_start, piece.outer_end) for q in find_quotes(text, paragraphs)
+                    for piece in q.pieces if piece.closed)
+    starts = [a for a, _ in closed]
     for lo, hi in paragraphs:
-        while k < len(closed) and closed[k][1] <= lo:
-            k += 1
-        inside = [r for r in closed[k:] if r[0] < hi]
+        inside = closed[bisect_right(starts, lo - 1):bisect_left(starts, hi)]
         for s, e in _split(text, lo, hi, inside):
             if _HAS_WORD.search(text, s, e):
                 article.add("sentence", s, e, "own")
