@@ -9,6 +9,15 @@ starts ``unspun serve`` in its own process, and runs ``--clients`` keep-alive HT
 ``--seconds`` pass. The peer, in the same run: Python's ``http.server`` serving the same API
 JSON as static files. Prints p50/p99 latency and requests/s per target. The clients share the
 machine's cores with the server, so the figures are a floor.
+
+``--mixed`` measures readers under a paste flood instead: ``--clients`` readers fetch
+``/api/store`` and article pages for ``--seconds``, first alone, then while ``--flood`` clients
+keep POSTing a pathological text (``--paste-text``, default ``"Mr. " * 16000``) to
+``/api/analyze`` (after a 503 a flooder waits 0.5 s, not the Retry-After). Reports the readers'
+p50/p99/max in both phases and how the pastes ended. ``--server-src DIR`` serves from another
+source tree (e.g. ``git archive <commit> src | tar -x -C DIR``) to compare two versions:
+
+    flock /tmp/unspun-cpu.lock python benchmarks/web_load.py --mixed --articles 60 --clients 20 --seconds 15
 """
 
 from __future__ import annotations
@@ -74,6 +83,59 @@ async def _client(port: int, paths: list[str], budget: dict, deadline: float, la
         writer.close()
 
 
+async def _post(reader, writer, path: str, body: bytes) -> tuple[int, float]:
+    """POST ``body``; ``(status, retry_after)``."""
+    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                 f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n".encode() + body)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length, retry = 0, 0.0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+        if line.lower().startswith(b"retry-after:"):
+            retry = float(line.split(b":", 1)[1])
+    await reader.readexactly(length)
+    return status, retry
+
+
+async def _flooder(port: int, body: bytes, stop: dict, outcomes: dict) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while not stop["now"]:
+            try:
+                status, _ = await _post(reader, writer, "/api/analyze", body)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                outcomes[type(exc).__name__] = outcomes.get(type(exc).__name__, 0) + 1
+                writer.close()
+                if stop["now"]:
+                    return
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                continue
+            outcomes[status] = outcomes.get(status, 0) + 1
+            if status == 503:
+                await asyncio.sleep(0.5)
+    finally:
+        writer.close()
+
+
+async def mixed_phase(port: int, paths: list[str], readers: int, seconds: float, flood: int,
+                      body: bytes) -> tuple[dict, dict]:
+    """Readers for ``seconds`` while ``flood`` clients POST ``body`` (none when ``flood`` is 0)."""
+    stop = {"now": False}
+    outcomes: dict = {}
+    flooders = [asyncio.create_task(_flooder(port, body, stop, outcomes)) for _ in range(flood)]
+    if flood:
+        await asyncio.sleep(2.0)  # let the flood reach the server before reading starts
+    result = await load(port, paths, readers, 10**9, seconds)
+    stop["now"] = True
+    for task in flooders:
+        task.cancel()
+    await asyncio.gather(*flooders, return_exceptions=True)
+    return result, outcomes
+
+
 async def load(port: int, paths: list[str], clients: int, requests: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors: list = []
@@ -85,7 +147,8 @@ async def load(port: int, paths: list[str], clients: int, requests: int, seconds
     return {"requests": len(latencies), "errors": len(errors), "seconds": elapsed,
             "rps": len(latencies) / elapsed if elapsed else 0.0,
             "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
-            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else float("nan")}
+            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else float("nan"),
+            "max_ms": 1000 * latencies[-1] if latencies else float("nan")}
 
 
 def _wait_for(port: int, timeout: float = 120) -> None:
@@ -105,7 +168,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3000, help="per target (at most)")
     parser.add_argument("--seconds", type=float, default=60.0, help="per target (at most)")
+    parser.add_argument("--mixed", action="store_true", help="readers alone, then readers during a paste flood")
+    parser.add_argument("--flood", type=int, default=45, help="paste flood clients (--mixed)")
+    parser.add_argument("--paste-text", default="Mr. " * 16000, help="the pasted text (--mixed)")
+    parser.add_argument("--server-src", metavar="DIR", help="run the server from this source tree (--mixed)")
     args = parser.parse_args()
+    if args.mixed:
+        return run_mixed(args)
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = os.path.join(tmp, "corpus.jsonl")
@@ -151,6 +220,59 @@ def main() -> int:
     print(f"{'target':<48} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for name, r in results:
         print(f"{name:<48} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}")
+    return 0
+
+
+def _store(tmp: str, n: int, env: dict | None = None) -> tuple[str, list[str]]:
+    rng = random.Random(11)
+    corpus = os.path.join(tmp, "corpus.jsonl")
+    with open(corpus, "w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps(make_article(i, rng), ensure_ascii=False) + "\n")
+    db = os.path.join(tmp, "web.db")
+    subprocess.run([sys.executable, "-m", "unspun", "index", corpus, "--db", db, "-j", "2", "--no-stories"],
+                   check=True, stderr=subprocess.DEVNULL, env=env)
+    conn = sqlite3.connect(db)
+    ids = [r[0] for r in conn.execute("SELECT id FROM articles")]
+    conn.close()
+    return db, ids
+
+
+def run_mixed(args) -> int:
+    env = dict(os.environ)
+    if args.server_src:
+        env["PYTHONPATH"] = os.path.abspath(args.server_src) + os.pathsep + env.get("PYTHONPATH", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        db, ids = _store(tmp, args.articles, env)  # indexed by the same code that serves it
+        port = free_port()
+        log = open(os.path.join(tmp, "serve.log"), "w+b")
+        server = subprocess.Popen([sys.executable, "-m", "unspun", "serve", "--db", db, "--port", str(port)],
+                                  stderr=log, env=env)
+        paths = ["/api/store"] + [f"/articles/{i}" for i in ids]
+        body = args.paste_text.encode("utf-8")
+        try:
+            try:
+                _wait_for(port)
+            except SystemExit:
+                server.terminate()
+                log.seek(0)
+                raise SystemExit(f"unspun serve did not start: {log.read().decode()[-500:]}") from None
+            asyncio.run(load(port, paths[:5], 5, 50, 30))  # warm-up
+            alone, _ = asyncio.run(mixed_phase(port, paths, args.clients, args.seconds, 0, body))
+            flooded, outcomes = asyncio.run(mixed_phase(port, paths, args.clients, args.seconds, args.flood, body))
+        finally:
+            server.terminate()
+            server.wait(30)
+            log.close()
+    print(f"server from {args.server_src or 'this checkout'}; {args.articles} stored articles; {args.clients} readers "
+          f"(/api/store and article pages) for {args.seconds:g} s; flood: {args.flood} clients POSTing "
+          f"{len(body):,} bytes to /api/analyze; {os.cpu_count()} cores shared by clients and server")
+    print(f"{'phase':<28} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, r in (("readers alone", alone), ("readers during paste flood", flooded)):
+        print(f"{name:<28} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}")
+    print(f"reader p99 during the flood / alone: {flooded['p99_ms'] / alone['p99_ms']:.1f}x; max during the flood "
+          f"{flooded['max_ms']:.0f} ms")
+    print("paste outcomes during the flood:", ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items(), key=str)))
     return 0
 
 
