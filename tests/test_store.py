@@ -259,3 +259,61 @@ def test_readonly_store_serves_reads(tmp_path):
         assert ro.article(a.id) == a
         with pytest.raises(sqlite3.OperationalError):
             ro.conn.execute("DELETE FROM articles")
+
+
+def test_put_says_whether_the_occurrence_is_new_and_keeps_the_raw_hash(store):
+    a = make_article(path="crawl.warc")
+    with store.transaction():
+        assert store.put(a, raw="5eed") == (True, True)
+        assert store.put(a, raw="5eed") == (False, False)  # the same record again: nothing new
+        assert store.put(make_article(path="elsewhere.txt")) == (False, True)
+    assert store.has_raw({"path": "crawl.warc", "record": None}, "5eed")
+    assert not store.has_raw({"path": "crawl.warc", "record": None}, "0ther")
+    assert not store.has_raw({"path": "elsewhere.txt", "record": None}, "")
+    with store.transaction():  # stored before raw hashes were kept: the rerun notes it, adds nothing
+        store.conn.execute("UPDATE occurrences SET raw = '' WHERE path = 'crawl.warc'")
+        assert store.put(a, raw="5eed") == (False, False)
+    assert store.has_raw({"path": "crawl.warc", "record": None}, "5eed")
+
+
+def test_stories_are_out_of_date_from_an_added_article_until_saved(store):
+    assert not store.stories_dirty
+    with store.transaction():
+        store.add(make_article())
+    assert store.stories_dirty
+    with store.transaction():
+        store.clear_stories()
+    assert not store.stories_dirty
+    with store.transaction():
+        store.add(make_article(path="elsewhere.txt"))  # an occurrence only: stories unchanged
+    assert not store.stories_dirty
+    with store.transaction():
+        store.replace(make_article(" It rained."))
+    assert store.stories_dirty
+
+
+def test_migration_from_schema_3_keeps_occurrences(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=3) == 3
+    a = make_article()
+    conn.execute("INSERT INTO articles (id, json, title, producer, analysed_at) VALUES (?, ?, ?, ?, ?)",
+                 (a.id, a.to_json(), a.meta["title"], producer_key(a.producer), "2025-01-01T00:00:00Z"))
+    conn.execute("INSERT INTO occurrences (article_id, path, seen_at) VALUES (?, 'levy.txt', '2025-01-01')", (a.id,))
+    conn.close()
+    with Store(path) as store:
+        assert store.schema_version == LATEST == 4
+        assert store.conn.execute("SELECT path, raw FROM occurrences").fetchall() == [("levy.txt", "")]
+        assert not store.stories_dirty
+        with store.transaction():
+            assert store.put(a) == (False, False)
+
+
+def test_a_path_that_is_not_utf8_is_stored_escaped(store):
+    a = make_article(path="caf" + chr(0xDCE9) + ".txt")  # os.fsdecode(b"caf\xe9.txt")
+    with store.transaction():
+        store.add(a)
+        store.quarantine("bad" + chr(0xDCFF) + ".jsonl:3", "not valid JSON")
+    assert store.has_occurrence(a.id, a.source)
+    assert store.occurrences(a.id)[0]["path"] == "caf\\xe9.txt"
+    assert store.quarantined()[0]["location"] == "bad\\xff.jsonl:3"

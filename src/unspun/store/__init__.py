@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from unspun.article import FURNITURE_LAYERS, Article, escape_surrogates, merge_ranges
+from unspun.article import FURNITURE_LAYERS, Article, escape_surrogates, find_surrogate, merge_ranges
 from unspun.store.migrations import APPLICATION_ID, LATEST, migrate, version
 
 __all__ = ["Store", "StoreError", "producer_key", "LATEST"]
@@ -174,6 +174,8 @@ class Store:
         """Whether a record read as HTML with this ``raw`` hash was already stored from this
         source (path and record): its text is known only after extraction, so this is how a
         rerun skips it unread."""
+        if not raw:
+            return False
         row = self.conn.execute(
             "SELECT 1 FROM occurrences WHERE path = ? AND record = ? AND raw = ? LIMIT 1",
             (_key(source.get("path")), _key(source.get("record")), raw)).fetchone()
@@ -216,9 +218,13 @@ class Store:
     def _insert(self, article: Article, rowid: int | None = None) -> None:
         stats = article_stats(article)
         hints = json.dumps(article.hints, ensure_ascii=False, default=str, sort_keys=True)
-        values = (article.id, article.to_json(), hints, article.meta.get("title"), article.meta.get("date"),
+        raw = article.to_json()
+        if find_surrogate(raw) >= 0:  # built outside the readers: see _escaped
+            raw, hints = _escaped(article, hints)
+        values = (article.id, raw, hints, article.meta.get("title"), article.meta.get("date"),
                   article.meta.get("outlet"), article.meta.get("language"), *stats,
                   producer_key(article.producer), _now())
+        values = tuple(escape_surrogates(v) if isinstance(v, str) else v for v in values)
         columns = ("id, json, hints, title, date, outlet, language, words, sentences, own, attributed, quoted, "
                    "quotes, techniques, subjectivity_sum, subjectivity_n, producer, analysed_at")
         if rowid is None:
@@ -232,7 +238,7 @@ class Store:
             [(rowid, d["start"], d["end"], d["layer"], d["label"], json.dumps(d["attrs"], ensure_ascii=False))
              for d in (s.to_dict() for s in article.spans)])
         self.conn.execute("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
-                          (rowid, article.meta.get("title") or "", article.text))
+                          (rowid, escape_surrogates(article.meta.get("title") or ""), article.text))
         self.conn.execute("UPDATE store_info SET value = 1 WHERE key = 'stories_dirty' AND value = 0")
 
     def _add_occurrence(self, article: Article, raw: str = "") -> bool:
@@ -419,6 +425,32 @@ class Store:
         rows = self.conn.execute("SELECT s.id, s.kind, s.size FROM story_members m JOIN stories s ON s.id = m.story_id "
                                  "WHERE m.article_id = ? ORDER BY s.kind, s.id", (article_id,))
         return [{"id": i, "kind": k, "size": n} for i, k, n in rows]
+
+
+def _escaped(article: Article, hints: str) -> tuple[str, str]:
+    """The JSON and hints of an article whose source, meta or span attributes hold unpaired
+    surrogates (a non-UTF-8 file name given through the Python API), with them written out
+    (``article.escape_surrogates``). Its text cannot hold one: offsets index it as it is."""
+    if find_surrogate(article.text) >= 0:
+        raise ValueError(f"article {article.id}: its text holds an unpaired surrogate at character "
+                         f"{find_surrogate(article.text)}; such text cannot be stored")
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return escape_surrogates(value)
+        if isinstance(value, dict):
+            return {walk(k): walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    d = article.to_dict()
+    text = d.pop("text")
+    d = walk(d)
+    out = {"unspun": d["unspun"], "id": d["id"], "producer": d["producer"], "source": d["source"], "text": text,
+           "meta": d["meta"], "spans": d["spans"]}
+    return json.dumps(out, ensure_ascii=False), json.dumps(walk(json.loads(hints)), ensure_ascii=False,
+                                                           sort_keys=True)
 
 
 def article_stats(article: Article) -> tuple:
