@@ -235,3 +235,96 @@ def test_cue_chains_are_found_within_pieces():
         for s, e in [cue.source, *cue.cue, *cue.content]:
             assert 0 <= s < e <= len(text)
             assert e - s <= PIECE_CHARS
+
+
+# -- long articles run the models segment by segment --------------------------------------------
+
+PARAGRAPHS = [
+    "The city council voted 31 to 12 on Tuesday to build a tram line linking the northern estates "
+    "with the river quarter, ending a dispute that had split the governing coalition since spring.",
+    "\u201cThis is the most important decision this chamber has taken in a decade,\u201d said councillor "
+    "Amira Haddad, who chairs the transport committee.",
+    "Opponents called the plan a reckless gamble with public money. Deputy leader Jonas Berg said the "
+    "estimated cost had been drawn up by people who would never have to pay it.",
+    "Shop owners fear months of roadworks. \u201cWe barely survived the last closure,\u201d said baker "
+    "Lina Moreau.",
+]
+
+
+def _body(paragraphs: int, shift: int = 0) -> str:
+    return "\n\n".join(PARAGRAPHS[(k + shift) % len(PARAGRAPHS)] for k in range(paragraphs))
+
+
+def _with_sentences(text: str):
+    from unspun.article import Article
+    from unspun.stages.sentences import sentences
+
+    return sentences(Article(text=text))
+
+
+def test_segments_cover_the_text_and_cut_where_sentences_start():
+    from unspun.stages.learned import segments
+
+    a = _with_sentences(_body(40))
+    sents = [(s.start, s.end) for s in a.layer("sentence")]
+    got = segments(a.text, sents, 2000)
+    assert got[0][0] == 0 and got[-1][1] == len(a.text)
+    assert all(x[1] == y[0] for x, y in zip(got, got[1:]))
+    assert all(b - a_ <= 2000 for a_, b in got)
+    starts = {s for s, _ in sents}
+    assert all(b in starts and a.text[b - 1] == "\n" for _, b in got[:-1])
+    one = "word " * 1000  # one sentence longer than a segment: cut after a space
+    cut = segments(one, [(0, len(one) - 1)], 1200)
+    assert all(one[b - 1] == " " and b - a_ <= 1200 for a_, b in cut[:-1])
+
+
+def test_a_long_article_gets_per_segment_results(monkeypatch):
+    """With the segment length at 2,000 characters, the second segment's spans are exactly those
+    of that segment analysed alone (shifted, its relations numbered after the first's), and
+    every sentence, cue and source a quote names exists in the article."""
+    from unspun.stages import learned
+
+    first, second = _body(8), _body(9, shift=2)
+    text = first + "\n\n" + second
+    monkeypatch.setattr(learned, "SEGMENT_CHARS", 2000)
+    whole = learned.models(_with_sentences(text))
+    assert len(learned.segments(text, [(s.start, s.end) for s in whole.layer("sentence")])) >= 2
+    monkeypatch.setattr(learned, "SEGMENT_CHARS", 10 ** 6)
+    cut = learned.segments(text, [(s.start, s.end) for s in _with_sentences(text).layer("sentence")], 2000)
+    a, b = cut[-1]
+    alone = learned.models(_with_sentences(text[a:b]))
+    before = max((s.attrs.get("relation") or 0 for s in whole.spans if s.start < a), default=0)
+
+    def key(s, shift=0, rel=0):
+        attrs = dict(s.attrs)
+        if attrs.get("relation") is not None:
+            attrs["relation"] += rel
+        for k in ("cue", "source"):
+            if s.layer == "quote" and k in attrs:
+                attrs[k] = [[x + shift, y + shift] for x, y in attrs[k]]
+        return (s.start + shift, s.end + shift, s.layer, s.label, sorted(attrs.items(), key=str))
+
+    got = sorted(key(s) for s in whole.spans if s.start >= a)
+    want = sorted(key(s, a, before) for s in alone.spans)
+    assert got == want and len(got) > 10
+    n = len(text)
+    assert all(0 <= s.start <= s.end <= n for s in whole.spans)
+    assert [(s.start, s.end) for s in whole.layer("sentence")] == \
+        [(s.start, s.end) for s in _with_sentences(text).layer("sentence")]
+    marked = {(s.start, s.end, s.attrs.get("relation")) for s in whole.spans if s.layer in ("cue", "source")}
+    for q in whole.layer("quote"):
+        for x, y in q.attrs["cue"] + q.attrs["source"]:
+            assert (x, y, q.attrs["relation"]) in marked
+    assert whole.producer["attribution"] == "model" and set(whole.producer["models"]) >= {"attribution", "techniques"}
+
+
+def test_a_sentence_longer_than_a_segment_stays_whole(monkeypatch):
+    from unspun.stages import learned
+
+    text = PARAGRAPHS[0] + "\n\n" + ("the council said that " * 200).strip() + ".\n\n" + PARAGRAPHS[1]
+    monkeypatch.setattr(learned, "SEGMENT_CHARS", 1500)
+    before = [(s.start, s.end) for s in _with_sentences(text).layer("sentence")]
+    got = learned.models(_with_sentences(text))
+    assert [(s.start, s.end) for s in got.layer("sentence")] == before
+    assert all("subjectivity" in s.attrs for s in got.layer("sentence"))
+    assert all(0 <= s.start <= s.end <= len(text) for s in got.spans)

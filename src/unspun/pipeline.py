@@ -13,9 +13,8 @@ from unspun.read.html import extract
 from unspun.stages.attribution import attribution
 from unspun.stages.clean import clean
 from unspun.stages.language import language
-from unspun.stages.learned import encode, judge, learned_attribution
+from unspun.stages.learned import models as run_models
 from unspun.stages.sentences import sentences
-from unspun.stages.spin import spin
 
 
 def analyze(text: str | None = None, *, html: str | bytes | None = None, url: str | None = None,
@@ -71,11 +70,9 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
     if article.meta["language"] == "en":
         sentences(article)
         if models:
-            encode(article)  # one encoder pass: attribution, sentence and technique heads read it
-            learned_attribution(article, fast=models == "fast")
-            judge(article)
-            spin(article, min_score=min_score, fast=models == "fast")
-            article.hints.pop("encoding", None)
+            # one encoder pass read by the attribution, sentence and technique heads; segment by
+            # segment in a long article
+            run_models(article, fast=models == "fast", min_score=min_score)
         else:
             attribution(article)
             article.producer["attribution"] = "rules"

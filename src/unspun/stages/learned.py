@@ -18,6 +18,11 @@
   sentence model (a MiniLM fine-tuned on the sentence tasks, run over each sentence's text)
   where the model folder has one, else from the heads over the shared encoder pass.
 
+``models`` runs them all (``encode``, ``learned_attribution``, ``judge``, then ``spin``); an article
+longer than ``SEGMENT_CHARS`` runs them segment by segment (cut where a sentence starts, at a line
+break where one is near), so that memory and time stay bounded whatever its length: relations,
+speakers and the technique model's context then stay within a segment.
+
 Output layers and attributes are those of the rule stage (``stages/attribution.py``), which
 stays the ``--no-models`` fallback. Speaker names come from ``stages/speakers.py`` over spaCy's
 named entities of the paragraphs (``Speakers.resolve_span``): this path runs no parser.
@@ -26,9 +31,10 @@ named entities of the paragraphs (``Speakers.resolve_span``): this path runs no 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from unspun.article import Article, strip_range
+from unspun.article import Article, Span, strip_range
 from unspun.models.attribution_features import SPEECH_FORMS
 from unspun.models.heads import RoleSpan, load_heads
 from unspun.models.runtime import DEFAULT_DIR, load_encoder
@@ -39,6 +45,105 @@ from unspun.stages.speakers import Speakers
 
 _LAYERS = ("quote", "source", "cue", "content")
 _WORD = re.compile(r"\w+")
+# Longer articles run the models segment by segment (each about a long feature's length)
+SEGMENT_CHARS = 30_000
+_MODEL_LAYERS = frozenset(_LAYERS) | {"sentence", "technique"}
+
+
+def models(article: Article, fast: bool = False, min_score: float | None = None, model_dir=None) -> Article:
+    """The learned path over ``article``'s body sentences: attribution, sentence judgements and
+    techniques (``spin``); segment by segment when the text is longer than ``SEGMENT_CHARS``."""
+    from unspun.stages.spin import spin
+
+    def run(a: Article) -> None:
+        encode(a, model_dir)  # one encoder pass: attribution, sentence and technique heads read it
+        learned_attribution(a, model_dir, fast=fast)
+        judge(a, model_dir)
+        spin(a, min_score=min_score, model_dir=model_dir, fast=fast)
+        a.hints.pop("encoding", None)
+
+    if len(article.text) <= SEGMENT_CHARS:
+        run(article)
+        return article
+    text = article.text
+    spans = sorted(article.spans, key=lambda sp: (sp.start, sp.end))
+    out: list[Span] = [sp for sp in spans if sp.layer not in _MODEL_LAYERS]
+    inputs = [sp for sp in spans if sp.layer not in _MODEL_LAYERS or sp.layer == "sentence"]
+    active: list[Span] = []  # spans that began in an earlier segment and reach into this one
+    k, relations = 0, 0
+    for a, b in segments(text, [(sp.start, sp.end) for sp in inputs if sp.layer == "sentence"]):
+        here = [sp for sp in active if sp.end > a]
+        while k < len(inputs) and inputs[k].start < b:
+            here.append(inputs[k])
+            k += 1
+        active = [sp for sp in here if sp.end > b]
+        sub = Article(text=text[a:b], id=article.id, source=article.source)
+        whole: dict[tuple[int, int], Span] = {}  # a sentence's piece in this segment -> the sentence
+        for sp in here:
+            piece = Span(max(sp.start, a) - a, min(sp.end, b) - a, sp.layer, sp.label, dict(sp.attrs))
+            sub.spans.append(piece)
+            if sp.layer == "sentence":
+                whole[(piece.start, piece.end)] = sp
+        run(sub)
+        top = relations
+        for sp in sub.spans:
+            if sp.layer not in _MODEL_LAYERS:
+                continue
+            if sp.layer == "sentence":
+                # a sentence longer than a segment is judged on its first piece and kept whole
+                orig = whole.get((sp.start, sp.end))
+                if orig is not None and orig.start >= a:
+                    out.append(Span(orig.start, orig.end, "sentence", sp.label, dict(sp.attrs)))
+                continue
+            attrs = dict(sp.attrs)
+            if attrs.get("relation") is not None:
+                attrs["relation"] += relations
+                top = max(top, attrs["relation"])
+            if sp.layer == "quote":
+                for key in ("cue", "source"):
+                    if isinstance(attrs.get(key), list):
+                        attrs[key] = [[s + a, e + a] for s, e in attrs[key]]
+            out.append(Span(sp.start + a, sp.end + a, sp.layer, sp.label, attrs))
+        relations = top
+        for key, value in sub.producer.items():
+            if key == "models":
+                article.producer.setdefault("models", {}).update(value)
+            elif key != "version":
+                article.producer[key] = value
+    article.spans = out
+    return article
+
+
+def segments(text: str, sentences: list[tuple[int, int]], limit: int | None = None) -> list[tuple[int, int]]:
+    r"""``[a, b)`` ranges covering ``text``, each at most ``limit`` characters (``SEGMENT_CHARS``) where
+    the sentences allow: cut where a sentence starts, at a line start when one lies in the second
+    half of the range, else where any sentence starts, else (one sentence longer than ``limit``)
+    after a space.
+
+    >>> segments("One. Two.\nThree. Four.", [(0, 4), (5, 9), (10, 16), (17, 22)], 12)
+    [(0, 10), (10, 22)]
+    """
+    limit = limit or SEGMENT_CHARS
+    starts = sorted({s for s, _ in sentences})
+    lines = [s for s in starts if s and text[s - 1] == "\n"]
+    out, pos = [], 0
+    while len(text) - pos > limit:
+        hi = pos + limit
+        cut = None
+        k = bisect_right(lines, hi) - 1
+        if k >= 0 and lines[k] > pos + limit // 2:
+            cut = lines[k]
+        if cut is None:
+            k = bisect_right(starts, hi) - 1
+            if k >= 0 and starts[k] > pos:
+                cut = starts[k]
+        if cut is None:
+            space = text.rfind(" ", pos + 1, hi)
+            cut = space + 1 if space > pos else hi
+        out.append((pos, cut))
+        pos = cut
+    out.append((pos, len(text)))
+    return out
 
 
 def encode(article: Article, model_dir=None) -> Article:
