@@ -246,16 +246,28 @@ def _voice(article: Article, credited: list[tuple[int, int]] | None = None) -> N
     quoted = merge_ranges((s.start, s.end) for s in article.spans if s.layer == "quote" and s.label == "direct")
     if credited is None:
         credited = [(s.start, s.end) for s in article.spans if s.layer in ("cue", "source")]
+    # sweeps over sorted ranges, so that a long article costs no time quadratic in its length
+    q_ends = [b for _, b in quoted]  # merged: disjoint and sorted, ends sorted too
+    credited = sorted(credited)
+    c_starts = [a for a, _ in credited]
+    reach = []  # reach[i]: the furthest end among credited[:i + 1]
+    for _, b in credited:
+        reach.append(max(b, reach[-1]) if reach else b)
     relabelled = []
     for sent in article.spans:
         if sent.layer != "sentence":
             continue
         chars = solid[sent.end] - solid[sent.start]
-        inside = sum(solid[min(b, sent.end)] - solid[max(a, sent.start)]
-                     for a, b in quoted if a < sent.end and b > sent.start)
+        inside = 0
+        i = bisect_right(q_ends, sent.start)
+        while i < len(quoted) and quoted[i][0] < sent.end:
+            a, b = quoted[i]
+            inside += solid[min(b, sent.end)] - solid[max(a, sent.start)]
+            i += 1
+        j = bisect_left(c_starts, sent.end)  # credited[:j] start before the sentence ends
         if chars and inside * 2 > chars:
             label = "quote"
-        elif any(a < sent.end and b > sent.start for a, b in credited):
+        elif j and reach[j - 1] > sent.start:
             label = "attributed"
         else:
             label = "own"
