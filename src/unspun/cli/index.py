@@ -73,6 +73,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from unspun.batch import BatchError
     from unspun.store import Store, StoreError
 
@@ -112,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
         report.line(_summary(counts, store))
         if not args.no_stories and store.stories_dirty:
             report.line("grouping the stored articles into stories ...")
-            multi = update_stories(store, args.jobs, embeddings=not args.no_embeddings)
+            try:
+                multi = update_stories(store, args.jobs, embeddings=not args.no_embeddings)
+            except sqlite3.DatabaseError as exc:  # the articles are stored; the next run regroups
+                report.line(f"{args.db}: cannot write the stories: {exc}; the next run groups them again")
+                return 2
             report.line(f"stories: {multi} with more than one member")
     if counts["failed"]:
         return 1
