@@ -275,13 +275,16 @@ def test_stories_left_out_of_date_are_regrouped_on_the_next_run(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("command", ["analyze", "stories", "stories-db"])
+@pytest.mark.parametrize("command", ["analyze", "stories", "stories-db", "compare"])
 def test_a_full_stdout_is_named(tmp_path, command):
     (tmp_path / "a.txt").write_text("Levy approved\n\n" + SMALL + "\n", encoding="utf-8")
     if command == "stories-db":
         db = tmp_path / "news.db"
         assert unspun("index", tmp_path / "a.txt", "--db", db, "--no-models", "--no-stories").returncode == 0
         args = ["stories", "--db", db, "--no-embeddings"]
+    elif command == "compare":
+        (tmp_path / "b.txt").write_text("Levy passed\n\n" + SMALL + "\n", encoding="utf-8")
+        args = ["compare", tmp_path / "a.txt", tmp_path / "b.txt"]
     else:
         args = [command, tmp_path / "a.txt", *(["--no-models"] if command == "analyze" else ["--no-embeddings"])]
     with open("/dev/full", "w") as full:

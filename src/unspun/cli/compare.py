@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from unspun.cli.output import open_output
+from unspun.cli.output import open_output, output_name
 from unspun.article import Article
 from unspun.batch import Failed, analyze_stream, where
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, read_inputs
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         _write(args, result, articles)
     except OSError as exc:
-        print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{output_name(args.output)}: cannot write: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return status
 
