@@ -1,5 +1,6 @@
 """The web reader in headless Chromium (Selenium): highlights render and toggle, a story page shows
-an added clause, and an XSS payload in an article stays inert text.
+an added clause, an XSS payload in an article stays inert text, and the paste form posts from its
+own page but not from another site's.
 
 Skips when Chromium or its driver is missing (Debian: ``apt-get install chromium chromium-driver``).
 """
@@ -131,3 +132,52 @@ def test_xss_payload_in_an_article_is_inert(server, browser):
     text = browser.find_element(By.CSS_SELECTOR, ".text").text
     assert XSS_BODY in text and XSS_TITLE in text  # shown literally
     assert not browser.find_elements(By.CSS_SELECTOR, "main script, main b[onmouseover]")
+
+
+@pytest.fixture(scope="module")
+def paste_servers(tmp_path_factory):
+    """The app with its paste page, and a hostile page of another origin whose form posts to it."""
+    import http.server
+
+    import uvicorn
+
+    from unspun.web.app import create_app
+
+    tmp = tmp_path_factory.mktemp("paste")
+    build_store(tmp / "news.db")
+    port, evil_port = _free_port(), _free_port()
+    (tmp / "evil.html").write_text(
+        f'<!DOCTYPE html><body onload="document.forms[0].submit()"><form method="post" '
+        f'action="http://127.0.0.1:{port}/paste"><input name="kind" value="text">'
+        f'<textarea name="content">Owned\n\nThe attacker said so.</textarea></form>', encoding="utf-8")
+    handler = lambda *a, **kw: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp), **kw)  # noqa: E731
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", evil_port), handler)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    srv = uvicorn.Server(uvicorn.Config(create_app(str(tmp / "news.db"), paste=True, timeout=120),
+                                        host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{evil_port}/evil.html"
+    srv.should_exit = True
+    thread.join(30)
+    evil.shutdown()
+
+
+def test_the_paste_form_posts_from_its_own_page_but_not_from_another_site(paste_servers, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, evil = paste_servers
+    browser.get(f"{base}/paste")
+    browser.find_element(By.ID, "content").send_keys("Storm hits the coast\n\nThe port closed, officials said.")
+    browser.find_element(By.CSS_SELECTOR, "form.paste button[type=submit]").click()
+    WebDriverWait(browser, 120).until(lambda d: "not stored" in d.page_source or 'class="error"' in d.page_source)
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "not stored" in main and "The port closed, officials said." in main, main[:300]
+    browser.get(evil)  # submits its form to the paste page at once
+    WebDriverWait(browser, 30).until(lambda d: "refused" in d.page_source)
+    assert "Owned" not in browser.find_element(By.TAG_NAME, "body").text

@@ -205,7 +205,8 @@ def test_cross_site_posts_are_refused(db):
                 r = client.post(path, data={"kind": "text", "content": "x"}, headers=headers)
                 assert r.status_code == 403, (path, headers)
         # same origin, or no browser headers at all (curl): on to the page, which finds nothing to analyse
-        for headers in ({"origin": BASE}, {"sec-fetch-site": "same-origin", "origin": BASE}, {}):
+        for headers in ({"origin": BASE}, {"sec-fetch-site": "same-origin", "origin": BASE},
+                        {"sec-fetch-site": "same-origin", "origin": "null"}, {}):
             r = client.post("/paste", data={"kind": "text", "content": " "}, headers=headers)
             assert r.status_code == 400 and "nothing to analyse" in r.text, headers
         assert client.get("/paste", headers={"sec-fetch-site": "cross-site"}).status_code == 200  # reading is fine

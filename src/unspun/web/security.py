@@ -10,9 +10,10 @@ Two checks keep other web sites out:
   ``--allow-host``; when it binds every address (``0.0.0.0`` or ``::``) any IP address is
   allowed too (a browser sends an IP as Host only when the user typed it). ``*`` allows any.
 - **Origin.** A POST (or any method but GET, HEAD and OPTIONS) that a browser marks as coming
-  from another site (``Sec-Fetch-Site`` other than ``same-origin``/``none``, or an ``Origin``
-  whose host and port differ from ``Host``) gets 403. Clients that send neither header
-  (curl, scripts) are not browsers acting for another site and pass.
+  from another site gets 403: ``Sec-Fetch-Site`` other than ``same-origin``/``none`` when the
+  browser sends it, otherwise an ``Origin`` whose host and port differ from ``Host`` (or
+  ``null``). Clients that send neither header (curl, scripts) are not browsers acting for
+  another site and pass.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with the
+    # paste form's own POST, which the Origin check below cannot tell from another site's
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
@@ -128,8 +131,8 @@ class SecurityHeaders:
         if scope.get("method", "GET") in SAFE_METHODS:
             return None
         site = headers.get(b"sec-fetch-site", b"").decode("latin-1").lower()
-        if site and site not in ("same-origin", "none"):
-            return 403, f"cross-site request refused ({site})"
+        if site:  # set by the browser itself, and more precise than Origin
+            return None if site in ("same-origin", "none") else (403, f"cross-site request refused ({site})")
         origin = headers.get(b"origin", b"").decode("latin-1")
         if origin:
             netloc = urlsplit(origin).netloc if origin != "null" else ""
