@@ -328,3 +328,23 @@ def test_a_sentence_longer_than_a_segment_stays_whole(monkeypatch):
     assert [(s.start, s.end) for s in got.layer("sentence")] == before
     assert all("subjectivity" in s.attrs for s in got.layer("sentence"))
     assert all(0 <= s.start <= s.end <= len(text) for s in got.spans)
+
+
+def test_rules_run_segment_by_segment_too(monkeypatch):
+    """--no-models: the rule stage runs per segment as the models do (the second segment's spans
+    are those of that segment alone, relations numbered on)."""
+    from unspun.stages import learned
+    from unspun.stages.attribution import attribution
+
+    text = _body(8) + "\n\n" + _body(9, shift=2)
+    monkeypatch.setattr(learned, "SEGMENT_CHARS", 2000)
+    whole = learned.by_segments(_with_sentences(text), attribution)
+    a, b = learned.segments(text, [(s.start, s.end) for s in _with_sentences(text).layer("sentence")])[-1]
+    monkeypatch.setattr(learned, "SEGMENT_CHARS", 10 ** 6)
+    alone = attribution(_with_sentences(text[a:b]))
+    before = max((s.attrs.get("relation") or 0 for s in whole.spans if s.start < a), default=0)
+    got = sorted((s.start - a, s.end - a, s.layer, s.label, (s.attrs.get("relation") or before) - before)
+                 for s in whole.spans if s.start >= a)
+    want = sorted((s.start, s.end, s.layer, s.label, s.attrs.get("relation") or 0) for s in alone.spans)
+    assert got == want and any(layer == "quote" for _, _, layer, _, _ in got)
+    assert before > 0

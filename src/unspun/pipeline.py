@@ -13,6 +13,7 @@ from unspun.read.html import extract
 from unspun.stages.attribution import attribution
 from unspun.stages.clean import clean
 from unspun.stages.language import language
+from unspun.stages.learned import by_segments
 from unspun.stages.learned import models as run_models
 from unspun.stages.sentences import sentences
 
@@ -74,7 +75,7 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
             # segment in a long article
             run_models(article, fast=models == "fast", min_score=min_score)
         else:
-            attribution(article)
+            by_segments(article, attribution)
             article.producer["attribution"] = "rules"
     article.sort_spans()
     return article

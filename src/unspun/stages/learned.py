@@ -19,7 +19,7 @@
   where the model folder has one, else from the heads over the shared encoder pass.
 
 ``models`` runs them all (``encode``, ``learned_attribution``, ``judge``, then ``spin``); an article
-longer than ``SEGMENT_CHARS`` runs them segment by segment (cut where a sentence starts, at a line
+longer than ``SEGMENT_CHARS`` runs them (``by_segments``; the rule stage too) segment by segment (cut where a sentence starts, at a line
 break where one is near), so that memory and time stay bounded whatever its length: relations,
 speakers and the technique model's context then stay within a segment.
 
@@ -62,6 +62,13 @@ def models(article: Article, fast: bool = False, min_score: float | None = None,
         spin(a, min_score=min_score, model_dir=model_dir, fast=fast)
         a.hints.pop("encoding", None)
 
+    return by_segments(article, run)
+
+
+def by_segments(article: Article, run) -> Article:
+    """``run(article)`` (a stage that adds attribution, sentence-voice, judgement or technique
+    spans), over the whole article or, when its text is longer than ``SEGMENT_CHARS``, over each
+    segment (``segments``) as an article of its own, the results shifted back into ``article``."""
     if len(article.text) <= SEGMENT_CHARS:
         run(article)
         return article
