@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from unspun import __version__
 from unspun.web.app import render, report_css_text, settings_of
+from unspun.web.views import search
 
 _PAGE = {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
          "description": "1-based page of 50 rows"}
@@ -52,9 +53,11 @@ def openapi_spec(paste: bool) -> dict:
             "responses": {"200": _json("outlets and their timeline", obj)}}},
         "/api/search": {"get": {
             "summary": "Full-text search over titles and texts (every word must occur; word* for a prefix)",
-            "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 300},
-                            "description": "at most 16 different words and 4 prefix words (word*, 2 letters or "
-                                           "more before the *); no control characters"}, _PAGE],
+            "parameters": [{"name": "q", "in": "query", "required": True,
+                            "schema": {"type": "string", "maxLength": search.MAX_QUERY},
+                            "description": f"at most {search.MAX_WORDS} different words and {search.MAX_PREFIX_WORDS} "
+                                           f"prefix words (word*, {search.MIN_PREFIX} letters or more before the *); "
+                                           f"no control characters; {search.SEARCH_BUDGET:g} s at most"}, _PAGE],
             "responses": {"200": _json("matches, best first, with snippets", obj),
                           "400": {**_ERROR, "description": "the query breaks a limit or takes too long"}}}},
     }
