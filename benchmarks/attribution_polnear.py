@@ -42,10 +42,12 @@ def articles(split: str, limit: int | None):
     return out[:limit] if limit else out
 
 
-def unspun_predict(text: str, models: bool = False, fast: bool = False) -> dict[str, list[tuple[int, int]]]:
+def unspun_predict(text: str, models: bool = False, fast: bool = False,
+                   relations: bool = True) -> dict[str, list[tuple[int, int]]]:
     from unspun.article import Article
     from unspun.stages.attribution import attribution
     from unspun.stages.learned import encode, learned_attribution
+    from unspun.stages.relations import classify_relations
     from unspun.stages.sentences import sentences
 
     article = Article(text=text)  # PolNeAR text is the whole article: no furniture to drop
@@ -55,6 +57,8 @@ def unspun_predict(text: str, models: bool = False, fast: bool = False) -> dict[
         learned_attribution(article, fast=fast)
     else:
         attribution(article)
+    if relations:  # as the pipeline runs it: relation kinds, and content before a cue where none was given
+        classify_relations(article)
     layer = {"source": "Source", "cue": "Cue", "content": "Content"}
     pred: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for span in article.spans:
@@ -105,16 +109,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", default="dev", choices=("dev", "train"))
     ap.add_argument("--limit", type=int, default=None, help="only the first N articles (by name)")
+    ap.add_argument("--no-textacy", action="store_true", help="leave textacy out (no bench extra needed)")
+    ap.add_argument("--relations-ablation", action="store_true",
+                    help="also score both unspun paths without the relation-kinds pass (stages/relations.py)")
     args = ap.parse_args(argv)
     if not (DATA / args.split / "text").is_dir():
         print(f"PolNeAR data not found at {DATA / args.split}: nothing to measure")
         return 0
-    try:
-        import spacy
-        import textacy  # noqa: F401
-    except ImportError as exc:
-        print(f"needs the bench extra (pip install textacy): {exc}", file=sys.stderr)
-        return 2
+    import spacy
+
+    textacy = None
+    if not args.no_textacy:
+        try:
+            import textacy
+        except ImportError as exc:
+            print(f"needs the bench extra (pip install textacy), or --no-textacy: {exc}", file=sys.stderr)
+            return 2
     from unspun.stages.parsing import MODEL, parse
 
     data = articles(args.split, args.limit)
@@ -122,8 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     parse(["Warm-up."])  # load unspun's parser and models outside the timing, as textacy's is
     nlp("Warm-up.")
     unspun_predict("“Warm-up,” he said.", models=True)
-    systems = {"unspun model": lambda t: unspun_predict(t, models=True), "unspun rules": unspun_predict,
-               "textacy direct_quotations": lambda t: textacy_predict(nlp, t)}
+    systems = {"unspun model": lambda t: unspun_predict(t, models=True), "unspun rules": unspun_predict}
+    if args.relations_ablation:
+        systems["unspun model, no relation kinds"] = lambda t: unspun_predict(t, models=True, relations=False)
+        systems["unspun rules, no relation kinds"] = lambda t: unspun_predict(t, relations=False)
+    if textacy is not None:
+        systems["textacy direct_quotations"] = lambda t: textacy_predict(nlp, t)
     from unspun.models.runtime import DEFAULT_DIR
     from unspun.models.techniques import load_model
 
@@ -142,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             score(text, gold, pred or {}, counts[name])
     rows = [(name, counts[name], len(data) / seconds[name] if seconds[name] else 0.0, failed[name])
             for name in systems]
-    print(f"PolNeAR {args.split}: {len(data)} articles, spaCy {spacy.__version__} {MODEL}, "
-          f"textacy {textacy.__version__}\n")
+    versions = f", textacy {textacy.__version__}" if textacy is not None else ""
+    print(f"PolNeAR {args.split}: {len(data)} articles, spaCy {spacy.__version__} {MODEL}{versions}\n")
     print("| system | role | exact P | exact R | exact F1 | token P | token R | token F1 |")
     print("|---|---|---|---|---|---|---|---|")
     for name, tally, _, _ in rows:

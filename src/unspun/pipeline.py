@@ -13,6 +13,7 @@ from unspun.read.html import extract
 from unspun.stages.attribution import attribution
 from unspun.stages.clean import clean
 from unspun.stages.language import language
+from unspun.stages.relations import classify_relations
 from unspun.stages.learned import by_segments
 from unspun.stages.learned import models as run_models
 from unspun.stages.sentences import sentences
@@ -77,6 +78,7 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
         else:
             by_segments(article, attribution)
             article.producer["attribution"] = "rules"
+        classify_relations(article)  # speech, stance or other; the quote layer keeps speech
     article.sort_spans()
     return article
 

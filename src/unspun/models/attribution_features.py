@@ -29,9 +29,10 @@ _IRREGULAR = """said says saying told telling wrote written writing thought thin
 showed saw heard knew known meant spoke spoken stood understood sought""".split()
 
 
-def _forms() -> frozenset[str]:
-    out = set(_IRREGULAR)
-    for v in SPEECH | THOUGHT:
+def inflections(verbs) -> frozenset[str]:
+    """The verbs with their regular inflections (-s, -ed, -ing, admit -> admitted)."""
+    out = set()
+    for v in verbs:
         out.update({v, v + "s", v + "ed", v + "d", v + "ing"})
         if v.endswith("e"):
             out.add(v[:-1] + "ing")
@@ -42,7 +43,7 @@ def _forms() -> frozenset[str]:
     return frozenset(out)
 
 
-SPEECH_FORMS = _forms()
+SPEECH_FORMS = inflections(SPEECH | THOUGHT) | frozenset(_IRREGULAR)
 _MARK = re.compile(r"[\"“”‘’„«»]")
 
 
