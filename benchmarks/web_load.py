@@ -18,6 +18,9 @@ p50/p99/max in both phases and how the pastes ended. ``--server-src DIR`` serves
 source tree (e.g. ``git archive <commit> src | tar -x -C DIR``) to compare two versions:
 
     flock /tmp/unspun-cpu.lock python benchmarks/web_load.py --mixed --articles 60 --clients 20 --seconds 15
+
+``--search`` times single searches instead: an ordinary two-word query (the peer), then
+``"a* "`` repeated 40 and 250 times, one request at a time (also with ``--server-src``).
 """
 
 from __future__ import annotations
@@ -172,8 +175,9 @@ def main() -> int:
     parser.add_argument("--flood", type=int, default=45, help="paste flood clients (--mixed)")
     parser.add_argument("--paste-text", default="Mr. " * 16000, help="the pasted text (--mixed)")
     parser.add_argument("--server-src", metavar="DIR", help="run the server from this source tree (--mixed)")
+    parser.add_argument("--search", action="store_true", help="time ordinary and crafted searches")
     args = parser.parse_args()
-    if args.mixed:
+    if args.mixed or args.search:
         return run_mixed(args)
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp:
@@ -258,6 +262,8 @@ def run_mixed(args) -> int:
                 log.seek(0)
                 raise SystemExit(f"unspun serve did not start: {log.read().decode()[-500:]}") from None
             asyncio.run(load(port, paths[:5], 5, 50, 30))  # warm-up
+            if args.search:
+                return _searches(port, args)
             alone, _ = asyncio.run(mixed_phase(port, paths, args.clients, args.seconds, 0, body))
             flooded, outcomes = asyncio.run(mixed_phase(port, paths, args.clients, args.seconds, args.flood, body))
         finally:
@@ -273,6 +279,27 @@ def run_mixed(args) -> int:
     print(f"reader p99 during the flood / alone: {flooded['p99_ms'] / alone['p99_ms']:.1f}x; max during the flood "
           f"{flooded['max_ms']:.0f} ms")
     print("paste outcomes during the flood:", ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items(), key=str)))
+    return 0
+
+
+def _searches(port: int, args) -> int:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    print(f"server from {args.server_src or 'this checkout'}; {args.articles} stored articles; one search at a time")
+    print(f"{'query':<24} {'status':>6} {'seconds':>8}")
+    for name, query in (("council levy (peer)", "council levy"), ('"a* " x 40', "a* " * 40),
+                        ('"a* " x 250', "a* " * 250)):
+        url = f"http://127.0.0.1:{port}/api/search?q=" + urllib.parse.quote(query)
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=600) as r:
+                r.read()
+                status = r.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        print(f"{name:<24} {status:>6} {time.perf_counter() - start:>8.3f}")
     return 0
 
 
