@@ -85,3 +85,33 @@ def test_stub_content_is_no_quote():
 ])
 def test_relation_kind(words, quoted, kind):
     assert relation_kind(words, quoted) == kind
+
+
+ASIDES = """Mayor defends port deal
+
+March 4, 2026
+
+Mayor Helena Varga said the port deal would bring 400 jobs to Portmere – though the same firm has broken every promise it made to the city.
+
+Union leader Tomas Okafor told reporters the workers would accept the offer, despite the fact that he himself called it theft a week ago.
+
+“The deal is done,” Varga said – even as her own council refuses to sign it.
+
+Varga said the firm, which opened its first office in 1998, would start hiring in May.
+
+The mayor said the council would meet while the union was on strike.
+"""
+
+
+@pytest.mark.parametrize("models", [False, True], ids=["rules", "model"])
+def test_asides_are_the_outlets_clauses_in_reported_sentences(models):
+    a = unspun.analyze(ASIDES, models=models)
+    found = [a.text[s.start:s.end] for s in a.layer("aside")]
+    assert all(s.label == "own" for s in a.layer("aside"))
+    assert "though the same firm has broken every promise it made to the city" in found, found
+    assert "despite the fact that he himself called it theft a week ago" in found, found
+    assert "even as her own council refuses to sign it" in found, found
+    # a factual relative clause and a "while" without a dash are no asides
+    assert not any("1998" in f or "on strike" in f for f in found), found
+    quotes = " ".join(a.text[q.start:q.end] for q in a.layer("quote"))
+    assert "The deal is done" in quotes

@@ -22,7 +22,7 @@ SCHEMA_VERSION = "1"
 
 LAYERS = (
     "title", "dateline", "byline", "wire", "boilerplate", "sentence",
-    "quote", "source", "cue", "content", "technique",
+    "quote", "source", "cue", "content", "aside", "technique",
 )
 BOILERPLATE_KINDS = (
     "share", "comments", "copyright", "navigation", "related", "site-name", "ad", "caption", "slug", "ticker",

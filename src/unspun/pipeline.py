@@ -10,6 +10,7 @@ from unspun.article import Article, normalise_newlines
 from unspun.outlets import known_outlet, outlet_host
 from unspun.read import Document
 from unspun.read.html import extract
+from unspun.stages.asides import asides
 from unspun.stages.attribution import attribution
 from unspun.stages.clean import clean
 from unspun.stages.language import language
@@ -79,6 +80,7 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
             by_segments(article, attribution)
             article.producer["attribution"] = "rules"
         classify_relations(article)  # speech, stance or other; the quote layer keeps speech
+        asides(article)  # the outlet's own clauses inside reported sentences
     article.sort_spans()
     return article
 

@@ -63,6 +63,7 @@ _STYLE_LIST = (
     Style("own", "voice", "own voice", "yellow", open="[own] "),
     Style("attributed", "voice", "attributed", "bright_blue", open="[attributed] "),
     Style("quote", "voice", "quotation", "green", open="[quote] "),
+    Style("aside", "voice", "the outlet's aside in a reported sentence", "yellow", open="[own aside] ", close=" [/aside]"),
     Style("direct", "quote", "direct quote", "italic"),
     Style("indirect", "quote", "indirect quote", "italic"),
     Style("source", "attribution", "source", "underline"),
@@ -158,6 +159,9 @@ def article_marks(article: Article) -> list[Mark]:
             marks.append(Mark(start, end, layer, _furniture_note(span), label=label))
         elif layer == "sentence" and label in VOICES:
             marks.append(Mark(start, end, label, _voice_note(span), label=label))
+        elif layer == "aside":
+            marks.append(Mark(start, end, "aside", "own voice: the outlet's aside inside a reported sentence",
+                              label=label))
         elif layer in ("source", "cue"):
             speaker = attrs.get("speaker")
             part(start, end, layer, f"{layer}" + (f" \u00b7 speaker: {speaker}" if speaker else ""))
@@ -270,6 +274,7 @@ class Summary:
     techniques: list[tuple[str, int]]
     furniture: dict[str, int]
     own_subjective: int | None = None  # own-voice sentences with subjectivity >= 0.5 (None: not judged)
+    asides: int = 0  # the outlet's own clauses inside reported sentences
 
 
 SUBJECTIVE = 0.5  # the subjectivity from which an own-voice sentence counts as subjective
@@ -302,6 +307,7 @@ def summary(article: Article) -> Summary:
         techniques=Counter(s.label for s in article.layer("technique")).most_common(),
         furniture={k: v for k, v in furniture.items() if v},
         own_subjective=sum(v >= SUBJECTIVE for v in judged) if judged else None,
+        asides=len(article.layer("aside")),
     )
 
 
@@ -313,6 +319,8 @@ def summary_rows(s: Summary) -> list[tuple[str, str]]:
         share = f"{s.own_share:.0%} of sentences"
         if s.own_text_share is not None:
             share += f", {s.own_text_share:.0%} of sentence text"
+        if s.asides:
+            share += f"; {s.asides} aside{'s' if s.asides != 1 else ''} inside reported sentences"
         rows += [("Sentences", f"{s.sentences}: {voices}"), ("Own voice", share)]
         if s.own_subjective is not None:
             rows.append(("Subjective", f"{s.own_subjective} of {s.voices['own']} own-voice sentences "
