@@ -79,6 +79,8 @@ def full_article(text: str = TEXT, speaker: str = "Ann Lee", outlet: str = "Rive
     a.add("source", *isource, relation=2, speaker=speaker)
     a.add("cue", *icue, relation=2, speaker=speaker)
     a.add("content", *icontent, relation=2, speaker=speaker)
+    # an aside: the outlet's own clause inside an attributed sentence
+    a.add("aside", *at(text, "through the spring"), "own")
     # techniques: one nested in another, one crossing a sentence boundary
     a.add("technique", *at(text, "reckless"), "Loaded_Language", score=0.91)
     a.add("technique", *at(text, "reckless plan has wasted millions"), "Exaggeration,Minimisation", score=0.55)
@@ -251,6 +253,7 @@ def test_terminal_colour_styles_each_layer():
     assert style_at("Share this").strike  # boilerplate
     assert str(style_at("the river").color.name) == STYLES["attributed"].rich  # voice
     assert str(style_at("The council").color.name) == STYLES["own"].rich
+    assert str(style_at("through the spring").color.name) == STYLES["aside"].rich  # the outlet's aside
     assert style_at("We built").italic  # direct quote
     assert style_at("told").bold  # cue
     assert style_at("Mayor Ann Lee").underline  # source

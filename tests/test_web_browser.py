@@ -5,6 +5,7 @@ own page but not from another site's.
 Skips when Chromium or its driver is missing (Debian: ``apt-get install chromium chromium-driver``).
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -31,26 +32,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def _serving(app, port: int):
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread, until the block ends."""
     import uvicorn
 
-    from unspun.web.app import create_app
-
-    db = tmp_path_factory.mktemp("browser") / "news.db"
-    data = build_store(db)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(str(db), paste=False), host="127.0.0.1", port=port,
-                                        log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", data
-    srv.should_exit = True
-    thread.join(10)
+    try:
+        yield
+    finally:
+        srv.should_exit = True
+        thread.join(30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from unspun.web.app import create_app
+
+    db = tmp_path_factory.mktemp("browser") / "news.db"
+    data = build_store(db)
+    port = _free_port()
+    with _serving(create_app(str(db), paste=False), port):
+        yield f"http://127.0.0.1:{port}", data
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +148,6 @@ def paste_servers(tmp_path_factory):
     """The app with its paste page, and a hostile page of another origin whose form posts to it."""
     import http.server
 
-    import uvicorn
-
     from unspun.web.app import create_app
 
     tmp = tmp_path_factory.mktemp("paste")
@@ -153,21 +160,13 @@ def paste_servers(tmp_path_factory):
     handler = lambda *a, **kw: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp), **kw)  # noqa: E731
     evil = http.server.ThreadingHTTPServer(("127.0.0.1", evil_port), handler)
     threading.Thread(target=evil.serve_forever, daemon=True).start()
-    srv = uvicorn.Server(uvicorn.Config(create_app(str(tmp / "news.db"), paste=True, timeout=120),
-                                        host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{evil_port}/evil.html"
-    srv.should_exit = True
-    thread.join(30)
+    with _serving(create_app(str(tmp / "news.db"), paste=True, timeout=120), port):
+        yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{evil_port}/evil.html"
     evil.shutdown()
 
 
 def test_the_paste_form_posts_from_its_own_page_but_not_from_another_site(paste_servers, browser):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -175,9 +174,15 @@ def test_the_paste_form_posts_from_its_own_page_but_not_from_another_site(paste_
     browser.get(f"{base}/paste")
     browser.find_element(By.ID, "content").send_keys("Storm hits the coast\n\nThe port closed, officials said.")
     browser.find_element(By.CSS_SELECTOR, "form.paste button[type=submit]").click()
-    WebDriverWait(browser, 120).until(lambda d: "not stored" in d.page_source or 'class="error"' in d.page_source)
-    main = browser.find_element(By.TAG_NAME, "main").text
+
+    def result(d):  # the page is replaced while this polls: a stale or missing element means not yet
+        if "not stored" not in d.page_source and 'class="error"' not in d.page_source:
+            return False
+        return d.find_element(By.TAG_NAME, "main").text
+
+    moving = (StaleElementReferenceException, NoSuchElementException)
+    main = WebDriverWait(browser, 120, ignored_exceptions=moving).until(result)
     assert "not stored" in main and "The port closed, officials said." in main, main[:300]
     browser.get(evil)  # submits its form to the paste page at once
-    WebDriverWait(browser, 30).until(lambda d: "refused" in d.page_source)
+    WebDriverWait(browser, 30, ignored_exceptions=moving).until(lambda d: "refused" in d.page_source)
     assert "Owned" not in browser.find_element(By.TAG_NAME, "body").text

@@ -76,14 +76,7 @@ def run(args: argparse.Namespace) -> int:
     stats = Stats()
     jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
     result = group(docs(), Settings(), jobs=jobs, settle=settler(args), events=not args.no_events, stats=stats)
-    try:
-        with open_output(args.output) as out:
-            if args.format == "json":
-                out.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
-            else:
-                _write_text(result, stats, out)
-    except OSError as exc:
-        print(f"{output_name(args.output)}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+    if not _write(args, result, stats):
         return 2
     if not stats.docs and not bad:
         print("unspun stories: no articles in the input", file=sys.stderr)
@@ -107,6 +100,16 @@ def _run_db(args: argparse.Namespace) -> int:
         result = group(store.texts(), Settings(), jobs=jobs, settle=settler(args), events=not args.no_events,
                        stats=stats)
         save_stories(store, result)
+    if not _write(args, result, stats):
+        return 2
+    if not stats.docs:
+        print(f"{args.db}: no articles in this store", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _write(args: argparse.Namespace, result, stats) -> bool:
+    """Write the grouping as ``--format`` asks; False (with one line on stderr) when it cannot."""
     try:
         with open_output(args.output) as out:
             if args.format == "json":
@@ -115,11 +118,8 @@ def _run_db(args: argparse.Namespace) -> int:
                 _write_text(result, stats, out)
     except OSError as exc:
         print(f"{output_name(args.output)}: cannot write: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    if not stats.docs:
-        print(f"{args.db}: no articles in this store", file=sys.stderr)
-        return 2
-    return 0
+        return False
+    return True
 
 
 def settler(args: argparse.Namespace):
