@@ -18,7 +18,7 @@ accuracy (normalised the same way) and a lenient outlet figure that also counts 
 name containing the other; for pages and pastes separately; and the number of labelled
 furniture lines that end up inside a ``sentence`` span (target 0).
 
-    python benchmarks/metadata_eval.py [--verbose] [--src DIR]
+    python benchmarks/metadata_eval.py [--verbose] [--src DIR] [--split all|dev|test]
 
 ``--src DIR`` imports unspun from DIR/src (e.g. a ``git worktree`` of an older commit), so the
 same labels measure another version of the code. Skips when ../shared is absent.
@@ -141,6 +141,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--verbose", "-v", action="store_true", help="list every miss (path, field, expected, got)")
     ap.add_argument("--src", metavar="DIR", help="import unspun from DIR/src (another checkout)")
+    ap.add_argument("--split", choices=("all", "dev", "test"), default="all",
+                    help="dev: the labels whose path's SHA-1 starts with an even hex digit (for tuning), "
+                         "test: the others (for reporting); default all")
     args = ap.parse_args(argv)
     if not SHARED.is_dir():
         print(f"skipped: {SHARED} is absent (the labelled pages live in ../shared/data)")
@@ -150,8 +153,14 @@ def main(argv=None) -> int:
     import unspun
     print(f"unspun from {Path(unspun.__file__).resolve().parent}")
 
+    def chosen(records: list[dict]) -> list[dict]:
+        if args.split == "all":
+            return records
+        even = lambda r: int(hashlib.sha1(r["path"].encode()).hexdigest()[0], 16) % 2 == 0  # noqa: E731
+        return [r for r in records if even(r) == (args.split == "dev")]
+
     pages = Score("pages")
-    for rec in load(PAGE_LABELS):
+    for rec in chosen(load(PAGE_LABELS)):
         raw = gzip.decompress((SHARED / rec["path"]).read_bytes())
         try:
             meta = analyze_page(unspun, raw).meta
@@ -164,7 +173,7 @@ def main(argv=None) -> int:
     furniture = in_sentence = stale = 0
     furniture_misses: list[tuple] = []
     by_kind: dict[str, list[int]] = {}
-    paste_labels = load(PASTE_LABELS)
+    paste_labels = chosen(load(PASTE_LABELS))
     missing = [r for r in paste_labels if not (PASTES / f"{digest(r)}.txt").is_file()]
     if missing:
         print(f"{len(missing)} labelled pastes are not in {PASTES}: run python benchmarks/make_pastes.py")

@@ -249,3 +249,27 @@ def test_framed_date_strip_is_a_ticker_not_the_date():
     a = unspun.analyze(text, models=False)
     assert ("ticker", "| 24 February 2027, Saturday |") in _spans(a, "boilerplate")
     assert a.meta["date"] is None
+
+
+def test_html_title_is_the_visible_headline_not_the_title_tag():
+    page = PAGE.read_text(encoding="utf-8").replace(
+        "<title>Mayor vows to break harbour strike as ships queue off Portmere | The Portmere Ledger</title>",
+        "<title>Opinion | Harbour strike: mayor vows to break it | The Portmere Ledger</title>").replace(
+        '<meta property="og:title" content="Mayor vows to break harbour strike as ships queue off Portmere">', "")
+    a = unspun.analyze(html=page, models=False)
+    assert a.meta["title"] == TITLE  # the <h1>
+    assert a.text.startswith(TITLE + "\n\n") and a.text.count(TITLE) == 1
+
+
+@pytest.mark.parametrize("h1, expected", [
+    ("<h1>The Portmere Ledger</h1>", "Harbour strike: mayor vows to break it"),  # a masthead h1 is no headline
+    ("", "Harbour strike: mayor vows to break it"),  # no h1: the <title> without the site's name
+])
+def test_html_title_without_a_headline_h1(h1, expected):
+    page = ("<html><head><title>Harbour strike: mayor vows to break it | The Portmere Ledger</title>"
+            '<meta property="og:site_name" content="The Portmere Ledger"></head><body>' + h1 +
+            "<article><p>Portmere mayor Helena Varga said on Friday that the city would not negotiate with "
+            "striking dock workers until they returned to work.</p><p>The strike is in its second week, "
+            "and more than forty ships wait offshore for a berth.</p></article></body></html>")
+    a = unspun.analyze(html=page, models=False)
+    assert a.meta["title"] == expected

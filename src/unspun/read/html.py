@@ -43,6 +43,7 @@ def document_from_html(html: str, source: dict) -> Document:
         if tree is None:  # a fragment without <html>: trafilatura wants a whole page
             tree = trafilatura.load_html(f"<html><body>{html}</body></html>")
         found = None
+        headings = _headings(tree) if tree is not None else ([], "")
         if tree is not None:
             found = trafilatura.bare_extraction(
                 tree, url=url, with_metadata=True, include_comments=False, favor_recall=True,
@@ -55,7 +56,7 @@ def document_from_html(html: str, source: dict) -> Document:
     if found is None:
         raise InputError(where, "could not parse the HTML")
 
-    title = " ".join((found.title or "").split())
+    title = _headline(" ".join((found.title or "").split()), headings, (found.sitename or "").strip())
     paragraphs = _paragraphs(getattr(found, "text", None) or "")
     if paragraphs and title and " ".join(paragraphs[0].split()) == title:
         paragraphs = paragraphs[1:]  # the headline repeated at the top of the body
@@ -66,6 +67,43 @@ def document_from_html(html: str, source: dict) -> Document:
     meta = _meta(found, title, url)
     warnings = [] if paragraphs else [EMPTY_BODY]
     return Document(text=text, source=dict(source), meta=meta, title_line=bool(title), warnings=warnings)
+
+
+_SITE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
+
+
+def _headings(tree) -> tuple[list[str], str]:
+    """The texts of the page's ``<h1>`` elements in page order, and of its ``<title>``."""
+    out = []
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if text:
+            out.append(text)
+    tag = tree.find(".//title")
+    return out, " ".join(tag.text_content().split()) if tag is not None else ""
+
+
+def _headline(title: str, headings: tuple[list[str], str], site: str) -> str:
+    """The headline a reader sees: the page's first ``<h1>`` of a few words that is not the site's
+    name, else the metadata title (the ``<title>`` when that is only the site's name) without a
+    site name joined to it ("Headline | Site")."""
+    h1s, tag = headings
+    site_key = _fold(site)
+    if site_key and _fold(title) == site_key and tag:
+        title = tag
+    for h in h1s:
+        if len(h.split()) >= 4 and len(h) <= 300 and _fold(h) != site_key:
+            return h
+    parts = _SITE_SEPARATOR.split(title)
+    if len(parts) > 1 and site_key:
+        kept = [p for p in parts if _fold(p) != site_key]
+        if kept and len(kept) < len(parts):
+            return " | ".join(kept) if len(kept) > 1 else kept[0]
+    return title
+
+
+def _fold(s: str) -> str:
+    return "".join(ch for ch in s.casefold() if ch.isalnum())
 
 
 def decode_html(data: bytes, where: str, content_type: str | None = None) -> str:
