@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 
-from unspun.article import Article, merge_ranges
+from unspun.article import Article
+from unspun.stages.relations import Ranges
 
 _OPENERS = (r"though|although|even\s+though|even\s+as|even\s+if|despite(?:\s+the\s+fact\s+that)?|"
             r"in\s+reality|in\s+fact|notwithstanding|whereas")
@@ -34,10 +35,11 @@ def asides(article: Article) -> Article:
     """Add ``aside`` spans (label ``own``) in reported sentences; replaces earlier ones."""
     article.spans = [s for s in article.spans if s.layer != "aside"]
     text = article.text
-    quoted = merge_ranges((s.start, s.end) for s in article.spans if s.layer == "quote" and s.label == "direct")
+    quoted = Ranges((s.start, s.end) for s in article.spans if s.layer == "quote" and s.label == "direct")
     for sent in article.layer("sentence"):
         if sent.label not in ("quote", "attributed"):
             continue
+        found: list[tuple[int, int]] = []  # this sentence's asides (a clause is found once)
         for pattern in (_DASH, _COMMA):
             for m in pattern.finditer(text, sent.start, sent.end):
                 start = m.end()
@@ -45,9 +47,9 @@ def asides(article: Article) -> Article:
                 end = end_m.start() if end_m else sent.end
                 while end > start and text[end - 1] in " ,":
                     end -= 1
-                if len(text[start:end].split()) < 3 or any(a < end and start < b for a, b in quoted):
+                if (len(text[start:end].split()) < 3 or quoted.overlaps(start, end)
+                        or any(a < end and start < b for a, b in found)):
                     continue
-                if any(s.layer == "aside" and s.start < end and start < s.end for s in article.spans):
-                    continue
+                found.append((start, end))
                 article.add("aside", start, end, "own")
     return article

@@ -20,8 +20,9 @@ the ``quote`` layer keeps speech only, with ``kind`` in its attrs, and not a rep
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
-from unspun.article import Article, Span
+from unspun.article import Article, Span, merge_ranges
 from unspun.models.attribution_features import inflections
 from unspun.stages.cues import SPEECH
 
@@ -75,7 +76,7 @@ def classify_relations(article: Article) -> Article:
             groups.setdefault(rel, []).append(span)
     if not groups:
         return article
-    sentences = sorted((s.start, s.end) for s in article.spans if s.layer == "sentence")
+    sentences = Ranges(((s.start, s.end) for s in article.spans if s.layer == "sentence"), merge=False)
     info = {}
     for rel, spans in groups.items():
         cues = sorted((s for s in spans if s.layer == "cue"), key=lambda s: s.start)
@@ -105,40 +106,51 @@ def classify_relations(article: Article) -> Article:
     return article
 
 
-def _sentence_of(sentences: list[tuple[int, int]], pos: int) -> tuple[int, int] | None:
-    for a, b in sentences:
-        if a <= pos < b:
-            return a, b
-    return None
+class Ranges:
+    """Sorted, disjoint ``[start, end)`` ranges, looked up by bisection (an article may hold
+    thousands of sentences and relations: no scan per relation)."""
+
+    def __init__(self, ranges, merge: bool = True):
+        self.ranges = merge_ranges(ranges) if merge else sorted(ranges)  # sentences are disjoint already
+        self.starts = [a for a, _ in self.ranges]
+
+    def at(self, pos: int) -> tuple[int, int] | None:
+        """The range holding ``pos``, or None."""
+        i = bisect_right(self.starts, pos) - 1
+        return self.ranges[i] if i >= 0 and pos < self.ranges[i][1] else None
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, start) - 1
+        return any(a < end and start < b for a, b in self.ranges[max(i, 0):i + 2])
 
 
-def _share_coordinated_speakers(info: dict, sentences: list[tuple[int, int]], text: str) -> None:
+def _share_coordinated_speakers(info: dict, sentences: Ranges, text: str) -> None:
     """A speech cue without a source takes the speaker of the nearest earlier cue of its sentence."""
     ordered = sorted((m["cues"][0].start, rel) for rel, m in info.items() if m["cues"])
     for i, (start, rel) in enumerate(ordered):
         meta = info[rel]
         if meta["kind"] != SPEECH_KIND or meta["speaker"] or meta["sources"]:
             continue
-        sent = _sentence_of(sentences, start)
-        for prev_start, prev in reversed(ordered[:i]):
-            if sent is None or prev_start < sent[0]:
-                break
-            pm = info[prev]
+        sent = sentences.at(start)
+        j = i - 1
+        while sent is not None and j >= 0 and ordered[j][0] >= sent[0]:
+            pm = info[ordered[j][1]]
             if pm["speaker"] and not _SENTENCE_END.search(text, pm["cues"][-1].end, start):
                 meta["speaker"] = pm["speaker"]
                 break
+            j -= 1
 
 
-def _content_before_cue(article: Article, info: dict, groups: dict, sentences: list[tuple[int, int]]) -> list[Span]:
+def _content_before_cue(article: Article, info: dict, groups: dict, sentences: Ranges) -> list[Span]:
     """Content and an indirect quote for "<clause>, <source> said ..." when the path gave none."""
     text, added = article.text, []
-    taken = [(s.start, s.end) for s in article.spans if s.layer == "content"]
+    taken = Ranges((s.start, s.end) for s in article.spans if s.layer == "content")
     for rel, meta in info.items():
         spans = groups[rel]
         if meta["kind"] != SPEECH_KIND or not meta["sources"] or any(s.layer == "content" for s in spans):
             continue
         first = min(meta["sources"][0].start, meta["cues"][0].start if meta["cues"] else len(text))
-        sent = _sentence_of(sentences, first)
+        sent = sentences.at(first)
         if sent is None:
             continue
         head = text[sent[0]:first].rstrip()
@@ -147,7 +159,7 @@ def _content_before_cue(article: Article, info: dict, groups: dict, sentences: l
         start, end = sent[0], sent[0] + len(head) - 1
         while start < end and text[start].isspace():
             start += 1
-        if len(_WORD.findall(text[start:end])) < 4 or any(a < end and start < b for a, b in taken):
+        if len(_WORD.findall(text[start:end])) < 4 or taken.overlaps(start, end):
             continue
         attrs = {"relation": rel, "speaker": meta["speaker"]}
         added.append(Span(start, end, "content", "", dict(attrs)))
