@@ -11,8 +11,9 @@ from typing import IO, Iterator
 
 from unspun.article import Article
 from unspun.batch import DEFAULT_TIMEOUT, BatchError, Failed, analyze_stream
-from unspun.cli.output import open_output, output_name
+from unspun.cli.output import Reporter, open_output, output_name
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, Document, read_inputs, where
+from unspun.read.url import fetch, is_url
 
 FORMATS = ("text", "json", "jsonl", "html")
 
@@ -65,12 +66,10 @@ def run(args: argparse.Namespace) -> int:
             return 2
         args.paths = ["-"]
 
-    from unspun.cli.index import _Reporter
-
     show = args.progress or (sys.stderr.isatty() and _several(args.paths))
-    local = [p for p in args.paths if not _is_url(p)]
+    local = [p for p in args.paths if not is_url(p)]
 
-    def good(report: _Reporter) -> Iterator[Article]:
+    def good(report: Reporter) -> Iterator[Article]:
         for result in analyze_stream(_inputs(args.paths, args.max_bytes, args.offline),
                                      outlet=args.outlet, min_score=args.min_score, jobs=args.jobs,
                                      models="fast" if args.fast else not args.no_models,
@@ -89,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 yield result
 
     try:
-        with open_output(args.output) as out, _Reporter(show, local, label="analysing") as report:
+        with open_output(args.output) as out, Reporter(show, local, label="analysing") as report:
             if show and len(local) < len(args.paths):
                 report.add_total(len(args.paths) - len(local))
             WRITERS[args.format](good(report), out)
@@ -104,12 +103,6 @@ def run(args: argparse.Namespace) -> int:
     return 2 if status["bad"] else 0
 
 
-def _is_url(path: str) -> bool:
-    from unspun.read.url import is_url
-
-    return is_url(path)
-
-
 def _several(paths: list[str]) -> bool:
     """Whether ``paths`` may hold more than one article (a progress bar is then worth showing)."""
     from unspun.read import format_of
@@ -117,13 +110,11 @@ def _several(paths: list[str]) -> bool:
     if len(paths) > 1:
         return True
     path = paths[0]
-    return path != "-" and not _is_url(path) and (os.path.isdir(path) or format_of(path) in ("jsonl", "warc"))
+    return path != "-" and not is_url(path) and (os.path.isdir(path) or format_of(path) in ("jsonl", "warc"))
 
 
 def _inputs(paths: list[str], max_bytes: int, offline: bool) -> Iterator[Document | BadInput]:
     """``read_inputs`` over the paths, with web pages fetched where a path is an http(s) URL."""
-    from unspun.read.url import fetch, is_url
-
     for path in paths:
         if not is_url(path):
             yield from read_inputs([path], max_bytes=max_bytes)

@@ -19,12 +19,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-import threading
 import time
 from typing import Iterable, Iterator
 
 from unspun.article import Article, text_id
 from unspun.batch import DEFAULT_TIMEOUT
+from unspun.cli.output import Reporter
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, Document
 
 REANALYZE = "_unspun_reanalyze"  # hint key marking a stored article sent for re-analysis
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with store:
         show = args.progress or sys.stderr.isatty()
-        with _Reporter(show, args.paths) as report:
+        with Reporter(show, args.paths, label="indexing") as report:
             try:
                 counts = index(store, args, report)
             except _WriteError as exc:
@@ -173,7 +173,7 @@ class _WriteError(Exception):
 _WRITE_BYTES = 32_000_000  # text held for the next write, at most (besides --batch articles)
 
 
-def index(store, args: argparse.Namespace, report: "_Reporter") -> dict:
+def index(store, args: argparse.Namespace, report: Reporter) -> dict:
     """Index ``args.paths`` (and, with ``args.reanalyze``, outdated stored articles) into ``store``;
     return the counts: added, occurrences, skipped, refreshed, bad, failed, warned."""
     import collections
@@ -270,7 +270,7 @@ def _store(store, article: Article, counts: dict, raw: str = "") -> None:
         counts["occurrences"] += 1
 
 
-def _outdated(store, report: "_Reporter", models: bool | str = True) -> Iterator[Document]:
+def _outdated(store, report: Reporter, models: bool | str = True) -> Iterator[Document]:
     """Stored articles analysed by another producer, as Documents rebuilt from the store."""
     producer = current_producer(models)
     ids = list(store.outdated(producer))
@@ -329,68 +329,3 @@ def _summary(counts: dict, store) -> str:
     if counts["bad"] or counts["failed"]:
         parts.append(f"{counts['bad'] + counts['failed']:,} quarantined")
     return f"{store.path}: " + ", ".join(parts) + f"; {store.count('articles'):,} articles in the store"
-
-
-class _Reporter:
-    """Progress bar (rich, on stderr) with rate and ETA, and one-line messages that do not
-    break it. The total is estimated in a background thread, so indexing starts at once."""
-
-    def __init__(self, show: bool, paths: list[str], label: str = "indexing"):
-        self.show = show
-        self.label = label
-        self.paths = paths
-        self.progress = None
-        self.task = None
-        self._extra = 0
-
-    def __enter__(self) -> "_Reporter":
-        if self.show:
-            from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
-
-            console = Console(file=sys.stderr, force_terminal=sys.stderr.isatty() or None)
-            self.progress = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                                     TextColumn("ETA"), TimeRemainingColumn(),
-                                     console=console, transient=False, refresh_per_second=4)
-            self.progress.start()
-            self.task = self.progress.add_task("index", total=None, rate="")
-            threading.Thread(target=self._estimate, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-    def _estimate(self) -> None:
-        total = estimate_records(self.paths)
-        if total is not None and self.progress is not None:
-            self.progress.update(self.task, total=total + self._extra)
-
-    def add_total(self, n: int) -> None:
-        self._extra += n
-        if self.progress is not None:
-            task = self.progress.tasks[0]
-            if task.total is not None:
-                self.progress.update(self.task, total=task.total + n)
-
-    def advance(self) -> None:
-        if self.progress is not None:
-            task = self.progress.tasks[0]
-            speed = task.speed
-            self.progress.update(self.task, advance=1, rate=f"{speed:,.1f}/s" if speed else "")
-
-    def line(self, message: str) -> None:
-        if self.progress is not None:
-            self.progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
-        else:
-            print(message, file=sys.stderr)
-
-
-def estimate_records(paths: list[str]) -> int | None:
-    """About how many records ``paths`` hold (``unspun.read.count``: JSONL lines counted in
-    fixed-size blocks, FIFOs and devices not opened). None for stdin."""
-    from unspun.read.count import estimate_records as count
-
-    return count(paths)
