@@ -172,6 +172,9 @@ _OTHER_CALENDAR = re.compile(
 _SOCIAL_WORD = re.compile(r"\b(?:facebook|twitter|instagram|youtube|telegram|whatsapp|linkedin|tiktok|rss)\b", re.IGNORECASE)
 
 
+_TICKER_WORD = re.compile(r"(?![Tt]oday\b|[Nn]ow\b|[Uu]pdated\b)[^\W\d_]{2,}")
+
+
 def ticker(line: str) -> bool:
     """A page's date strip or ticker, not the article's date: several dates on one line, a date
     beside another calendar's ("13 Azar 1405") or beside social-network names, or a date strip
@@ -181,6 +184,8 @@ def ticker(line: str) -> bool:
     True
     >>> ticker("December 2, 2026 - 10:45"), ticker("The talks of May 2 and May 9, 2024 failed.")
     (False, False)
+    >>> ticker("Talks set for May 2, then again on May 9")
+    False
     """
     from unspun.stages.dates import find_dates
 
@@ -193,8 +198,9 @@ def ticker(line: str) -> bool:
     rest = s
     for d in reversed(dates):
         rest = rest[:d.start] + " " + rest[d.end:]
-    if len(rest.split()) > 16:
-        return False
+    rest = _SOCIAL_WORD.sub(" ", _OTHER_CALENDAR.sub(" ", rest))
+    if len(_TICKER_WORD.findall(rest)) > 3:
+        return False  # words of a headline or a sentence around the dates, not a strip
     if len(dates) >= 2 or _OTHER_CALENDAR.search(s) or len(_SOCIAL_WORD.findall(s)) >= 2:
         return True
     return s.startswith(("|", "‖")) and s.endswith(("|", "‖"))
