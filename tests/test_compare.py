@@ -81,14 +81,21 @@ def story():
 
 def test_contract_shape(story):
     articles, result = story
-    assert list(result) == ["versions"]
+    assert list(result) == ["reference", "versions"] and result["reference"] is None
     for i, (a, v) in enumerate(zip(articles, result["versions"])):
-        assert list(v) == ["index", "id", "source", "segments", "omitted"]
+        assert list(v) == ["index", "id", "source", "outlet", "title", "segments", "omitted"]
         assert v["index"] == i and v["id"] == a.id and v["source"] == a.source
+        assert v["outlet"] == a.meta["outlet"] and v["title"] == a.meta["title"]
         for seg in v["segments"]:
-            assert list(seg) == ["start", "end", "label", "voice", "techniques"]
-            assert seg["label"] in ("shared", "reworded", "added")
+            assert list(seg) == ["start", "end", "label", "voice", "techniques", "counterpart"]
+            assert seg["label"] in ("shared", "kept", "reworded", "added")
             assert 0 <= seg["start"] < seg["end"] <= len(a.text)
+            if seg["label"] == "reworded":
+                cp = seg["counterpart"]
+                assert cp is not None and cp["version"] != i
+                assert 0 <= cp["start"] < cp["end"] <= len(articles[cp["version"]].text)
+            else:
+                assert seg["counterpart"] is None
         for om in v["omitted"]:
             assert list(om) == ["from", "start", "end", "text"]
             assert om["text"] == articles[om["from"]].text[om["start"]:om["end"]]
@@ -102,10 +109,13 @@ def test_partisan_asides_are_exactly_the_additions(story):
 
 
 def test_wire_copy_adds_and_omits_nothing(story):
-    _, result = story
+    articles, result = story
     wire = result["versions"][2]
-    assert {s["label"] for s in wire["segments"]} == {"shared"}
+    assert {s["label"] for s in wire["segments"]} == {"shared", "kept"}
     assert wire["omitted"] == []
+    # what the wire carries and the herald cut is `kept` in the wire: exactly the cut sentences
+    text = articles[2].text
+    assert [text[s["start"]:s["end"]] for s in wire["segments"] if s["label"] == "kept"] == HERALD_CUTS
 
 
 def test_honorific_reword_and_cuts(story):
@@ -253,14 +263,19 @@ def seed_versions(tmp_path_factory):
 def test_seed_shows_exactly_the_edits(seed_versions):
     texts, result = seed_versions
     original, partisan, honorific = result["versions"]
-    assert {s["label"] for s in original["segments"]} == {"shared"} and original["omitted"] == []
+    assert {s["label"] for s in original["segments"]} == {"shared", "kept"} and original["omitted"] == []
+    assert [texts[0][s["start"]:s["end"]] for s in original["segments"] if s["label"] == "kept"] \
+        == [c.strip() for c in CUTS]
     # partisan asides: exactly the inserted words are added, nothing omitted
     assert_exact_additions(Article.from_text(texts[1]), partisan, [aside for _, _, aside in ASIDES])
     assert partisan["omitted"] == []
     # honorifics: "Imam" added, "his eminence" a rewording of "he"; the two cuts omitted
     text = texts[2]
     assert [text[s["start"]:s["end"]] for s in honorific["segments"] if s["label"] == "added"] == ["Imam"]
-    assert [text[s["start"]:s["end"]] for s in honorific["segments"] if s["label"] == "reworded"] == ["his eminence"]
+    reworded = [s for s in honorific["segments"] if s["label"] == "reworded"]
+    assert [text[s["start"]:s["end"]] for s in reworded] == ["his eminence said"]
+    cp = reworded[0]["counterpart"]
+    assert texts[cp["version"]][cp["start"]:cp["end"]] == "he said"
     assert [(o["from"], o["text"]) for o in honorific["omitted"]] == [(0, c.strip()) for c in CUTS]
 
 
@@ -330,3 +345,104 @@ def test_cli_different_languages(tmp_path, capsys):
     assert "different languages (en, fr)" in err
     versions = json.loads(out)["versions"]
     assert {s["label"] for s in versions[1]["segments"]} <= {"added"}
+
+
+# -- the seed against a rewrite of the wire copy and an outlet of the opposite slant -----------
+
+SEED_INSERTIONS = [
+    " \u2013 though the regime and its allies have been exposed engaging in tacit agreements with the jihadist "
+    "terror group",
+    "In reality, however, European companies have lined up to do business with Tehran, which has already upped "
+    "its support for Middle Eastern terrorist groups and other sectarian proxies since receiving\u00a0lucrative "
+    "sanctions relief under the nuclear deal.",
+    " \u2013 despite the fact that he himself gave the deal his blessing",
+]
+TEHRAN = "Tehran rejects any coordination with the US-led coalition that is also bombing the jihadists in Syria and Iraq."
+
+
+def _wire_of(seed: str) -> str:
+    """The wire copy as an outlet that did not slant it ran it: no insertions, "IS" for "ISIS",
+    a plainer title for the leader, the "Tehran rejects" sentence cut."""
+    text = seed
+    for piece in SEED_INSERTIONS:
+        assert text.count(piece) == 1, piece
+        text = text.replace(piece + ("\n\n" if piece.endswith(".") else ""), "")
+    for old, new in [("(ISIS) group", "(IS) group"), ("supreme leader Ayatollah Ali Khamenei", "Supreme Leader Ali Khamenei"),
+                     (TEHRAN + "\n\n", ""), ("AFP contributed to this report.", "")]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text[:text.index("Protect and Support")].rstrip() + "\n"
+
+
+def _slant_of(wire: str) -> str:
+    """An outlet of the opposite slant: the Tehran sentence in its own words, and a sentence of
+    its own that shares the words "in reality" with the seed's insertion."""
+    para = "Iran and Russia support"
+    at = wire.index(para)
+    end = wire.index("\n\n", at) + 2
+    own = ("Iran has refused to work with the US-led coalition, which is also bombing the jihadists in Syria and "
+           "Iraq.\n\nIn reality, the accord has brought ordinary Iranians few of the gains they were promised.\n\n")
+    return wire[:end] + own + wire[end:]
+
+
+@pytest.fixture(scope="module")
+def seed_story(tmp_path_factory):
+    shared = ROOT.parent / "shared" / "examples" / "seed-article.txt"
+    if not shared.exists():
+        pytest.skip(f"reference example not present: {shared} (../shared is only on developer machines)")
+    seed = shared.read_text(encoding="utf-8")
+    wire = _wire_of(seed)
+    texts = [seed, wire, _slant_of(wire)]
+    articles = [unspun.analyze(t) for t in texts]
+    return texts, articles, compare(articles)
+
+
+def test_seed_insertions_are_added_whole(seed_story):
+    texts, articles, result = seed_story
+    seed = result["versions"][0]
+    added = [(s["start"], s["end"]) for s in seed["segments"] if s["label"] == "added"]
+    for piece in SEED_INSERTIONS:
+        at = texts[0].index(piece)
+        for w in words(texts[0], at, at + len(piece)):
+            assert covered(added, *w), f"not added: {texts[0][w[0]:w[1]]!r} of {piece!r}"
+    # and nothing of the seed's wire text is added, apart from what no other version carries
+    for s, e in added:
+        chunk = texts[0][s:e]
+        assert any(chunk.strip(" \u2013.") in p for p in SEED_INSERTIONS) or chunk in ("ISIS", "Ayatollah"), chunk
+
+
+def test_seed_reworded_wire_sentence_is_not_an_addition(seed_story):
+    texts, articles, result = seed_story
+    seed = result["versions"][0]
+    at = texts[0].index(TEHRAN)
+    segs = [s for s in seed["segments"] if s["start"] < at + len(TEHRAN) and s["end"] > at]
+    assert segs and all(s["label"] in ("reworded", "kept", "shared") for s in segs), segs
+    reworded = [s for s in segs if s["label"] == "reworded"]
+    assert reworded and all(s["counterpart"]["version"] == 2 for s in reworded)
+
+
+def test_new_sentence_sharing_two_words_is_added_not_reworded(seed_story):
+    texts, articles, result = seed_story
+    slant = result["versions"][2]
+    own = "In reality, the accord has brought ordinary Iranians few of the gains they were promised."
+    at = texts[2].index(own)
+    added = [(s["start"], s["end"]) for s in slant["segments"] if s["label"] == "added"]
+    assert all(covered(added, *w) for w in words(texts[2], at, at + len(own)))
+    # the other versions lack it: nobody "omits" one outlet's own sentence
+    for v in result["versions"]:
+        assert not any("accord has brought" in o["text"] for o in v["omitted"])
+
+
+def test_omitted_lists_agree_with_the_columns(seed_story, story):
+    for articles, result in [seed_story[1:], story]:
+        labels = []
+        for a, v in zip(articles, result["versions"]):
+            per_char = [None] * len(a.text)
+            for s in v["segments"]:
+                for i in range(s["start"], s["end"]):
+                    per_char[i] = s["label"]
+            labels.append(per_char)
+        for v in result["versions"]:
+            for o in v["omitted"]:
+                got = {labels[o["from"]][i] for i in range(o["start"], o["end"]) if not articles[o["from"]].text[i].isspace()}
+                assert got <= {"kept", "reworded"}, (o, got)

@@ -39,13 +39,22 @@ REWORDED = 1
 COVERAGE = 0.6  # share of a clause's content words its partner sentence must hold
 SHORT = 4  # clauses with fewer content words are measured on all their words
 MOVED, MOVED_MIN = 0.6, 3  # a clause found in another sentence: share and number of content words
+RELATED = 0.5  # share of the smaller bag of content words that makes two stretches related
+PARAPHRASE = 0.5  # the same, for a whole sentence none of whose clauses aligned
 
 
 def align(a: Units, b: Units) -> list[int | None]:
     """Per token of ``a``: ``SHARED``, ``REWORDED`` or ``None`` (no counterpart in ``b``)."""
+    return align_pair(a, b)[0]
+
+
+def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, int] | None]]:
+    """Per token of ``a``: its label (``SHARED``, ``REWORDED`` or ``None``) and its
+    counterpart, the range ``[lo, hi)`` of ``b``'s tokens it faces (``None`` without one)."""
     labels: list[int | None] = [None] * len(a.tokens)
+    counter: list[tuple[int, int] | None] = [None] * len(a.tokens)
     if not a.tokens or not b.tokens:
-        return labels
+        return labels, counter
     b_bags = [_bag(b, u.first, u.last) for u in b.sentences]
     b_words = [_bag(b, u.first, u.last, content=False) for u in b.sentences]
     index: dict[str, list[int]] = defaultdict(list)
@@ -60,6 +69,10 @@ def align(a: Units, b: Units) -> list[int | None]:
             sentence_partner.append(b_title if shares else None)
         else:
             sentence_partner.append(_best(a, u.first, u.last, u.kind, index, b))
+    # a partner is a real counterpart when the two sentences share enough of their words
+    real = [p is not None and a.sentences[s].kind != "title"
+            and _related(_bag(a, a.sentences[s].first, a.sentences[s].last), b_bags[p])
+            for s, p in enumerate(sentence_partner)]
     # where each aligned clause landed: clause index -> (partner, first, end of matched b tokens)
     landed: dict[int, tuple[int, int, int]] = {}
     for c, (first, last, s) in enumerate(a.clauses):
@@ -67,22 +80,39 @@ def align(a: Units, b: Units) -> list[int | None]:
         if a.sentences[s].kind == "title":
             if partner is not None:
                 unit = b.sentences[partner]
-                _diff(a, first, last, b, unit.first, unit.last, labels, window=False)
+                _diff(a, first, last, b, unit.first, unit.last, labels, counter, window=False)
             continue
+        short = sum(1 for t in a.tokens[first:last] if t.content) < SHORT
+        if partner is not None and short and not real[s]:
+            partner = None  # a few words found in an unrelated sentence ("In reality, ...") are no match
         if partner is None or _coverage(a, first, last, b_bags[partner], b_words[partner]) < COVERAGE:
             # a clause moved to another sentence: stricter, as any sentence may be chosen
-            partner = _best(a, first, last, "body", index, b)
+            partner = _best(a, first, last, "body", index, b) if not short else None
             if partner is not None and _coverage(a, first, last, b_bags[partner], b_words[partner],
                                                  MOVED_MIN, content_only=True) < MOVED:
                 partner = None
         if partner is not None:
             unit = b.sentences[partner]
-            hit = _diff(a, first, last, b, unit.first, unit.last, labels, window=True)
+            hit = _diff(a, first, last, b, unit.first, unit.last, labels, counter, window=True)
             if hit:
                 landed[c] = (partner, *hit)
+    # A sentence none of whose clauses landed anywhere, facing a partner that shares enough of
+    # its words, is that sentence reworded (a paraphrase): words of the partner are its
+    # counterpart, words the partner lacks stay additions.
+    for s, u in enumerate(a.sentences):
+        partner = sentence_partner[s]
+        if not real[s] or any(c in landed for c in range(a.clause_of[u.first], a.clause_of[u.last - 1] + 1)):
+            continue
+        if _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE):
+            unit = b.sentences[partner]
+            _diff(a, u.first, u.last, b, unit.first, unit.last, labels, counter, window=False)
+            landed.update({c: (partner, unit.first, unit.last)
+                           for c in range(a.clause_of[u.first], a.clause_of[u.last - 1] + 1)})
     # A clause left over between clauses that landed in one partner sentence faces the words
     # of that sentence left between them: "he said" -> "his eminence said" is a rewording,
-    # while an aside with nothing facing it stays without counterpart.
+    # while an aside with nothing facing it stays without counterpart. Left-over clauses in one
+    # gap claim its words in order, so each word of the partner faces one clause at most.
+    claimed: dict[tuple[int, int], int] = {}  # (sentence, partner) -> end of the partner's words claimed
     for c, (first, last, s) in enumerate(a.clauses):
         if c in landed or a.sentences[s].kind == "title":
             continue
@@ -91,12 +121,16 @@ def align(a: Units, b: Units) -> list[int | None]:
         partners = {x[0] for x in (before, after) if x}
         if len(partners) != 1:
             continue
-        unit = b.sentences[partners.pop()]
+        partner = partners.pop()
+        unit = b.sentences[partner]
         lo = before[2] if before else unit.first
+        lo = max(lo, claimed.get((s, partner), lo))
         hi = after[1] if after else unit.last
         if hi > lo and _facing(a, first, last, b, lo, hi):
-            _diff(a, first, last, b, lo, hi, labels, window=False)
-    return labels
+            hit = _diff(a, first, last, b, lo, hi, labels, counter, window=False)
+            if hit:
+                claimed[(s, partner)] = hit[1]
+    return labels, counter
 
 
 def _facing(a: Units, first: int, last: int, b: Units, lo: int, hi: int) -> bool:
@@ -109,8 +143,19 @@ def _facing(a: Units, first: int, last: int, b: Units, lo: int, hi: int) -> bool
         return True  # facing punctuation only: the words stay additions, the full stop matches
     if len(words) <= 3 and len(gap) <= 3:
         return True
-    theirs = {t.norm for t in gap if t.content}
-    return any(t.content and t.norm in theirs for t in words)
+    return _related(Counter(t.norm for t in words if t.content), Counter(t.norm for t in gap if t.content))
+
+
+def _related(mine: Counter, theirs: Counter, share: float | None = None) -> bool:
+    """Do two bags of content words make one a rewording of the other? At least half of the
+    smaller bag (``share``) found in the other, and two words at least (one when the smaller
+    bag has one)."""
+    share = RELATED if share is None else share
+    small = min(sum(mine.values()), sum(theirs.values()))
+    if not small:
+        return False
+    hit = sum(min(n, theirs.get(w, 0)) for w, n in mine.items())
+    return hit >= min(2, small) and hit / small >= share
 
 
 def _bag(units: Units, first: int, last: int, content: bool = True) -> Counter:
@@ -154,7 +199,7 @@ def _best(a: Units, first: int, last: int, kind: str, index: dict, b: Units) -> 
     return min(votes, key=lambda j: (-votes[j], j))
 
 
-def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: list,
+def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: list, counter: list,
           window: bool) -> tuple[int, int] | None:
     """Word diff of clause ``a[first:last]`` against ``b[lo:hi]``; returns the range of ``b``
     tokens matched. With ``window``, ``b[lo:hi]`` is a sentence and the diff is narrowed to
@@ -184,8 +229,14 @@ def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: l
             value = None if new else REWORDED
         else:
             continue
-        for i in range(first + i1, first + i2):
+        for k, i in enumerate(range(first + i1, first + i2)):
             old = labels[i]
             if value is not None and (old is None or value > old):
                 labels[i] = value
+                if op == "equal":
+                    counter[i] = (lo + j1 + k, lo + j1 + k + 1)
+                elif j2 > j1:
+                    counter[i] = (lo + j1, lo + j2)
+                else:  # words dropped in the other wording ("was ... by"): where they would stand
+                    counter[i] = (lo + j1, lo + j1)
     return (min(matched), max(matched)) if matched else None

@@ -1,23 +1,34 @@
-"""Compare versions of one story: what each shares, rewords, adds and omits.
+"""Compare versions of one story: what each shares, keeps, rewords, adds and omits.
 
-``compare(articles)`` returns the ``unspun compare`` JSON of DATA-MODEL.md::
+``compare(articles, reference=None)`` returns the ``unspun compare`` JSON of the data model::
 
-    {"versions": [{"index", "id", "source",
-                   "segments": [{"start", "end", "label", "voice", "techniques"}],
+    {"reference": index | None,
+     "versions": [{"index", "id", "source", "outlet", "title",
+                   "segments": [{"start", "end", "label", "voice", "techniques", "counterpart"}],
                    "omitted": [{"from", "start", "end", "text"}]}]}
 
-Every version is aligned to every other (``align.align``). A token of a version is ``shared``
-when some other version has it in the same words, ``reworded`` when some other version has
-it only in other words, ``added`` when no other version has it. Segments are the runs of one
-label inside a sentence (the space between two runs goes to the less notable side, so an
-``added`` stretch starts and ends on its own words); the space between sentences and every
-piece of furniture (dateline, byline, wire credit, boilerplate) is in no segment. The
-headline is a unit of its own, compared only with the other headlines: a changed headline is
-``reworded``, not ``added``, and a headline never counts as omitted.
+Every version is aligned to every other (``align.align_pair``). Version ``w`` *carries* a
+token of ``v`` when the alignment of ``v`` to ``w`` gives it a counterpart, or when a token of
+``w`` is aligned onto it (the two directions are read together, so a version never omits what
+its own column shows as carried). A token is then:
 
-The core is what appears in at least two versions. A version's ``omitted`` lists the core
-stretches it lacks, each once, from the first version (lowest ``index``) that has it, in
-that version's offsets; a stretch is cut at sentence ends and must hold a content word.
+- ``added`` when no other version carries it (with a reference: the reference does not);
+- ``reworded`` when every version that carries it does so in other words; its counterpart is
+  in the reference, else in the lowest-index version carrying it;
+- ``kept`` when some version dropped it (in the reference: some version dropped it);
+- ``shared`` otherwise (with a reference: the reference has the same words).
+
+A ``shared`` or ``kept`` run of words with fewer than two content words between stretches of
+other labels takes their label, so an inserted clause is one addition, not crumbs around
+"and" or "group". Segments are the runs of one label (and one counterpart version) inside a
+sentence; the space between two runs goes to the less notable side. Furniture is in no
+segment. The headline is a unit of its own, compared only with the other headlines: a
+changed headline is ``reworded``, a headline is never ``kept`` or omitted.
+
+A version's ``omitted`` lists the stretches it does not carry that at least two versions
+carry (with a reference: the reference's stretches it does not carry), each once, from the
+lowest-index version that has them (the reference when given), cut at sentence ends, each
+holding a content word.
 
 ``voice`` is the label of the ``sentence`` span where the segment starts (``null`` when the
 article has no sentence spans); ``techniques`` are the labels of ``technique`` spans that
@@ -29,57 +40,138 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from unspun.article import Article
-from unspun.stories.align import REWORDED, SHARED, align
+from unspun.stories.align import REWORDED, SHARED, align_pair
 from unspun.stories.units import Units, article_units
 
-LABELS = {SHARED: "shared", REWORDED: "reworded", None: "added"}
-_RANK = {"shared": 0, "reworded": 1, "added": 2}
+_RANK = {"shared": 0, "kept": 1, "reworded": 2, "added": 3}
+ISLAND = 2  # a carried run needs this many content words to stand between other labels
 
 
-def compare(articles: list[Article], units: list[Units] | None = None) -> dict:
-    """The comparison of ``articles`` (two or more versions, in input order).
-
-    ``units`` may be given when the caller has them already (one per article).
-    """
+def compare(articles: list[Article], units: list[Units] | None = None, reference: int | None = None) -> dict:
+    """The comparison of ``articles`` (two or more versions, in input order), relative to
+    version ``reference`` when given. ``units`` may be given when the caller has them already."""
     units = units or [article_units(a) for a in articles]
     n = len(articles)
-    # pair[v][w]: per token of v, its counterpart label in w
-    pair = [[align(units[v], units[w]) if v != w else None for w in range(n)] for v in range(n)]
+    if reference is not None and not 0 <= reference < n:
+        raise ValueError(f"reference {reference} is not a version (0-{n - 1})")
+    # pair[v][w] = (labels, counterparts) of v's tokens in w
+    pair = [[align_pair(units[v], units[w]) if v != w else None for w in range(n)] for v in range(n)]
+    carried = [[_carried(v, w, units, pair) if v != w else None for w in range(n)] for v in range(n)]
+    labelled = []
+    for v in range(n):
+        labels, partners = _labels(v, units[v], carried[v], reference)
+        _islands(units[v], labels)
+        labelled.append((labels, partners))
     versions = []
     for v, article in enumerate(articles):
-        best = _best_labels(pair[v], len(units[v].tokens))
+        labels, partners = labelled[v]
         versions.append({
             "index": v,
             "id": article.id,
             "source": article.source,
-            "segments": _segments(article, units[v], best),
-            "omitted": _omitted(v, units, pair),
+            "outlet": article.meta.get("outlet"),
+            "title": article.meta.get("title"),
+            "segments": _segments(article, units[v], labels, partners, carried[v], units),
+            "omitted": _omitted(v, units, carried, [x[0] for x in labelled], reference),
         })
-    return {"versions": versions}
+    return {"reference": reference, "versions": versions}
 
 
-def _best_labels(rows: list, count: int) -> list[str]:
-    out = []
-    for i in range(count):
-        best = None
-        for row in rows:
-            if row is not None and row[i] is not None and (best is None or row[i] > best):
-                best = row[i]
-        out.append(LABELS[best])
+def _carried(v: int, w: int, units: list[Units], pair: list) -> list[tuple[int, tuple[int, int]] | None]:
+    """Per token of ``v``: ``(label, counterpart token range in w)`` when ``w`` carries it."""
+    labels, counter = pair[v][w]
+    out: list = [(labels[i], counter[i] or (0, 0)) if labels[i] is not None else None for i in range(len(labels))]
+    back_labels, back_counter = pair[w][v]
+    seen: dict[int, list] = {}  # token of v -> [label, first, end] of the tokens of w facing it
+    for j, (label, rng) in enumerate(zip(back_labels, back_counter)):
+        if label is None or rng is None:
+            continue
+        for i in range(rng[0], min(rng[1], len(out))):
+            if out[i] is not None:
+                continue
+            value = SHARED if label == SHARED and rng[1] - rng[0] == 1 else REWORDED
+            got = seen.setdefault(i, [value, j, j + 1])
+            got[0], got[1], got[2] = min(got[0], value), min(got[1], j), max(got[2], j + 1)
+    for i, (label, lo, hi) in seen.items():  # only w's alignment sees it: w's tokens lo..hi face it
+        out[i] = (label, (lo, hi))
     return out
 
 
-def _segments(article: Article, units: Units, labels: list[str]) -> list[dict]:
+def _labels(v: int, units: Units, rows: list, reference: int | None) -> tuple[list[str], list[int | None]]:
+    """Each token's label and, for a ``reworded`` one, the version holding its counterpart."""
+    labels, partners = [], []
+    others = [w for w in range(len(rows)) if w != v]
+    for i, tok in enumerate(units.tokens):
+        title = units.sentences[units.sentence_of[i]].kind == "title"
+        holders = [w for w in others if rows[w][i] is not None]
+        same = [w for w in holders if rows[w][i][0] == SHARED]
+        partner = None
+        if reference is not None and v != reference:
+            got = rows[reference][i]
+            if got is None:
+                label = "added"
+            elif got[0] == SHARED:
+                label = "shared"
+            else:
+                label, partner = "reworded", reference
+        elif not holders:
+            label = "kept" if v == reference and not title else "added"
+        elif not same:
+            label, partner = "reworded", min(holders)
+        elif len(holders) < len(others) and not title:
+            label = "kept"
+        else:
+            label = "shared"
+        labels.append(label)
+        partners.append(partner)
+    return labels, partners
+
+
+def _islands(units: Units, labels: list[str]) -> None:
+    """Inside a clause, a carried (``shared``/``kept``) run of words with fewer than ``ISLAND``
+    content words between words of other labels takes their label (``reworded`` when they
+    differ); one at the edge of the clause with no content word takes its one neighbour's."""
+    carried = ("shared", "kept")
+    for first, last, _ in units.clauses:
+        words = [i for i in range(first, last) if units.tokens[i].norm[0].isalnum()]
+        runs: list[list[int]] = []
+        for i in words:
+            if runs and (labels[runs[-1][-1]] in carried) == (labels[i] in carried) \
+                    and (labels[i] in carried or labels[i] == labels[runs[-1][-1]]):
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for k, run in enumerate(runs):
+            if labels[run[0]] not in carried:
+                continue
+            content = sum(1 for i in run if units.tokens[i].content)
+            left = labels[runs[k - 1][0]] if k > 0 else None
+            right = labels[runs[k + 1][0]] if k + 1 < len(runs) else None
+            if left and right and content < ISLAND:
+                new = left if left == right else "reworded"
+            elif (left or right) and not (left and right) and content == 0 and len(run) <= 2:
+                new = left or right
+            else:
+                continue
+            for i in range(run[0], run[-1] + 1):
+                labels[i] = new
+
+
+def _segments(article: Article, units: Units, labels: list[str], partners: list, rows: list,
+              all_units: list[Units]) -> list[dict]:
     sentences = [(s.start, s.end, s.label) for s in article.layer("sentence")]
     starts = [s for s, _, _ in sentences]
     techniques = article.layer("technique")
     out = []
     for unit in units.sentences:
-        runs: list[list] = []  # [start, end, label]
+        runs: list[list] = []  # [start, end, label, partner, first token, last token]
         for i in range(unit.first, unit.last):
-            tok, label = units.tokens[i], labels[i]
-            if runs and runs[-1][2] == label:
+            tok, label, partner = units.tokens[i], labels[i], partners[i]
+            if label == "reworded" and partner is None:  # an island turned reworded
+                partner = next((w for w in range(len(rows)) if rows[w] is not None and rows[w][i] is not None), None)
+            if runs and runs[-1][2] == label and runs[-1][3] == partner:
                 runs[-1][1] = tok.end
+                runs[-1][5] = i
                 continue
             if runs:  # the gap goes to the less notable side
                 if _RANK[label] < _RANK[runs[-1][2]]:
@@ -89,14 +181,28 @@ def _segments(article: Article, units: Units, labels: list[str]) -> list[dict]:
                     runs[-1][1] = tok.start
             else:
                 start = tok.start
-            runs.append([start, tok.end, label])
-        for start, end, label in runs:
+            runs.append([start, tok.end, label, partner, i, i])
+        for start, end, label, partner, first, last in runs:
             out.append({
                 "start": start, "end": end, "label": label,
                 "voice": _voice(sentences, starts, start),
                 "techniques": sorted({t.label for t in techniques if t.start < end and t.end > start}),
+                "counterpart": _counterpart(rows, partner, first, last, all_units) if label == "reworded" else None,
             })
     return out
+
+
+def _counterpart(rows: list, w: int | None, first: int, last: int, all_units: list[Units]) -> dict | None:
+    """The character range of version ``w`` facing tokens ``first..last`` of this version."""
+    if w is None:
+        return None
+    ranges = [rows[w][i][1] for i in range(first, last + 1) if rows[w][i] is not None]
+    ranges = [r for r in ranges if r[1] > r[0]]
+    if not ranges:
+        return None
+    toks = all_units[w].tokens
+    lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    return {"version": w, "start": toks[lo].start, "end": toks[hi - 1].end}
 
 
 def _voice(sentences: list[tuple[int, int, str]], starts: list[int], pos: int) -> str | None:
@@ -111,12 +217,18 @@ def _voice(sentences: list[tuple[int, int, str]], starts: list[int], pos: int) -
     return None
 
 
-def _omitted(v: int, units: list[Units], pair: list) -> list[dict]:
+def _omitted(v: int, units: list[Units], carried: list, labels: list[list[str]],
+             reference: int | None) -> list[dict]:
+    """The stretches other versions carry that ``v`` does not (see the module doc): only
+    words their own version labels ``kept`` or ``reworded``."""
     out = []
-    for w, uw in enumerate(units):
+    sources = [reference] if reference is not None else range(len(units))
+    if reference == v:
+        return out
+    for w in sources:
         if w == v:
             continue
-        rows = pair[w]
+        uw, rows = units[w], carried[w]
         run: list[int] = []
 
         def flush() -> None:
@@ -125,10 +237,13 @@ def _omitted(v: int, units: list[Units], pair: list) -> list[dict]:
                 out.append({"from": w, "start": start, "end": end, "text": uw.text[start:end]})
             run.clear()
 
-        for i, tok in enumerate(uw.tokens):
-            missing = rows[v][i] is None and uw.sentences[uw.sentence_of[i]].kind != "title"
-            holders = [u for u in range(len(units)) if u not in (v, w) and rows[u][i] is not None]
-            if missing and holders and min(holders) > w:
+        for i in range(len(uw.tokens)):
+            missing = rows[v][i] is None and labels[w][i] in ("kept", "reworded") \
+                and uw.sentences[uw.sentence_of[i]].kind != "title"
+            if reference is None:
+                holders = [u for u in range(len(units)) if u not in (v, w) and rows[u][i] is not None]
+                missing = missing and bool(holders) and min(holders) > w
+            if missing:
                 if run and uw.sentence_of[run[-1]] != uw.sentence_of[i]:
                     flush()
                 run.append(i)
