@@ -446,3 +446,110 @@ def test_omitted_lists_agree_with_the_columns(seed_story, story):
             for o in v["omitted"]:
                 got = {labels[o["from"]][i] for i in range(o["start"], o["end"]) if not articles[o["from"]].text[i].isspace()}
                 assert got <= {"kept", "reworded"}, (o, got)
+
+
+# -- each case of a real republication, as a short story of our own ---------------------------
+
+WIRE = ("Harbour strike spreads to second port\n\n"
+        "Dock workers in Port Amsel walked out on Tuesday, joining a strike that began last week in Calder, "
+        "including members of the Dockers' Union (DU) group.\n\n"
+        "The port authority rejects any talks with the union while the walkout lasts.\n\n"
+        "Shipping lines said container traffic had fallen by a third since the strike began.\n\n"
+        "The union wants a 9 percent pay rise over two years.\n")
+SLANTED = ("Harbour strike spreads to second port\n\n"
+           "Dock workers in Port Amsel walked out on Tuesday, joining a strike that began last week in Calder, "
+           "including members of the Dockers' Union (DUW) group \u2013 though the union and its allies have been "
+           "exposed taking money from a foreign shipping group.\n\n"
+           "The port authority rejects any talks with the union while the walkout lasts.\n\n"
+           "Shipping lines said container traffic had fallen by a third since the strike began.\n\n"
+           "In reality, however, the strikers earn more than most families in the region.\n\n"
+           "The union wants a 9 percent pay rise over two years.\n")
+OTHER = ("Harbour strike spreads to second port\n\n"
+         "Dock workers in Port Amsel walked out on Tuesday, joining a strike that began last week in Calder, "
+         "including members of the Dockers' Union (DU) group.\n\n"
+         "Port managers have refused to negotiate with the union for as long as the walkout continues.\n\n"
+         "In reality, the dispute is about who controls hiring on the docks.\n\n"
+         "The union wants a 9 percent pay rise over two years.\n")
+
+
+@pytest.fixture(scope="module")
+def harbour():
+    articles = [Article.from_text(t) for t in (WIRE, SLANTED, OTHER)]
+    return articles, compare(articles)
+
+
+def _label_of(article: Article, version: dict, piece: str) -> set[str]:
+    at = article.text.index(piece)
+    return {s["label"] for s in version["segments"] if s["start"] < at + len(piece) and s["end"] > at}
+
+
+def test_clause_hung_off_a_wire_sentence_is_one_addition(harbour):
+    articles, result = harbour
+    text = articles[1].text
+    aside = "\u2013 though the union and its allies have been exposed taking money from a foreign shipping group"
+    added = [text[s["start"]:s["end"]] for s in result["versions"][1]["segments"] if s["label"] == "added"]
+    assert aside in added  # whole: no shared crumbs of "and", "group"
+    assert _label_of(articles[1], result["versions"][1], "DUW") == {"reworded"}
+
+
+def test_own_sentence_sharing_two_words_is_added_everywhere(harbour):
+    articles, result = harbour
+    for v, piece in [(1, "In reality, however, the strikers earn more than most families in the region."),
+                     (2, "In reality, the dispute is about who controls hiring on the docks.")]:
+        assert _label_of(articles[v], result["versions"][v], piece) == {"added"}, piece
+    for version in result["versions"]:
+        assert not any("In reality" in o["text"] for o in version["omitted"])
+
+
+def test_sentence_another_version_rewords_is_not_an_addition(harbour):
+    articles, result = harbour
+    wire = result["versions"][0]
+    piece = "The port authority rejects any talks with the union while the walkout lasts."
+    labels = _label_of(articles[0], wire, piece)
+    assert "added" not in labels and labels & {"reworded", "kept", "shared"}
+
+
+def test_sentence_one_version_cut_is_kept_and_omitted(harbour):
+    articles, result = harbour
+    piece = "Shipping lines said container traffic had fallen by a third since the strike began."
+    assert _label_of(articles[0], result["versions"][0], piece) == {"kept"}
+    assert _label_of(articles[1], result["versions"][1], piece) == {"kept"}
+    assert [(o["from"], o["text"]) for o in result["versions"][2]["omitted"]] == [(0, piece)]
+
+
+def test_reference_makes_additions_relative_to_it(harbour):
+    articles, _ = harbour
+    result = compare(articles, reference=0)
+    assert result["reference"] == 0
+    other = result["versions"][2]
+    # relative to the wire, the other outlet's rewording is reworded and points into the wire
+    segs = [s for s in other["segments"] if s["label"] == "reworded"]
+    assert segs and all(s["counterpart"]["version"] == 0 for s in segs)
+    # what it lacks of the wire is omitted from the wire only
+    assert {o["from"] for o in other["omitted"]} == {0}
+    assert any("container traffic" in o["text"] for o in other["omitted"])
+    # the reference adds nothing and omits nothing
+    assert not any(s["label"] == "added" for s in result["versions"][0]["segments"])
+    assert result["versions"][0]["omitted"] == []
+
+
+def test_cli_reference_file_and_index(tmp_path, capsys):
+    paths = []
+    for name, text in [("wire.txt", WIRE), ("slanted.txt", SLANTED), ("other.txt", OTHER)]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    # a reference file not among the PATHs is read first, as version 0
+    code, out, err = run_main(capsys, "compare", "--reference", paths[0], paths[1], paths[2], "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["reference"] == 0 and result["versions"][0]["source"]["path"] == paths[0]
+    assert len(result["versions"]) == 3
+    # a reference among the PATHs keeps the order
+    code, out, err = run_main(capsys, "compare", paths[1], paths[0], paths[2], "--reference", paths[0], "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["reference"] == 1
+    code, out, err = run_main(capsys, "compare", *paths, "--reference", "2", "--format", "json")
+    assert code == 0 and json.loads(out)["reference"] == 2
+    for bad in ["7", str(tmp_path / "missing.txt")]:
+        code, out, err = run_main(capsys, "compare", *paths, "--reference", bad)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and bad in err

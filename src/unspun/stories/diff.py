@@ -28,7 +28,7 @@ changed headline is ``reworded``, a headline is never ``kept`` or omitted.
 A version's ``omitted`` lists the stretches it does not carry that at least two versions
 carry (with a reference: the reference's stretches it does not carry), each once, from the
 lowest-index version that has them (the reference when given), cut at sentence ends, each
-holding a content word.
+holding two content words or a whole sentence.
 
 ``voice`` is the label of the ``sentence`` span where the segment starts (``null`` when the
 article has no sentence spans); ``techniques`` are the labels of ``technique`` spans that
@@ -45,17 +45,22 @@ from unspun.stories.units import Units, article_units
 
 _RANK = {"shared": 0, "kept": 1, "reworded": 2, "added": 3}
 ISLAND = 2  # a carried run needs this many content words to stand between other labels
+PARAPHRASE_SIM, PARAPHRASE_WORDS = 0.7, 2  # cosine and shared content words of a paraphrase
 
 
-def compare(articles: list[Article], units: list[Units] | None = None, reference: int | None = None) -> dict:
+def compare(articles: list[Article], units: list[Units] | None = None, reference: int | None = None,
+            embed: bool = True) -> dict:
     """The comparison of ``articles`` (two or more versions, in input order), relative to
-    version ``reference`` when given. ``units`` may be given when the caller has them already."""
+    version ``reference`` when given. ``units`` may be given when the caller has them already.
+    ``embed`` lets sentences the words cannot align be paired by meaning (``_paraphrases``)."""
     units = units or [article_units(a) for a in articles]
     n = len(articles)
     if reference is not None and not 0 <= reference < n:
         raise ValueError(f"reference {reference} is not a version (0-{n - 1})")
     # pair[v][w] = (labels, counterparts) of v's tokens in w
     pair = [[align_pair(units[v], units[w]) if v != w else None for w in range(n)] for v in range(n)]
+    if embed:
+        _paraphrases(units, pair)
     carried = [[_carried(v, w, units, pair) if v != w else None for w in range(n)] for v in range(n)]
     labelled = []
     for v in range(n):
@@ -75,6 +80,68 @@ def compare(articles: list[Article], units: list[Units] | None = None, reference
             "omitted": _omitted(v, units, carried, [x[0] for x in labelled], reference),
         })
     return {"reference": reference, "versions": versions}
+
+
+def _paraphrases(units: list[Units], pair: list) -> None:
+    """Pair, by meaning, body sentences that no word alignment reached in either direction.
+
+    For two versions ``v`` and ``w``, a sentence of ``v`` none of whose words ``w`` carries and a
+    sentence of ``w`` none of whose words ``v`` carries are a paraphrase ("The port authority
+    rejects any talks" / "Port managers have refused to negotiate") when their MiniLM
+    embeddings have cosine >= ``PARAPHRASE_SIM`` and they share ``PARAPHRASE_WORDS`` content
+    words; pairs are taken best first, each sentence once. A paraphrase's words are
+    ``reworded`` (words found in both stay ``shared``) and face the whole other sentence.
+    """
+    lonely: dict[tuple[int, int], list[int]] = {}  # (v, w) -> sentences of v that w does not carry
+    n = len(units)
+    for v in range(n):
+        for w in range(n):
+            if v == w:
+                continue
+            labels = pair[v][w][0]
+            lonely[(v, w)] = [k for k, u in enumerate(units[v].sentences)
+                              if u.kind == "body" and all(labels[i] is None for i in range(u.first, u.last)
+                                                          if units[v].tokens[i].norm[0].isalnum())]
+    wanted = {(v, k) for (v, w), ks in lonely.items() if lonely[(w, v)] for k in ks}
+    if not wanted:
+        return
+    from unspun.models.embed import load_embedder
+
+    order = sorted(wanted)
+    vectors = load_embedder().embed([units[v].sentences[k].text for v, k in order])
+    at = {key: i for i, key in enumerate(order)}
+    for v in range(n):
+        for w in range(v + 1, n):
+            mine, theirs = lonely[(v, w)], lonely[(w, v)]
+            if not mine or not theirs:
+                continue
+            sims = vectors[[at[(v, k)] for k in mine]] @ vectors[[at[(w, k)] for k in theirs]].T
+            candidates = sorted(((float(sims[x, y]), x, y) for x in range(len(mine)) for y in range(len(theirs))
+                                 if sims[x, y] >= PARAPHRASE_SIM), reverse=True)
+            used_a, used_b = set(), set()
+            for _, x, y in candidates:
+                if x in used_a or y in used_b:
+                    continue
+                ua, ub = units[v].sentences[mine[x]], units[w].sentences[theirs[y]]
+                if _common(units[v], ua, units[w], ub) < PARAPHRASE_WORDS:
+                    continue
+                used_a.add(x)
+                used_b.add(y)
+                _mark(units[v], ua, units[w], ub, pair[v][w])
+                _mark(units[w], ub, units[v], ua, pair[w][v])
+
+
+def _common(a: Units, ua, b: Units, ub) -> int:
+    mine = {t.norm for t in a.tokens[ua.first:ua.last] if t.content}
+    return sum(1 for w in {t.norm for t in b.tokens[ub.first:ub.last] if t.content} if w in mine)
+
+
+def _mark(a: Units, ua, b: Units, ub, aligned: tuple) -> None:
+    labels, counter = aligned
+    theirs = {t.norm for t in b.tokens[ub.first:ub.last]}
+    for i in range(ua.first, ua.last):
+        labels[i] = SHARED if a.tokens[i].norm in theirs and a.tokens[i].content else REWORDED
+        counter[i] = (ub.first, ub.last)
 
 
 def _carried(v: int, w: int, units: list[Units], pair: list) -> list[tuple[int, tuple[int, int]] | None]:
@@ -155,6 +222,27 @@ def _islands(units: Units, labels: list[str]) -> None:
                 continue
             for i in range(run[0], run[-1] + 1):
                 labels[i] = new
+        # a word or two some version cut between shared words ("most likely", "they said") is
+        # not worth a mark of its own: shared
+        runs = _runs(words, labels)
+        for k, run in enumerate(runs):
+            if labels[run[0]] != "kept" or sum(1 for i in run if units.tokens[i].content) >= ISLAND:
+                continue
+            left = labels[runs[k - 1][0]] if k > 0 else None
+            right = labels[runs[k + 1][0]] if k + 1 < len(runs) else None
+            if {left, right} - {None} == {"shared"}:
+                for i in range(run[0], run[-1] + 1):
+                    labels[i] = "shared"
+
+
+def _runs(words: list[int], labels: list[str]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for i in words:
+        if runs and labels[runs[-1][-1]] == labels[i]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _segments(article: Article, units: Units, labels: list[str], partners: list, rows: list,
@@ -232,7 +320,13 @@ def _omitted(v: int, units: list[Units], carried: list, labels: list[list[str]],
         run: list[int] = []
 
         def flush() -> None:
-            if run and any(uw.tokens[i].content for i in run):
+            # a stretch holds several content words, or is a whole sentence (no crumbs of a
+            # sentence the version carries in other words)
+            content = sum(1 for i in run if uw.tokens[i].content)
+            unit = uw.sentences[uw.sentence_of[run[0]]] if run else None
+            whole = unit is not None and all(uw.tokens[i].content is False for i in range(unit.first, run[0])) \
+                and all(uw.tokens[i].content is False for i in range(run[-1] + 1, unit.last))
+            if run and content and (content >= ISLAND or whole):
                 start, end = uw.tokens[run[0]].start, uw.tokens[run[-1]].end
                 out.append({"from": w, "start": start, "end": end, "text": uw.text[start:end]})
             run.clear()
