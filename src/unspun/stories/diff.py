@@ -76,7 +76,7 @@ def compare(articles: list[Article], units: list[Units] | None = None, reference
             "source": article.source,
             "outlet": article.meta.get("outlet"),
             "title": article.meta.get("title"),
-            "segments": _segments(article, units[v], labels, partners, carried[v], units),
+            "segments": _segments(article, units[v], labels, partners, carried[v], units, reference),
             "omitted": _omitted(v, units, carried, [x[0] for x in labelled], reference),
         })
     return {"reference": reference, "versions": versions}
@@ -246,7 +246,7 @@ def _runs(words: list[int], labels: list[str]) -> list[list[int]]:
 
 
 def _segments(article: Article, units: Units, labels: list[str], partners: list, rows: list,
-              all_units: list[Units]) -> list[dict]:
+              all_units: list[Units], reference: int | None) -> list[dict]:
     sentences = [(s.start, s.end, s.label) for s in article.layer("sentence")]
     starts = [s for s, _, _ in sentences]
     techniques = article.layer("technique")
@@ -256,7 +256,8 @@ def _segments(article: Article, units: Units, labels: list[str], partners: list,
         for i in range(unit.first, unit.last):
             tok, label, partner = units.tokens[i], labels[i], partners[i]
             if label == "reworded" and partner is None:  # an island turned reworded
-                partner = next((w for w in range(len(rows)) if rows[w] is not None and rows[w][i] is not None), None)
+                partner = reference if reference is not None and rows[reference] is not None else \
+                    next((w for w in range(len(rows)) if rows[w] is not None and rows[w][i] is not None), None)
             if runs and runs[-1][2] == label and runs[-1][3] == partner:
                 runs[-1][1] = tok.end
                 runs[-1][5] = i
