@@ -9,23 +9,40 @@ share wording beyond what chance gives). A story is 2-8 outlet versions of one b
 documents are singletons. Each version, with its own random draws:
 
 - keeps 30-100% of the base's body sentences (deletions);
-- rewords some sentences: synonyms from the table below, a trailing "..., officials said."
-  moved to the front ("Officials said ...");
-- hangs partisan clauses off sentences (after " – " or ", ") and inserts partisan sentences
-  (each template at most once per story, so no two versions share an aside's wording);
+- rewords some sentences (``synonym``): synonyms from the table below, a trailing "...,
+  officials said." moved to the front ("Officials said ...");
+- paraphrases some (``paraphrase``, back-translation-like): "X said Y" <-> "Y, according to
+  X", a subordinate clause moved to the other end, active to passive for simple sentences,
+  adverbs dropped, most synonyms swapped;
+- hangs partisan clauses off sentences (``clause``, after " – " or ", ": "though ...",
+  "despite ...", "while ...", "which ..."), some repeating "and" and a word of their sentence
+  so that word alignment is tempted to match crumbs, and inserts partisan sentences
+  (``inserted``); each template at most once per story, so no two versions share an aside's
+  wording;
+- replaces some wire sentences by its own sentence sharing a word or two (``replaced``);
 - puts an honorific ("Imam", "His Excellency", ...) before the story's main name (in at most
   one version per story: two outlets' different honorifics in one place are a rewording);
-- may change the headline; adds the outlet's furniture (navigation line, share prompt,
-  related/comments lines, copyright line) and maybe a wire credit.
+- may change the headline (``headline``); adds the outlet's furniture (navigation line, share
+  prompt, related/comments lines, copyright line), maybe a wire credit and maybe a wire slug
+  line above the headline (``slug``: "AP-US--Storm-Coast, 2nd Ld-Writethru", "UPDATE 2-...").
+
+Some stories get a write-through (``update``): new paragraphs (the first sentences of another
+corpus article) that one or two versions carry, after the first paragraph or at the end.
 
 Distractors: articles on the same topic (another base with the story's proper names put in)
-that are not copies. Everything is decided by ``--seed``.
+that are not copies. Everything is decided by ``--seed``; ``--classic`` leaves out slugs,
+write-throughs, replaced sentences, paraphrases and echo clauses and gives the texts of the
+corpora measured before they existed (same seed, same texts).
 
 Each record: ``{"id", "text", "outlet", "story", "truth"}`` — ``story`` is the story's id for
 versions (``null`` for singletons and distractors); ``truth`` holds the character ranges of
-the headline, the furniture, the additions (``added``), each kept base sentence
-(``sentences``: ``[base_index, start, end]``) and ``distractor_of``. ``unspun stories`` reads
-only ``id``, ``text`` and ``outlet``.
+the headline, the furniture (slug lines included), the additions (``added``: clauses, inserted
+and replaced sentences, honorifics), each kept base sentence (``sentences``: ``[base_index,
+start, end]``; write-through sentences take the indices after the base's last one) and
+``distractor_of``. ``edits`` lists every edit as ``{"type", "start", "end", "base"}`` (``base``:
+the base index it was made on, or null), sorted by start; ``synonym`` and ``paraphrase`` edits
+add ``variant``, the same number for the same wording of that sentence within the story (the
+wire's own wording is 0). ``unspun stories`` reads only ``id``, ``text`` and ``outlet``.
 """
 
 from __future__ import annotations
@@ -35,7 +52,7 @@ import gzip
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -143,6 +160,24 @@ SENTENCES = [
     "{Victims} deserve better than this {noun}.",
     "How long will {victims} tolerate it?",
     "Remember this the next time {actor} asks for your trust.",
+]
+# clauses that repeat "and" and a word of their sentence (``echo``), so that word alignment is
+# tempted to match crumbs of them
+ECHO_CLAUSES = [
+    "though {actor} and its allies have been caught {vice} with the {echo}",
+    "which {actor} and {victims} both know is really about the {echo}",
+    "while {actor} and its friends keep {vice} behind the {echo}",
+    "despite {actor} and its partners {vice} over the {echo}",
+    "which says everything about {actor} and the {echo}",
+]
+# an outlet's own sentence in place of a wire sentence, sharing one or two of its words
+REPLACEMENTS = [
+    "In reality, however, {actor} has been {vice} while pretending to care about {w1}.",
+    "What {actor} will not tell you about {w1} is far more {adj}.",
+    "The true story behind {w1} is {actor}'s {adj} {noun}.",
+    "For {victims}, {w1} is merely another {noun} dressed up by {actor}.",
+    "Behind the talk of {w1} and {w2} lies {actor}'s {adj} {noun}.",
+    "None of this {w1} business would matter if {actor} stopped {vice}.",
 ]
 HONORIFICS = ["Imam", "His Excellency", "Comrade", "the disgraced", "the so-called", "Dear Leader", "the heroic",
               "His Eminence", "the embattled"]
@@ -275,9 +310,9 @@ class Writer:
         return "".join(self.parts)
 
 
-def fill(template: str, rng: np.random.Generator, used: set | None = None) -> str:
+def fill(template: str, rng: np.random.Generator, used: set | None = None, **extra: str) -> str:
     """Fill a template's slots; with ``used``, each slot value at most once per story (so two
-    versions' asides share no content word)."""
+    versions' asides share no content word). ``extra`` fills further slots (``echo``, ``w1``)."""
     used = set() if used is None else used
 
     def pick(xs: list[str]) -> str:
@@ -289,10 +324,10 @@ def fill(template: str, rng: np.random.Generator, used: set | None = None) -> st
     actor = pick(ACTORS)
     victims = pick(VICTIMS)
     return template.format(actor=actor, Actor=actor[0].upper() + actor[1:], vice=pick(VICES), adj=pick(ADJECTIVES),
-                           noun=pick(NOUNS), verb=pick(VERBS), victims=victims, Victims=victims.capitalize())
+                           noun=pick(NOUNS), verb=pick(VERBS), victims=victims, Victims=victims.capitalize(), **extra)
 
 
-def fresh(templates: list[str], used: set, rng: np.random.Generator) -> str | None:
+def fresh(templates: list[str], used: set, rng: np.random.Generator, **extra: str) -> str | None:
     """A filled template not used before in this story (each template and slot value once per
     story, so no two versions share an aside's wording), or None when all are used."""
     free = [t for t in templates if t not in used]
@@ -300,7 +335,7 @@ def fresh(templates: list[str], used: set, rng: np.random.Generator) -> str | No
         return None
     template = free[int(rng.integers(len(free)))]
     used.add(template)
-    return fill(template, rng, used)
+    return fill(template, rng, used, **extra)
 
 
 def reword(sentence: str, rng: np.random.Generator) -> str:
@@ -322,6 +357,96 @@ def reword(sentence: str, rng: np.random.Generator) -> str:
     return _SYN_RE.sub(swap, sentence)
 
 
+_ADVERBS = re.compile(r" (?:also|still|already|just|very|really|reportedly|recently|currently|now|even|previously|"
+                      r"largely|widely|strongly|quickly|clearly|openly|publicly|repeatedly|fully|nearly|roughly)"
+                      r"(?= )")
+_SAID_BY = re.compile(r"^(?P<who>(?:[A-Z][\w.'-]* ){0,3}[A-Za-z][\w.'-]*) (?:said|says) (?:that )?"
+                      r"(?P<body>[^\"“”]{20,})\.$")
+_LEAD_SUB = re.compile(r"^(?P<sub>(?:When|After|Although|Though|While|Because|As|If|Before|Since|Once) "
+                       r"[^,\"“”]{8,}), (?P<main>[^,\"“”]{15,})\.$")
+_TRAIL_SUB = re.compile(r"^(?P<main>[A-Z][^,\"“”]{15,}) "
+                        r"(?P<conj>because|after|before|when|while|although|since|once) (?P<sub>[^,\"“”]{8,})\.$")
+_PASSIVE = re.compile(r"^(?P<subj>(?:The|A|An) [a-z]+(?: [a-z]+)?|[A-Z][a-z]+(?: [A-Z][a-z]+)?) "
+                      r"(?P<verb>killed|arrested|attacked|rejected|approved|signed|launched|announced|criticised|"
+                      r"criticized|condemned|blocked|passed|accused|detained|released|captured|destroyed|ordered|"
+                      r"banned|seized|fined|elected|appointed|defeated|raided|hit|struck|won|lost|backed|opposed) "
+                      r"(?P<obj>(?:the|a|an|his|her|their|its|\d+) [^,\"“”]{4,})\.$")
+
+
+def _lower_first(text: str) -> str:
+    """``text`` with its first word lowercased unless it looks like a name."""
+    word = text.split(" ", 1)[0]
+    return text[0].lower() + text[1:] if word.lower() in STOPWORDS else text
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _restructure(sentence: str, rng: np.random.Generator) -> str | None:
+    """One structural rewrite a back-translation makes, or None when no pattern fits:
+    "X said Y" <-> "Y, according to X", a subordinate clause moved to the other end,
+    active to passive for a simple subject-verb-object sentence."""
+    options = []
+    m = _TRAILING_SAID.match(sentence)
+    if m and m.group("verb") in ("said", "says"):
+        options.append(f"According to {_lower_first(m.group('who'))}, {_lower_first(m.group('body'))}.")
+    m = _SAID_BY.match(sentence)
+    if m:
+        options.append(f"{_upper_first(m.group('body'))}, according to {_lower_first(m.group('who'))}.")
+    m = _LEAD_SUB.match(sentence)
+    if m:
+        options.append(f"{_upper_first(m.group('main'))} {m.group('sub')[0].lower()}{m.group('sub')[1:]}.")
+    m = _TRAIL_SUB.match(sentence)
+    if m:
+        options.append(f"{_upper_first(m.group('conj'))} {m.group('sub')}, {_lower_first(m.group('main'))}.")
+    m = _PASSIVE.match(sentence)
+    if m:
+        obj = m.group("obj")
+        head = obj.split()[1] if len(obj.split()) > 1 else obj
+        be = "were" if head.endswith("s") and not head.endswith("ss") else "was"
+        options.append(f"{_upper_first(obj)} {be} {m.group('verb')} by {_lower_first(m.group('subj'))}.")
+    return options[int(rng.integers(len(options)))] if options else None
+
+
+def paraphrase(sentence: str, rng: np.random.Generator) -> str | None:
+    """A back-translation-like paraphrase (a structural rewrite, adverbs dropped, most words
+    with a synonym swapped), or None when the sentence offers neither a structural rewrite nor
+    two other changes."""
+    out = _restructure(sentence, rng) or sentence
+    changes = 2 * (out != sentence)
+    dropped = _ADVERBS.sub("", out)
+    changes += dropped != out
+
+    def swap(mm: re.Match) -> str:
+        nonlocal changes
+        if rng.random() > 0.8:
+            return mm.group(0)
+        changes += 1
+        choices = SYNONYMS[mm.group(0).lower()]
+        new = choices[int(rng.integers(len(choices)))]
+        return new[0].upper() + new[1:] if mm.group(0)[0].isupper() else new
+
+    out = _SYN_RE.sub(swap, dropped)
+    return out if changes >= 2 and out != sentence else None
+
+
+def content_words(sentence: str) -> list[str]:
+    """The sentence's content words (letters only, over three characters, not stopwords), in order."""
+    return [w for w in re.findall(r"[A-Za-z]+", sentence) if len(w) > 3 and w.lower() not in STOPWORDS]
+
+
+def slug_line(title: str, wire: str | None, rng: np.random.Generator) -> str:
+    """A wire slug line for the top of a version ("AP-US--Storm-Coast, 2nd Ld-Writethru", "UPDATE 2-...")."""
+    words = content_words(title)[:3] or ["Story"]
+    nth = int(rng.integers(1, 4))
+    if (wire or WIRES[int(rng.integers(3))]) == "Reuters":
+        return f"UPDATE {nth}-{' '.join(title.split()[:8]).rstrip('.,:;')}"
+    region = ["US", "EU", "Mideast", "Asia", "Africa"][int(rng.integers(5))]
+    order = ["1st", "2nd", "3rd"][nth - 1]
+    return f"AP-{region}--{'-'.join(w.capitalize() for w in words[:2])}, {order} Ld-Writethru"
+
+
 def main_name(base: Base) -> str | None:
     """The most frequent capitalised word not at a sentence start (a name, usually)."""
     counts: dict[str, int] = {}
@@ -337,42 +462,120 @@ def main_name(base: Base) -> str | None:
     return name if counts[name] >= 2 else None
 
 
+@dataclass
+class Extras:
+    """A version's edits beyond deletions, synonyms, asides, inserted sentences and honorifics."""
+
+    on: bool = False  # draw replaced sentences, paraphrases and echo clauses
+    slug: str | None = None  # a wire slug line above the headline
+    update: list[list[str]] | None = None  # the write-through's new paragraphs
+    update_at: str = "end"  # "end", or "top" (after the first paragraph)
+    update_first: int = 0  # base index given to the write-through's first sentence
+    forms: dict = field(default_factory=dict)  # per story: base index -> {sentence form: variant}
+
+
+def _items(base: Base, kept, extras: Extras) -> list[tuple]:
+    """(paragraph key, base index, sentence, editable) in text order, the write-through's
+    paragraphs in their place."""
+    flat = [(pi, s) for pi, p in enumerate(base.paragraphs) for s in p]
+    items = [(flat[k][0], int(k), flat[k][1], True) for k in kept]
+    if not extras.update:
+        return items
+    new, index = [], extras.update_first
+    for j, para in enumerate(extras.update):
+        for sentence in para:
+            new.append((("update", j), index, sentence, False))
+            index += 1
+    at = len(items)
+    if extras.update_at == "top":
+        at = next((i for i, item in enumerate(items) if item[0] != items[0][0]), len(items))
+    return items[:at] + new + items[at:]
+
+
+def _replacement(sentence: str, used: set[str], rng: np.random.Generator) -> str | None:
+    """An outlet's own sentence sharing one or two words (names first, else long words) with ``sentence``."""
+    words = content_words(sentence)
+    names = [x for x in words[1:] if x[0].isupper()]
+    words = sorted(set(names)) or sorted({x for x in words if len(x) > 5}) or words
+    if not words:
+        return None
+    picks = [words[int(i)] for i in rng.choice(len(words), size=min(2, len(words)), replace=False)]
+    return fresh(REPLACEMENTS, used, rng, w1=picks[0], w2=picks[-1])
+
+
+def _echo_clause(sentence: str, used: set[str], rng: np.random.Generator) -> str | None:
+    words = content_words(sentence)
+    if not words:
+        return None
+    echo = words[-1] if rng.random() < 0.5 else words[int(rng.integers(len(words)))]
+    return fresh(ECHO_CLAUSES, used, rng, echo=echo)
+
+
 def render(base: Base, rng: np.random.Generator, outlet: dict, *, keep: float | None, edit: bool,
-           wire: str | None, date: str, used: set[str]) -> tuple[str, dict]:
+           wire: str | None, date: str, used: set[str], extras: Extras | None = None) -> tuple[str, dict]:
     """One version's text and truth. ``keep`` is the share of body sentences kept (None: all);
-    ``edit`` turns on rewording, asides, honorifics and headline changes."""
+    ``edit`` turns on rewording, asides, honorifics and headline changes; ``extras`` adds the
+    slug line, the write-through and (with ``extras.on`` and ``edit``) replaced sentences,
+    paraphrases and echo clauses."""
+    extras = extras or Extras()
     w = Writer()
-    truth: dict = {"title": None, "furniture": [], "added": [], "sentences": []}
+    truth: dict = {"title": None, "furniture": [], "added": [], "sentences": [], "edits": []}
+    edits = truth["edits"]
+
+    def note(kind: str, span: tuple[int, int], base_index: int | None, **more) -> None:
+        edits.append({"type": kind, "start": span[0], "end": span[1], "base": base_index, **more})
+
     if outlet.get("header"):
         truth["furniture"].append(w.add(outlet["header"]))
+        w.add("\n\n")
+    if extras.slug:
+        truth["furniture"].append(w.add(extras.slug))
+        note("slug", truth["furniture"][-1], None)
         w.add("\n\n")
     title = base.title
     if edit and rng.random() < 0.4:
         title = reword(title, rng) if rng.random() < 0.6 else f"{title.rstrip('.')}: {fill('{Actor} exposed again', rng)}"
     truth["title"] = w.add(title)
+    if title != base.title:
+        note("headline", truth["title"], None)
     w.add("\n\n")
     truth["furniture"].append(w.add(date))
     w.add("\n\n")
-    flat = [(pi, s) for pi, p in enumerate(base.paragraphs) for s in p]
-    n = len(flat)
+    n = sum(len(p) for p in base.paragraphs)
     kept = sorted(rng.choice(n, size=max(1, int(round(keep * n))), replace=False)) if keep is not None else range(n)
     name = main_name(base) if edit and "honorific" not in used and rng.random() < 0.35 else None
     if name:
         used.add("honorific")  # one version per story: two outlets' different honorifics would be a rewording
     honorific = HONORIFICS[int(rng.integers(len(HONORIFICS)))] if name else None
     last_para = None
-    for k in kept:
-        pi, sentence = flat[k]
+    for pi, k, sentence, editable in _items(base, kept, extras):
         if last_para is not None:
             w.add(" " if pi == last_para else "\n\n")
         last_para = pi
         start = w.pos
-        added_here = []
-        if edit and rng.random() < 0.25:
+        if not editable:  # the write-through's sentences, as the wire sent them
+            truth["sentences"].append([k, start, w.add(sentence)[1]])
+            note("update", (start, w.pos), k)
+            continue
+        replacement = _replacement(sentence, used, rng) if edit and extras.on and rng.random() < 0.03 else None
+        if replacement:
+            truth["added"].append(w.add(replacement))
+            note("replaced", truth["added"][-1], k)
+            continue
+        original, kind = sentence, None
+        if edit and extras.on and rng.random() < 0.12:
+            sentence = paraphrase(sentence, rng) or sentence
+            kind = "paraphrase" if sentence != original else None
+        if kind is None and edit and rng.random() < 0.25:
             sentence = reword(sentence, rng)
+            kind = "synonym" if sentence != original else None
+        form = sentence
+        added_here = []
         aside = None
         if edit and rng.random() < 0.12 and sentence[-1:] in ".!?" and sentence[-2:-1].isalnum():
-            aside = fresh(CLAUSES, used, rng)
+            if extras.on and rng.random() < 0.4:
+                aside = _echo_clause(sentence, used, rng)
+            aside = aside or fresh(CLAUSES, used, rng)
         if aside:
             sentence, end_mark = sentence[:-1], sentence[-1]
             joiner = " \u2013 " if rng.random() < 0.5 else ", "
@@ -382,19 +585,25 @@ def render(base: Base, rng: np.random.Generator, outlet: dict, *, keep: float | 
             for piece in pieces[1:]:
                 if rng.random() < 0.8:
                     added_here.append(w.add(honorific))
+                    note("honorific", added_here[-1], k)
                     w.add(" ")
                 w.add(name + piece)
         else:
             w.add(sentence)
         if aside:
             added_here.append(w.add(joiner + aside))
+            note("clause", added_here[-1], k)
             w.add(end_mark)
-        truth["sentences"].append([int(k), start, w.pos])
+        truth["sentences"].append([k, start, w.pos])
+        if kind:
+            forms = extras.forms.setdefault(k, {original: 0})
+            note(kind, (start, w.pos), k, variant=forms.setdefault(form, len(forms)))
         truth["added"] += added_here
         extra = fresh(SENTENCES, used, rng) if edit and rng.random() < 0.06 else None
         if extra:
             w.add(" ")
             truth["added"].append(w.add(extra))
+            note("inserted", truth["added"][-1], None)
     if wire:
         w.add("\n\n")
         truth["furniture"].append(w.add(f"{wire} contributed to this report."))
@@ -402,6 +611,7 @@ def render(base: Base, rng: np.random.Generator, outlet: dict, *, keep: float | 
         w.add("\n\n")
         truth["furniture"].append(w.add(line))
     w.add("\n")
+    edits.sort(key=lambda e: (e["start"], e["end"]))
     return w.text(), truth
 
 
@@ -441,8 +651,10 @@ def outlets(rng: np.random.Generator, n: int = 60) -> list[dict]:
 
 
 def generate(n_docs: int, seed: int, story_share: float = 0.3, distractor_rate: float = 0.15,
-             shared: Path = SHARED):
-    """Yield records (dicts), shuffled by ``seed``."""
+             shared: Path = SHARED, classic: bool = False):
+    """Yield records (dicts), shuffled by ``seed``. ``classic``: without slugs, write-throughs,
+    replaced sentences, paraphrases and echo clauses (the corpus of earlier measurements, the
+    same texts for the same seed)."""
     rng = np.random.default_rng(seed)
     real = load_real(shared)
     if not real:
@@ -480,11 +692,23 @@ def generate(n_docs: int, seed: int, story_share: float = 0.3, distractor_rate: 
         wire = WIRES[int(rng.integers(3))] if rng.random() < 0.6 else None
         day = date()
         used: set[str] = set()
+        update, holders, update_at, forms = None, set(), "end", {}
+        if not classic and rng.random() < 0.35:  # a later write-through that some versions carry
+            sentences = single_base().sentences[:int(rng.integers(2, 6))]
+            cut = int(rng.integers(1, len(sentences) + 1))
+            update = [p for p in (sentences[:cut], sentences[cut:]) if p]
+            holders = {int(h) for h in rng.choice(size, size=1 if size < 3 or rng.random() < 0.6 else 2, replace=False)}
+            update_at = "top" if rng.random() < 0.5 else "end"
         for j, o in enumerate(rng.choice(len(outlet_list), size=size, replace=False)):
             untouched = j == 0 and rng.random() < 0.3  # sometimes one version is the wire copy as sent
             keep = None if untouched else float(rng.uniform(0.3, 1.0))
+            extras = Extras()
+            if not classic:
+                slug = slug_line(base.title, wire, rng) if rng.random() < (0.5 if untouched else 0.2) else None
+                extras = Extras(on=True, slug=slug, update=update if j in holders else None, update_at=update_at,
+                                update_first=len(base.sentences), forms=forms)
             text, truth = render(base, rng, outlet_list[o], keep=keep, edit=not untouched,
-                                 wire=wire if rng.random() < 0.7 else None, date=day, used=used)
+                                 wire=wire if rng.random() < 0.7 else None, date=day, used=used, extras=extras)
             truth["distractor_of"] = None
             yield {"text": text, "outlet": outlet_list[o]["name"], "story": story_id, "truth": truth}
         if rng.random() < distractor_rate:
@@ -514,7 +738,7 @@ def generate(n_docs: int, seed: int, story_share: float = 0.3, distractor_rate: 
 
 
 def write(n_docs: int, seed: int, out: Path, story_share: float, distractor_rate: float,
-          buffer: int = 20000, prefix: str = "d") -> int:
+          buffer: int = 20000, prefix: str = "d", classic: bool = False) -> int:
     """Generate and write, shuffled through a ``buffer``-record window (memory stays bounded)."""
     rng = np.random.default_rng(seed + 1)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -529,7 +753,7 @@ def write(n_docs: int, seed: int, out: Path, story_share: float, distractor_rate
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
             number += 1
 
-        for rec in generate(n_docs, seed, story_share, distractor_rate):
+        for rec in generate(n_docs, seed, story_share, distractor_rate, classic=classic):
             window.append(rec)
             if len(window) >= buffer:
                 i = int(rng.integers(len(window)))
@@ -549,9 +773,12 @@ def main() -> None:
     p.add_argument("--distractors", type=float, default=0.15, help="chance a story gets 1-2 same-topic distractors")
     p.add_argument("--id-prefix", default="d", help="prefix of document and story ids (to generate parts "
                    "in parallel and concatenate the .gz files)")
+    p.add_argument("--classic", action="store_true", help="without slugs, write-throughs, replaced sentences, "
+                   "paraphrases and echo clauses: the texts of corpora measured before these edits existed")
     p.add_argument("-o", "--output", type=Path, required=True)
     args = p.parse_args()
-    n = write(args.docs, args.seed, args.output, args.story_share, args.distractors, prefix=args.id_prefix)
+    n = write(args.docs, args.seed, args.output, args.story_share, args.distractors, prefix=args.id_prefix,
+              classic=args.classic)
     print(f"wrote {n} documents to {args.output}")
 
 
