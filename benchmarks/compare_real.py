@@ -1,6 +1,6 @@
 """``unspun compare`` and ``unspun stories`` on real republications (../shared/data/real-stories).
 
-    python benchmarks/compare_real.py [--verbose]
+    python benchmarks/compare_real.py [--verbose] [--paraphrases]
 
 Each cluster holds one wire story as several outlets ran it, hard negatives (other coverage of
 the same event) and ``expected.json``. For every cluster the versions are analysed with
@@ -53,12 +53,12 @@ def places(text: str, piece: str) -> list[int]:
     return [i for i in range(at, at + len(piece)) if not text[i].isspace()]
 
 
-def evaluate(folder: Path, verbose: bool) -> dict:
+def evaluate(folder: Path, verbose: bool, embed: bool = False) -> dict:
     exp = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     names = exp["versions"]
     texts = [(folder / n).read_text(encoding="utf-8") for n in names]
     articles = [unspun.analyze(t) for t in texts]
-    result = compare(articles)
+    result = compare(articles, embed=embed)
     labels = [char_labels(t, v) for t, v in zip(texts, result["versions"])]
     tot = {"ins": 0, "ins_added": 0, "shared": 0, "shared_added": 0, "rew": 0, "rew_reworded": 0,
            "rew_added": 0, "other_added": 0, "missing_strings": 0}
@@ -124,12 +124,13 @@ def evaluate(folder: Path, verbose: bool) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--verbose", action="store_true", help="print every miss and every other addition")
+    p.add_argument("--paraphrases", action="store_true", help="compare as `unspun compare --paraphrases` does")
     args = p.parse_args()
     if not DATA.exists():
         sys.exit(f"{DATA}: not present (../shared is only on developer machines)")
     rows = []
     for folder in sorted(d for d in DATA.iterdir() if (d / "expected.json").exists()):
-        rows.append((folder.name, evaluate(folder, args.verbose)))
+        rows.append((folder.name, evaluate(folder, args.verbose, args.paraphrases)))
     print("| cluster | insertion recall | shared added | reworded as reworded | reworded as added | other added chars "
           "| versions grouped | negatives in group |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")

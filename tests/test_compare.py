@@ -467,7 +467,7 @@ SLANTED = ("Harbour strike spreads to second port\n\n"
 OTHER = ("Harbour strike spreads to second port\n\n"
          "Dock workers in Port Amsel walked out on Tuesday, joining a strike that began last week in Calder, "
          "including members of the Dockers' Union (DU) group.\n\n"
-         "Port managers have refused to negotiate with the union for as long as the walkout continues.\n\n"
+         "Port managers refuse any talks with the union while the walkout lasts.\n\n"
          "In reality, the dispute is about who controls hiring on the docks.\n\n"
          "The union wants a 9 percent pay rise over two years.\n")
 
@@ -507,6 +507,21 @@ def test_sentence_another_version_rewords_is_not_an_addition(harbour):
     piece = "The port authority rejects any talks with the union while the walkout lasts."
     labels = _label_of(articles[0], wire, piece)
     assert "added" not in labels and labels & {"reworded", "kept", "shared"}
+
+
+def test_paraphrase_paired_by_meaning_when_asked():
+    wire = Article.from_text(WIRE)
+    other = Article.from_text(OTHER.replace(
+        "Port managers refuse any talks with the union while the walkout lasts.",
+        "Port managers have refused to negotiate with the union for as long as the walkout continues."))
+    piece = "Port managers have refused to negotiate with the union for as long as the walkout continues."
+    plain = compare([wire, other])
+    assert _label_of(other, plain["versions"][1], piece) == {"added"}  # the words alone cannot see it
+    meaning = compare([wire, other], embed=True)
+    labels = _label_of(other, meaning["versions"][1], piece)
+    assert "added" not in labels and "reworded" in labels
+    cp = next(s["counterpart"] for s in meaning["versions"][1]["segments"] if s["label"] == "reworded")
+    assert WIRE[cp["start"]:cp["end"]] in "The port authority rejects any talks with the union while the walkout lasts."
 
 
 def test_sentence_one_version_cut_is_kept_and_omitted(harbour):

@@ -35,6 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=int, metavar="N",
                    help="text format: columns to lay out in (default: the terminal's); below 120 the versions "
                         "are shown one after another instead of side by side")
+    p.add_argument("--paraphrases", action="store_true",
+                   help="also pair sentences that share few words by meaning (MiniLM sentence embeddings), "
+                        "for rewrites that keep little of the wire's wording")
     p.add_argument("--outlet", metavar="NAME", help="the outlet, when the inputs do not name it")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                    help=f"largest single article or record read (default {DEFAULT_MAX_BYTES:,} bytes)")
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"unspun compare: --reference {reference}: there are only {len(articles)} versions "
                   f"(indexes 0-{len(articles) - 1})", file=sys.stderr)
             return 2
-    result = compare(articles, reference=reference)
+    result = compare(articles, reference=reference, embed=args.paraphrases)
     try:
         _write(args, result, articles)
     except OSError as exc:

@@ -39,8 +39,10 @@ REWORDED = 1
 COVERAGE = 0.6  # share of a clause's content words its partner sentence must hold
 SHORT = 4  # clauses with fewer content words are measured on all their words
 MOVED, MOVED_MIN = 0.6, 3  # a clause found in another sentence: share and number of content words
-RELATED = 0.5  # share of the smaller bag of content words that makes two stretches related
-PARAPHRASE = 0.5  # the same, for a whole sentence none of whose clauses aligned
+RELATED = 0.6  # share of the smaller bag of content words that makes two stretches related
+PARAPHRASE = 0.6  # the same, for a whole sentence none of whose clauses aligned
+ORDERED = 0.7  # share of a landing clause's content words that stand in its order in the partner
+PHRASE = 4  # or: this many content words in one unbroken run in order
 
 
 def align(a: Units, b: Units) -> list[int | None]:
@@ -103,7 +105,7 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
         partner = sentence_partner[s]
         if not real[s] or any(c in landed for c in range(a.clause_of[u.first], a.clause_of[u.last - 1] + 1)):
             continue
-        if _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE):
+        if _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE, larger=True):
             unit = b.sentences[partner]
             _diff(a, u.first, u.last, b, unit.first, unit.last, labels, counter, window=False)
             landed.update({c: (partner, unit.first, unit.last)
@@ -122,6 +124,8 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
         if len(partners) != 1:
             continue
         partner = partners.pop()
+        if partner != sentence_partner[s] or not real[s]:
+            continue  # only a sentence related to its partner as a whole faces its left-over words
         unit = b.sentences[partner]
         lo = before[2] if before else unit.first
         lo = max(lo, claimed.get((s, partner), lo))
@@ -130,6 +134,20 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
             hit = _diff(a, first, last, b, lo, hi, labels, counter, window=False)
             if hit:
                 claimed[(s, partner)] = hit[1]
+                landed[c] = (partner, lo, hit[1])
+    # A clause still without counterpart whose words its partner holds out of order, in a
+    # sentence that paraphrases the partner as a whole (clauses reordered, "X said Y" turned
+    # "Y, according to X"), faces the partner's words: words found there are reworded (moved),
+    # words the partner lacks stay additions.
+    for c, (first, last, s) in enumerate(a.clauses):
+        partner = sentence_partner[s]
+        if c in landed or partner is None or not real[s] or a.sentences[s].kind == "title":
+            continue
+        u = a.sentences[s]
+        if _coverage(a, first, last, b_bags[partner], b_words[partner]) >= COVERAGE \
+                and _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE, larger=True):
+            unit = b.sentences[partner]
+            _diff(a, first, last, b, unit.first, unit.last, labels, counter, window=False)
     return labels, counter
 
 
@@ -146,12 +164,14 @@ def _facing(a: Units, first: int, last: int, b: Units, lo: int, hi: int) -> bool
     return _related(Counter(t.norm for t in words if t.content), Counter(t.norm for t in gap if t.content))
 
 
-def _related(mine: Counter, theirs: Counter, share: float | None = None) -> bool:
-    """Do two bags of content words make one a rewording of the other? At least half of the
-    smaller bag (``share``) found in the other, and two words at least (one when the smaller
-    bag has one)."""
+def _related(mine: Counter, theirs: Counter, share: float | None = None, larger: bool = False) -> bool:
+    """Do two bags of content words make one a rewording of the other? A ``share`` of the
+    smaller bag (of the larger with ``larger``: a whole sentence paraphrased, not a few of
+    its words found in a short one) found in the other, and two words at least (one when the
+    smaller bag has one)."""
     share = RELATED if share is None else share
-    small = min(sum(mine.values()), sum(theirs.values()))
+    sizes = (sum(mine.values()), sum(theirs.values()))
+    small = max(sizes) if larger and min(sizes) else min(sizes)
     if not small:
         return False
     hit = sum(min(n, theirs.get(w, 0)) for w, n in mine.items())
@@ -207,6 +227,7 @@ def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: l
     mine = [t.norm for t in a.tokens[first:last]]
     theirs = [t.norm for t in b.tokens[lo:hi]]
     present = set(theirs)
+    whole = (lo, hi)
     if window:
         blocks = [m for m in SequenceMatcher(None, mine, theirs, autojunk=False).get_matching_blocks() if m.size]
         if blocks:
@@ -215,12 +236,24 @@ def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: l
             lo = new_lo
             theirs = [t.norm for t in b.tokens[lo:hi]]
     matched: list[int] = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, mine, theirs, autojunk=False).get_opcodes():
+    opcodes = SequenceMatcher(None, mine, theirs, autojunk=False).get_opcodes()
+    if window:  # a clause lands only where most of its content words stand in its order
+        content = sum(1 for t in a.tokens[first:last] if t.content)
+        blocks = [sum(1 for t in a.tokens[first + i1:first + i2] if t.content)
+                  for op, i1, i2, _, _ in opcodes if op == "equal"]
+        if content and sum(blocks) < ORDERED * content and max(blocks, default=0) < PHRASE:
+            return None
+    for op, i1, i2, j1, j2 in opcodes:
         run = a.tokens[first + i1:first + i2]
+        moved = None
+        if op == "replace":
+            op, moved = _replaced(run, b.tokens[lo + j1:lo + j2], b, *whole, present)
         if op == "equal":
             matched += [lo + j1, lo + j2]
         if op == "equal" or (op != "insert" and not any(t.norm[0].isalnum() for t in run)):
             value = SHARED  # equal words; punctuation alone does not make a rewording
+        elif op == "moved":
+            value = REWORDED
         elif op == "replace":
             value = REWORDED
             matched += [lo + j1, lo + j2]
@@ -235,8 +268,29 @@ def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: l
                 labels[i] = value
                 if op == "equal":
                     counter[i] = (lo + j1 + k, lo + j1 + k + 1)
+                elif op == "moved":
+                    counter[i] = moved
+                elif op == "delete" or j2 == j1:
+                    counter[i] = (lo + j1, lo + j1)
                 elif j2 > j1:
                     counter[i] = (lo + j1, lo + j2)
                 else:  # words dropped in the other wording ("was ... by"): where they would stand
                     counter[i] = (lo + j1, lo + j1)
     return (min(matched), max(matched)) if matched else None
+
+
+def _replaced(run: list, facing: list, b: Units, lo: int, hi: int, present: set) -> tuple[str, tuple[int, int] | None]:
+    """What a replaced run of words is: ``("replace", None)``, a rewording of the words it faces;
+    ``("delete", None)``, words facing only punctuation or a different clause of their own (an
+    aside where the other version has another), which are new where ``b`` lacks them; or
+    ``("moved", range)``, words of ``b`` found elsewhere in its sentence, at ``range``."""
+    if not any(t.norm[0].isalnum() for t in facing):
+        return "delete", None
+    mine = {t.norm for t in run if t.content}
+    theirs = {t.norm for t in facing if t.content}
+    if len(mine) < SHORT or len(theirs) < SHORT or mine & theirs:
+        return "replace", None
+    if mine <= present:
+        at = [j for j in range(lo, hi) if b.tokens[j].norm in mine]
+        return "moved", (min(at), max(at) + 1)
+    return "delete", None
