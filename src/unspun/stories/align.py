@@ -43,6 +43,7 @@ RELATED = 0.6  # share of the smaller bag of content words that makes two stretc
 PARAPHRASE = 0.6  # the same, for a whole sentence none of whose clauses aligned
 ORDERED = 0.7  # share of a landing clause's content words that stand in its order in the partner
 PHRASE = 4  # or: this many content words in one unbroken run in order
+ATTRIBUTION = frozenset({"according", "per", "stated"})  # "according to X", "per X", "as stated by X"
 
 
 def align(a: Units, b: Units) -> list[int | None]:
@@ -238,8 +239,14 @@ def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: l
     matched: list[int] = []
     opcodes = SequenceMatcher(None, mine, theirs, autojunk=False).get_opcodes()
     if window:  # a clause lands only where most of its content words stand in its order
-        content = sum(1 for t in a.tokens[first:last] if t.content)
-        blocks = [sum(1 for t in a.tokens[first + i1:first + i2] if t.content)
+        toks = a.tokens[first:last]
+        short = sum(1 for t in toks if t.content) < SHORT  # measured on all its words, as in _coverage
+
+        def counted(t) -> bool:
+            return t.content or (short and t.norm[0].isalnum())
+
+        content = sum(1 for t in toks if counted(t))
+        blocks = [sum(1 for t in a.tokens[first + i1:first + i2] if counted(t))
                   for op, i1, i2, _, _ in opcodes if op == "equal"]
         if content and sum(blocks) < ORDERED * content and max(blocks, default=0) < PHRASE:
             return None
@@ -257,8 +264,8 @@ def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: l
         elif op == "replace":
             value = REWORDED
             matched += [lo + j1, lo + j2]
-        elif op == "delete":
-            new = any(t.content and t.norm not in present for t in run)
+        elif op == "delete":  # words the other lacks: new, unless they only attribute ("as stated by")
+            new = any(t.content and t.norm not in present and t.norm not in ATTRIBUTION for t in run)
             value = None if new else REWORDED
         else:
             continue
