@@ -243,12 +243,20 @@ def _edited(seed: str, edits: list[tuple], cuts: list[str] = ()) -> str:
     return text
 
 
+SEED = ROOT.parent / "shared" / "examples" / "seed-article.txt"
+
+
+def seed_text() -> str:
+    """The seed article, or a skip where ../shared is absent."""
+    if not SEED.exists():
+        pytest.skip(f"reference example not present: {SEED} (../shared is only on developer machines)")
+    return SEED.read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def seed_versions(tmp_path_factory):
-    shared = ROOT.parent / "shared" / "examples" / "seed-article.txt"
-    if not shared.exists():
-        pytest.skip(f"reference example not present: {shared} (../shared is only on developer machines)")
-    seed = shared.read_text(encoding="utf-8")
+    seed = seed_text()
+    shared = SEED
     folder = tmp_path_factory.mktemp("seed")
     paths = [shared, folder / "partisan.txt", folder / "honorific.txt"]
     paths[1].write_text(_edited(seed, ASIDES), encoding="utf-8")
@@ -386,11 +394,8 @@ def _slant_of(wire: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def seed_story(tmp_path_factory):
-    shared = ROOT.parent / "shared" / "examples" / "seed-article.txt"
-    if not shared.exists():
-        pytest.skip(f"reference example not present: {shared} (../shared is only on developer machines)")
-    seed = shared.read_text(encoding="utf-8")
+def seed_story():
+    seed = seed_text()
     wire = _wire_of(seed)
     texts = [seed, wire, _slant_of(wire)]
     articles = [unspun.analyze(t) for t in texts]
