@@ -200,5 +200,9 @@ def _session(path: str):
     opts.inter_op_num_threads = 1
     # no arena: a session would keep the memory of its largest run (a whole-article BiLSTM) for good
     opts.enable_cpu_mem_arena = False
+    # idle worker threads sleep instead of spinning: on a machine shared with other work (or several
+    # unspun workers) spinning threads take the cores the other runs need, and a long article's
+    # hundreds of runs slow down far more than in proportion
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])

@@ -74,14 +74,17 @@ def by_segments(article: Article, run) -> Article:
         return article
     text = article.text
     spans = sorted(article.spans, key=lambda sp: (sp.start, sp.end))
+    article.spans = []
     out: list[Span] = [sp for sp in spans if sp.layer not in _MODEL_LAYERS]
-    inputs = [sp for sp in spans if sp.layer not in _MODEL_LAYERS or sp.layer == "sentence"]
+    inputs: list[Span | None] = [sp for sp in spans if sp.layer not in _MODEL_LAYERS or sp.layer == "sentence"]
+    del spans
     active: list[Span] = []  # spans that began in an earlier segment and reach into this one
     k, relations = 0, 0
     for a, b in segments(text, [(sp.start, sp.end) for sp in inputs if sp.layer == "sentence"]):
         here = [sp for sp in active if sp.end > a]
         while k < len(inputs) and inputs[k].start < b:
             here.append(inputs[k])
+            inputs[k] = None  # an input sentence is replaced by its output once its segments are done
             k += 1
         active = [sp for sp in here if sp.end > b]
         sub = Article(text=text[a:b], id=article.id, source=article.source)

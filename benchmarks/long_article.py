@@ -1,0 +1,94 @@
+"""Long articles: time and peak RSS of ``unspun.analyze`` (learned path) as the article grows, and a
+cProfile of one size to see which stage grows faster than the text.
+
+    flock /tmp/unspun-cpu.lock python benchmarks/long_article.py --sizes 100000 1000000
+    flock /tmp/unspun-cpu.lock python benchmarks/long_article.py --profile 250000
+
+The article is ``benchmarks/adversarial.py``'s news-like paragraphs repeated to the size. Each size
+runs in a fresh process; ``peak RSS`` is its ``ru_maxrss`` (the analysis only: the JSON is
+serialised after it is read, for its hash); ``ratio`` is seconds per character relative to the
+first size of the run (1.0 is linear). Compare the hashes of two code versions to check that the
+output did not change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import json
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from adversarial import article  # noqa: E402
+
+
+def one(size: int) -> dict:
+    """Analyse an article of about ``size`` characters in this process: chars, spans, seconds, peak MB."""
+    import unspun
+
+    unspun.analyze(text="Warm up. The models load once.")
+    text = article(size)
+    t0 = time.perf_counter()
+    a = unspun.analyze(text=text)
+    seconds = time.perf_counter() - t0
+    return {"chars": len(text), "spans": len(a.spans), "seconds": seconds,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "json_sha": hashlib.sha256(a.to_json().encode("utf-8")).hexdigest()[:12]}
+
+
+def table(sizes: list[int]) -> list[str]:
+    rows = ["| article | chars | spans | seconds | peak RSS MB | s/char ratio to first | JSON sha256 |",
+            "|---|---:|---:|---:|---:|---:|---|"]
+    first = None
+    for size in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True)
+        if out.returncode:
+            rows.append(f"| {size} | failed: {out.stderr.strip().splitlines()[-1:]} | | | | | |")
+        else:
+            got = json.loads(out.stdout)
+            per = got["seconds"] / got["chars"]
+            first = first or per
+            rows.append(f"| {size // 1000} KB | {got['chars']} | {got['spans']} | {got['seconds']:.1f} "
+                        f"| {got['peak_mb']} | {per / first:.2f} | {got['json_sha']} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def profile(size: int, top: int) -> str:
+    import unspun
+
+    unspun.analyze(text="Warm up. The models load once.")
+    text = article(size)
+    prof = cProfile.Profile()
+    prof.enable()
+    unspun.analyze(text=text)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="*", help="article sizes (characters), one process each")
+    ap.add_argument("--profile", type=int, help="cProfile one analysis of this size")
+    ap.add_argument("--top", type=int, default=60, help="with --profile: rows to print")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one)))
+    elif args.profile:
+        print(profile(args.profile, args.top))
+    else:
+        print("\n".join(table(args.sizes or [100_000, 1_000_000])))
+
+
+if __name__ == "__main__":
+    main()
