@@ -273,3 +273,69 @@ def test_html_title_without_a_headline_h1(h1, expected):
             "and more than forty ships wait offshore for a berth.</p></article></body></html>")
     a = unspun.analyze(html=page, models=False)
     assert a.meta["title"] == expected
+
+
+PAGE_PASTE = """Portmere Ledger homepage
+Sign in
+News
+Sport
+Business
+Weather
+Most read
+Harbour cranes idle for a third day
+Council tax rise approved
+Ferry timetable changes
+Storm damage closes coastal road as repairs begin
+The road along the cliffs will stay shut for at least a month, engineers say
+By Ann Lee
+Published 9:40 am GMT, Tue 2 March 2027
+Share this with Facebook
+Twitter
+Email
+
+The coastal road between Portmere and Edby was closed on Monday after the weekend storm washed away part of the cliff below it, the county council said.
+
+Engineers who inspected the road said the damage was worse than first feared and that repairs would take at least a month.
+
+Workers clear rocks from the road on Monday.
+Tomas Berg/Portmere Ledger/Getty Images
+
+Buses will run on a longer route through the hills until the road reopens, the operator said on Tuesday.
+
+Related
+Ferry timetable changes
+3 March 2027
+© 2027 Portmere Ledger. All rights reserved.
+"""
+
+
+def test_pasted_page_headline_date_and_outlet():
+    a = unspun.analyze(PAGE_PASTE, models=False)
+    assert a.meta["title"] == "Storm damage closes coastal road as repairs begin"  # not the menu or the teasers
+    assert a.meta["date"] == "2027-03-02"  # the stamp under the headline, not a related item's date
+    assert a.meta["outlet"] == "Portmere Ledger"
+    assert a.meta["byline"] == ["Ann Lee"]
+    sentences = [text for _, text in _spans(a, "sentence")]
+    for furniture in ("Most read", "Harbour cranes idle", "Getty Images", "Twitter", "Email", "Published 9:40"):
+        assert not any(furniture in s for s in sentences), (furniture, sentences)
+    assert any(s.startswith("The coastal road between Portmere") for s in sentences)
+
+
+def test_pasted_page_outlet_from_a_known_masthead_and_an_agency_copyright():
+    menu = "\n".join(["The Guardian - Back to home", "World", "Europe", "Sport", "Culture", "Opinion", "Search"])
+    text = (menu + "\nFishing quotas split ministers in late-night talks\nBy Jo Park\nTue 2 Mar 2027 18.10 GMT\n\n"
+            "Ministers ended a second night of talks on fishing quotas without any agreement in sight, "
+            "officials from both delegations said on Tuesday.\n\n"
+            "The talks will resume next week in Brussels, where both sides are expected to bring new proposals.\n")
+    a = unspun.analyze(text, models=False)
+    assert a.meta["title"] == "Fishing quotas split ministers in late-night talks"
+    assert a.meta["outlet"] == "The Guardian"
+    assert a.meta["date"] == "2027-03-02"
+    wire = menu.replace("The Guardian - Back to home", "Markets") + ("\nPort strike ends after pay deal\nMarch 2, 2027 10:05 AM\n\n"
+                   "Dock workers in Portmere ended a three-week strike on Tuesday after accepting a new "
+                   "pay offer from the harbour authority.\n\n"
+                   "The union said its members voted by a large majority to return to work on Wednesday.\n\n"
+                   "© 2027 Reuters. All rights reserved.\n")
+    b = unspun.analyze(wire, models=False)
+    assert b.meta["outlet"] == "Reuters" and b.meta["title"] == "Port strike ends after pay deal"
+    assert b.meta["date"] == "2027-03-02"

@@ -88,3 +88,36 @@ def known_outlet(url: str | None) -> str | None:
             return None
         host = host.split(".", 1)[1]
     return None
+
+
+# Outlets known by name whose hosts are not listed above (or are shared with a parent site).
+OTHER_NAMES = ("CBS Sports", "ESPN", "Sky Sports", "Sportsnet", "The Associated Press",
+               "Associated Press", "Al Arabiya", "Middle East Eye", "The New Arab", "Los Angeles Times")
+
+
+def known_names() -> list[str]:
+    """Outlet names a reader knows, longest first (so "BBC News" is tried before "BBC")."""
+    names = set(KNOWN_HOSTS.values()) | set(OTHER_NAMES)
+    return sorted(names, key=len, reverse=True)
+
+
+def masthead_outlet(line: str) -> str | None:
+    """The known outlet a short masthead or menu line names at its start ("The Guardian - Back to
+    home", "Vox homepage", "BBC News Navigation"), or None.
+
+    >>> masthead_outlet("The Guardian - Back to home"), masthead_outlet("Guardian readers respond")
+    ('The Guardian', None)
+    """
+    s = line.strip()
+    if not s or len(s.split()) > 6:
+        return None
+    low = s.casefold()
+    for name in known_names():
+        key = name.casefold()
+        if low == key or (low.startswith(key) and not low[len(key)].isalnum() and
+                          (len(name.split()) >= 2 or low[len(key):].strip(" -|–—:").split()[0] in _MASTHEAD_TAIL)):
+            return {"Associated Press": "AP", "The Associated Press": "AP"}.get(name, name)
+    return None
+
+
+_MASTHEAD_TAIL = {"home", "homepage", "navigation", "international", "menu", "online", "logo", "back"}

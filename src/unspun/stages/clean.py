@@ -42,6 +42,7 @@ from unspun.stages.agencies import canonical, credit_line, wire_mentions
 from unspun.stages.bylines import parse_byline
 from unspun.stages.dates import date_line, find_dates, iso_date, match_date_at
 from unspun.stages.furniture import domain_name, ends_sentence, furniture_kind
+from unspun.stages.pasted import paste_date, paste_headline, paste_outlet, stamp
 
 NO_BODY = "no article body after removing title, dateline and page furniture"
 _TOP_LIMIT = 25          # lines looked at before the body starts
@@ -71,6 +72,7 @@ _COPYRIGHT_HOLDER = re.compile(
     re.IGNORECASE,
 )
 _HOLDER_END = re.compile(r"\.?\s*(?:all rights reserved|unless otherwise|powered by|\||this material may)", re.IGNORECASE)
+_HOLDER_TAIL = re.compile(r"\s*(?:\((?:www\.)?[\w.-]+\.[a-z]{2,}\)|,?\s+(?:LLC|Inc|Ltd|Limited)\b\.?|,\s+an?\s+.{3,60})$")
 _TRAILING_YEAR = re.compile(r"[\s,.]*(?:19|20)\d{2}\s*$")
 _NAME_LIST = re.compile(r"\s*[;|]\s*")
 _SOURCE_NAME = re.compile(r"[A-Z][\w .&'’-]{0,30}")  # "(CNN)", "(HawaiiNewsNow)" after a place
@@ -131,6 +133,7 @@ def _copyright_holder(line: str) -> str | None:
         return None
     name = _HOLDER_END.split(m.group("name"), 1)[0]
     name = _TRAILING_YEAR.sub("", name).strip(" .,-–—|©")
+    name = _HOLDER_TAIL.sub("", name).strip(" .,-–—|©")
     if not name or len(name) > 80 or len(name.split()) > 8 or not (name[0].isupper() or name[0].isdigit()):
         return None
     return name
@@ -178,6 +181,8 @@ class _Cleaner:
         self.site_keys: set[str] = set()
         self.site_line: str | None = None
         self.extra_wire: list[tuple[int, str]] = []
+        self.pasted_date: str | None = None
+        self.pasted_outlet: str | None = None
 
     # -- spans -------------------------------------------------------------------------
     def add(self, layer: str, start: int, end: int, label: str = "", **attrs) -> None:
@@ -308,11 +313,17 @@ class _Cleaner:
                     if not self.meta_line(j, "top"):
                         self.boilerplate(j, "navigation")
                 title_at, i = k, k + 1
+        elif fmt == "text" and may_guess and (h := paste_headline(self.lines)) is not None:
+            self.paste_header(h)
+            self.pasted_date = paste_date(self.lines, h)
+            self.pasted_outlet = paste_outlet(self.lines, h) or self._agency_holder()
+            title_at, i = h, h + 1
         if title_at is not None:
             line = self.lines[title_at]
             self.add("title", line.start, line.end)
             self.claimed[title_at] = True
-        while i < len(self.lines) and i < _TOP_LIMIT:
+        limit = (title_at or 0) + _TOP_LIMIT
+        while i < len(self.lines) and i < limit:
             if self.meta_line(i, "top"):
                 i += 1
                 continue
@@ -329,6 +340,24 @@ class _Cleaner:
                 continue
             break
         return i, title_at
+
+    def paste_header(self, h: int) -> None:
+        """Lines above a pasted page's headline ``h``: menus and tickers, except a date stamp or
+        byline just above it."""
+        for j in range(h):
+            if j >= h - 2 and (date_line(self.lines[j].text)[0] or parse_byline(self.lines[j].text)):
+                self.meta_line(j, "top")
+            elif j == 0 and self.lines[0].first and self.masthead_name(self.lines[0].text):
+                self.boilerplate(0, "site-name")
+                self.site_line = self.site_line or self.lines[0].text
+            elif not self.claimed[j]:
+                kind = furniture_kind(self.lines[j].text, "top")
+                self.boilerplate(j, kind if kind and kind != "other" else "navigation")
+
+    def masthead_name(self, s: str) -> bool:
+        """A pasted page's first line that can be the site's name: a few words, not a menu item."""
+        return (len(s.split()) <= 4 and len(s) <= 40 and not ends_sentence(s) and not s.endswith(("?", "!"))
+                and furniture_kind(s, "top") is None)
 
     def masthead(self, i: int) -> bool:
         """Line ``i`` is the site's name above the headline, not the headline: a name of a few
@@ -446,6 +475,14 @@ class _Cleaner:
                 self.meta_line(i, "middle")
             elif i < lo + _BYLINE_REACH and not ends_sentence(s) and parse_byline(s) is not None:
                 self.meta_line(i, "middle")  # "By X" or "X, BBC diplomatic correspondent" under a lead photo
+            elif date_line(s)[0] or (stamp(s) and not ends_sentence(s)):
+                if i < lo + _BYLINE_REACH:
+                    self.dateline(self.lines[i].start, self.lines[i].end, iso_date(s))  # the stamp under a standfirst
+                    self.claimed[i] = True
+                else:
+                    self.boilerplate(i, "ticker")  # a related item's date between paragraphs
+            elif furniture_kind(s, "top") == "share" and not ends_sentence(s):
+                self.boilerplate(i, "share")  # "Twitter", "Email" links left between paragraphs
 
     def wire_in_body(self) -> None:
         for i, line in enumerate(self.lines):
@@ -507,9 +544,16 @@ class _Cleaner:
         meta["wire"] = wire
 
         outlet = self.holder if self.holder and not canonical(self.holder) else None
-        meta["outlet"] = outlet or self.site_line
+        meta["outlet"] = self.pasted_outlet or outlet or self.site_line
+
+    def _agency_holder(self) -> str | None:
+        """The wire agency a pasted page's copyright line names ("© 2019 Reuters"), as its outlet."""
+        agency = canonical(self.holder) if self.holder else None
+        return {"Associated Press": "AP"}.get(agency, agency) if agency else None
 
     def _text_date(self, body: list[_Line]) -> str | None:
+        if self.pasted_date:
+            return self.pasted_date
         datelines = self.article.layer("dateline")
         dated = [s.attrs["date"] for s in datelines if s.attrs.get("date")]
         if dated:

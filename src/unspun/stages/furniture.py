@@ -64,6 +64,11 @@ _ANYWHERE = (
         r"|^[\w'’.\- ]{1,60}/\s*(?:AFP|REUTERS|Reuters|AP|EPA|EPA-EFE|XINHUA|Xinhua|dpa|SIPA)(?:\s+via\s+getty images)?$",
         re.IGNORECASE)),
     ("caption", re.compile(r"^.{0,380}?" + _CREDIT_END + r"$", re.IGNORECASE)),
+    ("caption", re.compile(  # "Name / Reuters file", "Name/Paper/Getty Images", "Name | Bloomberg | Getty Images"
+        r"^(?:.{0,300}?[\w.)]\s*)?(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})\s*(?:[/|]\s*[\w'’. -]{1,40}\s*)?[/|]\s*"
+        r"(?:AP|AFP|Reuters|Getty\s+Images|EPA(?:-EFE)?|Bloomberg|Shutterstock|Alamy|NBC News|USA TODAY)"
+        r"(?:\s+(?:file|photo|images?))?$|^(?:main\s+|top\s+)?image\s+credit\s*:.{1,80}$|^enlarge\s+image$",
+        re.IGNORECASE)),
     ("slug", re.compile(
         r"^(?:AP|BC)-[A-Z]{2,}(?:-[A-Za-z]+)*--[\w'’.\-]+(?:\s*,\s*[\w\- ]{1,40}){0,4}\s*$"
         r"|^(?:\d+(?:st|nd|rd|th)\s+)?(?:ld-writethru|writethru|lead-writethru)(?:\s*,\s*[\w\- ]{1,40}){0,3}$"
