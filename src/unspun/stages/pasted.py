@@ -77,10 +77,10 @@ def stamp(s: str) -> bool:
     reading time ("Nov 18, 2019 at 9:24 pm ET • 2 min read")."""
     if date_line(s)[0]:
         return True
+    if _LEAD_STAMP.match(s) and len(s.split()) <= 30:
+        return True
     if len(s.split()) > 16:
         return False
-    if _LEAD_STAMP.match(s):
-        return True
     dates = [d for d in find_dates(s) if d.iso]
     return bool(dates) and bool(_STAMP.search(s) or _READ_TIME.search(s) or dates[0].start == 0)
 
@@ -196,9 +196,9 @@ def paste_date(lines: Sequence[_HasText] | Sequence[str], headline: int) -> str 
 
 def paste_outlet(lines: Sequence[_HasText] | Sequence[str], headline: int) -> str | None:
     """The known outlet most often named by masthead or menu lines above a pasted page's headline
-    (menus also name sister sites), else None."""
+    and in its footer (menus also name sister sites), else None."""
     found: dict[str, int] = {}
-    for x in lines[:headline]:
+    for x in list(lines[:headline]) + list(lines[-40:]):
         name = masthead_outlet(_text(x))
         if name:
             found[name] = found.get(name, 0) + 1
