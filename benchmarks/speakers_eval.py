@@ -1,6 +1,7 @@
 """Speakers, quote-table precision and asides on hand-labelled real articles.
 
-    python benchmarks/speakers_eval.py [--models rules|model|both] [--src DIR] [--shared DIR] [--errors N]
+    python benchmarks/speakers_eval.py [--models rules|model|both] [--split dev|test|all] [--src DIR] [--shared DIR]
+                                       [--errors N]
 
 Labels (benchmarks/labels/, offsets only; the article text stays in ../shared):
 - speakers.jsonl: one attribution relation a line, ``{"id", "path", "cue": [start, end],
@@ -9,6 +10,9 @@ Labels (benchmarks/labels/, offsets only; the article text stays in ../shared):
 - asides.jsonl: ``{"id", "path", "span": [start, end], "aside": true|false, "text_sha1"}``; an
   aside is the outlet's own clause inside a reported sentence; ``aside: false`` rows are whole
   reported sentences holding none.
+
+``--split``: dev holds the articles whose path's sha1 starts with an even hex digit, test the rest
+(rules are designed on dev; test is reported as held out).
 
 ``path`` is relative to the shared folder (``../shared``). Offsets are Python ``str`` offsets
 into the file decoded as UTF-8 (a BOM kept as a character) with ``\\r\\n`` and ``\\r`` turned into
@@ -74,6 +78,15 @@ def match(label: str, got) -> tuple[bool, bool]:
     ta, tb = a.split(), b.split()
     k = min(len(ta), len(tb))
     return False, ta[-k:] == tb[-k:]
+
+
+def in_split(path: str, split: str) -> bool:
+    """Whether an article (its label ``path``) belongs to ``split``: dev when the first hex digit of
+    the path's sha1 is even, test when odd; all holds both."""
+    if split == "all":
+        return True
+    even = int(hashlib.sha1(path.encode("utf-8")).hexdigest()[0], 16) % 2 == 0
+    return even == (split == "dev")
 
 
 def overlaps(a, b) -> bool:
@@ -203,6 +216,8 @@ def main(argv=None) -> int:
     ap.add_argument("--src", help="measure another checkout: put DIR/src first on sys.path")
     ap.add_argument("--shared", default=os.path.join(HERE, "..", "..", "shared"),
                     help="the shared folder holding data/ and examples/ (default ../shared)")
+    ap.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                    help="articles measured: dev (sha1 of the path starts with an even hex digit), test, all")
     ap.add_argument("--errors", type=int, default=0, help="list up to N errors of each kind")
     args = ap.parse_args(argv)
     if args.src:
@@ -211,7 +226,8 @@ def main(argv=None) -> int:
     if not os.path.isdir(os.path.join(shared, "data")):
         print(f"skipped: {shared}/data is absent (the labelled articles live there)")
         return 0
-    speakers, asides = load("speakers.jsonl"), load("asides.jsonl")
+    speakers = [r for r in load("speakers.jsonl") if in_split(r["path"], args.split)]
+    asides = [r for r in load("asides.jsonl") if in_split(r["path"], args.split)]
     import unspun
     print(f"unspun from {os.path.dirname(unspun.__file__)}; labels: "
           f"{sum(r['kind'] != 'stance' for r in speakers)} speech relations in "
@@ -222,6 +238,7 @@ def main(argv=None) -> int:
     modes = ["rules", "model"] if args.models == "both" else [args.models]
     for mode in modes:
         res = evaluate(mode, shared, speakers, asides, args.errors)
+        res["split"] = args.split
         print(json.dumps(res, indent=1, ensure_ascii=False))
         if not res["aside_layer"]:
             print(f"[{mode}] no `aside` layer in unspun's output: aside recall 0 of {res['asides_labelled']}",

@@ -56,9 +56,11 @@ _TITLES = {
     "grand": "grand", "sheikh": "sheikh", "sheik": "sheikh", "emir": "emir", "sultan": "sultan",
     "supreme": "supreme", "leader": "leader", "former": "former", "deputy": "deputy",
     "hojatoleslam": "hojatoleslam", "mullah": "mullah", "crown": "crown", "st": "saint",
+    "councillor": "councillor", "councilor": "councillor", "councilman": "councilman",
+    "councilwoman": "councilwoman", "alderman": "alderman",
 }
 _MALE = frozenset("mr sir lord king prince father ayatollah imam sheikh emir sultan pope cardinal rabbi".split())
-_FEMALE = frozenset("mrs ms miss dame lady queen princess congresswoman chairwoman".split())
+_FEMALE = frozenset("mrs ms miss dame lady queen princess congresswoman chairwoman councilwoman".split())
 _HE = frozenset("he him his himself".split())
 _SHE = frozenset("she her hers herself".split())
 # Descriptions that refer to a title rather than repeat it ("his eminence" for an ayatollah).
@@ -72,7 +74,11 @@ _ADDRESS = {
     "congresswoman": {"representative", "congresswoman"},
     "lawmaker": {"senator", "representative", "congressman", "congresswoman"},
 }
-_PRONOUN_REACH = 2  # distinct people looked back at for "he" / "she"
+# Words before a mention that make it no subject: prepositions, and verbs whose object is an
+# addressee ("told Melvin")
+_PRONOUN_REACH = 2  # sentences naming someone searched first for a person whose gender is known to fit
+_OBLIQUE = frozenset("""to with under for by from against of about at on than between told tell tells telling
+asked ask asks asking thanked urged interviewed""".split())
 _VOTE_REACH = 300  # characters before a pronoun's sentence searched for its person
 # Role nouns that make a proper-noun chain a person ("Portmere mayor Helena Varga").
 _PERSON_ROLES = frozenset(set(_TITLES.values()) - {"former", "deputy", "vice", "grand", "crown", "supreme"}) | frozenset("""
@@ -90,8 +96,14 @@ _PHRASE_END = frozenset("""of for in at from with on to by about near under over
 whose that which and or ,""".split()) | frozenset(";:()[]—–-")
 _OTHER_PRONOUNS = frozenset("i me we us you they them it one someone somebody".split())
 _DETERMINERS = frozenset("the a an this that these those".split())
+_INDEFINITE = frozenset("a an one some another any someone somebody anyone each every several many few".split())
+# Nouns that name no speaker: images and counts ("pictures showed", "twelve percent indicated")
+_NOT_SPEAKERS = frozenset("pictures picture photos photo images image footage video videos percent".split())
+# Singular person nouns that a description leaves unnamed ("a source", "the officer")
+_PERSON_NOUNS = frozenset("source person man woman officer witness resident someone police".split())
 _ROLE_REACH = 3  # words before a name read as its roles
 _WORDS = re.compile(r"[^\W\d_]+")
+_QUOTATION = re.compile(r"“[^“”]*”|\"[^\"\n]*\"")
 _APPOS_REACH = 8  # words of an appositive after a name
 _MAX_NAME = 4  # words in a capitalised run read as a name
 
@@ -126,7 +138,13 @@ class Speakers:
         """``docs``: spaCy docs of the paragraphs starting at characters ``bases``; parsed ones, or,
         with ``sentences`` (the article's sentence ranges), docs with named entities only."""
         self._parsed = sentences is None
-        self._sentences = [a for a, _ in sentences or []]
+        starts = [a for a, _ in sentences] if sentences is not None else [
+            base + sent.start_char for doc, base in zip(docs, bases) for sent in doc.sents]
+        self._sentences = sorted(set(starts))
+        self._units = sorted(set(starts) | set(bases))  # sentences split at paragraph breaks
+        self._oblique: set[int] = set()  # positions of mentions after a preposition ("under Obama")
+        self._quoted = [(base + m.start(), base + m.end()) for doc, base in zip(docs, bases)
+                        for m in _QUOTATION.finditer(doc.text)]  # sorted: paragraphs are in order
         self._docs, self._bases = docs, bases
         self.people: dict[str, _Person] = {}
         self._mentions: list[tuple[int, str]] = []  # (position, canonical name), sorted
@@ -142,6 +160,7 @@ class Speakers:
                     if tokens:
                         found.append((base + ent.start_char, tokens, ent))
         surnames = {tokens[-1].text for _, tokens, _ in found}
+        found += self._bare_surnames(docs, bases, found)
         # "Helena Varga" tagged ORG (or nothing) while "Varga" alone is a PERSON: a person too
         for d, (doc, base) in enumerate(zip(docs, bases)):
             for span in (_name_chains(doc) if self._parsed else _title_runs(doc)):
@@ -172,6 +191,8 @@ class Speakers:
                 elif r in _FEMALE:
                     person.gender = "f"
             self._mentions.append((pos, name))
+            if span.start > 0 and span.doc[span.start - 1].lower_ in _OBLIQUE:
+                self._oblique.add(pos)
         self._positions = [p for p, _ in self._mentions]
         self._vote_gender(docs, bases)
 
@@ -185,11 +206,39 @@ class Speakers:
         k = bisect.bisect_right(self._sentences, base + tok.idx) - 1
         return self._sentences[k] if k >= 0 else 0
 
+    @staticmethod
+    def _bare_surnames(docs, bases, found) -> list:
+        """Mentions of a named person's surname alone that the tagger did not mark as a person
+        ("Booker also is using ..." after "Sen. Cory Booker")."""
+        surnames = {tokens[-1].text for _, tokens, _ in found if len(tokens) > 1}
+        covered = {(pos, len(span.text)) for pos, _, span in found}
+        spans = [(pos, pos + n) for pos, n in covered]
+        out = []
+        for doc, base in zip(docs, bases):
+            for tok in doc:
+                pos = base + tok.idx
+                if tok.text not in surnames or tok.ent_type_ in _NOT_NAMES or tok.ent_type_ == "PERSON":
+                    continue
+                if tok.ent_type_ and tok.ent_iob_ != "B" or (tok.i + 1 < len(doc) and doc[tok.i + 1].ent_iob_ == "I"):
+                    continue  # part of a longer entity ("Trump Tower")
+                if any(a <= pos < b for a, b in spans):
+                    continue
+                out.append((pos, [tok], doc[tok.i:tok.i + 1]))
+        return out
+
     def _canonical(self, tokens, pos: int) -> str:
+        """The full name behind a name: a single word maps to the full name carrying it whose person
+        was mentioned most often before ``pos`` (ties: the nearest), else the first one after it."""
         if len(tokens) == 1 and tokens[0].text in self._full:
             choices = self._full[tokens[0].text]
             before = [c for c in choices if c[0] <= pos]
-            return (before[-1] if before else choices[0])[1]
+            if not before:
+                return choices[0][1]
+            counts = {name: 0 for _, name in before}  # mentions so far, the surname alone included
+            for _, name in self._mentions[:bisect.bisect_left(self._mentions, (pos, ""))]:
+                if name in counts:
+                    counts[name] += 1
+            return max(reversed(before), key=lambda c: counts[c[1]])[1]
         return _join(tokens)
 
     def _vote_gender(self, docs, bases) -> None:
@@ -243,6 +292,10 @@ class Speakers:
         if people:
             heads = [n for is_head, n in people if is_head]
             return heads[0] if heads else people[0][1]
+        if _addresses([t for t in phrase if t.i <= head.i]):  # "His Holiness", "the Supreme Leader"
+            found = self._describe(head, pos)
+            if found:
+                return found
         tokens = []
         if head.pos_ == "PROPN":
             tokens, _ = _strip_titles([t for t in phrase if t.pos_ == "PROPN" and head.left_edge.i <= t.i <= head.i])
@@ -271,7 +324,7 @@ class Speakers:
             return None
         phrase = []  # the head phrase: the source's words up to its first preposition or comma
         for t in toks:
-            if phrase and (t.lower_ in _PHRASE_END or t.text in _PHRASE_END):
+            if phrase and (t.lower_ in _PHRASE_END or t.text in _PHRASE_END) and not _inside_word(t):
                 break
             phrase.append(t)
         while len(phrase) > 1 and (phrase[-1].is_punct or phrase[-1].text in ("'s", "’s", "'", "’")):
@@ -297,9 +350,21 @@ class Speakers:
         for ent, name in named:  # the person ending the head phrase, else the first in it
             if ent.start <= head.i < ent.end:
                 return name
+        for ent, name in named:  # "An attorney for Pagliano, Mark MacDougall,": the appositive
+            if ent.start > phrase[-1].i and doc[ent.start - 1].text == "," and _ends_source(doc, ent, toks):
+                return name
+        owners = [(ent, name) for ent, name in named if _possessor(doc, ent)]
+        named = [(ent, name) for ent, name in named if (ent, name) not in owners]
         for ent, name in named:
             if ent.start < phrase[-1].i + 1 and phrase[0].i < ent.end:
                 return name
+        if owners and not named and head.i >= owners[-1][0].end:  # "Pagliano's lawyer": not Pagliano
+            return self._describe_word(low, [], pos) if head.is_alpha else None
+        if _addresses(phrase):  # "His Holiness", "the Supreme Leader": the named holder
+            mods = [t.text for t in phrase[:-1] if t.is_alpha and t.lower_ not in _DETERMINERS]
+            found = self._describe_word(low, mods, pos)
+            if found:
+                return found
         names = []  # a proper-noun run ending the head phrase ("Sen. Olsen", a name the tagger missed)
         if _capitalised(head):
             run = [head]
@@ -321,24 +386,42 @@ class Speakers:
         plural = low.endswith("s") and not low.endswith("ss")  # "the senators", "officials": a group
         if head.is_alpha and low not in _RELATIVE and not plural:
             mods = [t.text for t in phrase[:-1] if t.is_alpha and t.lower_ not in _DETERMINERS]
-            return self._describe_word(low, mods, pos)
-        return None
+            found = self._describe_word(low, mods, pos)
+            if found:
+                return found
+        return _description(phrase)
+
+    def _in_quotation(self, pos: int) -> bool:
+        i = bisect.bisect_right(self._quoted, (pos, float("inf"))) - 1
+        return i >= 0 and self._quoted[i][0] < pos < self._quoted[i][1]
 
     def _pronoun(self, want: str, pos: int) -> str | None:
-        """Of the two people named last before ``pos``, the one of the wanted gender, else the
-        nearer one of unknown gender; failing both, the nearest earlier person who fits."""
-        recent: list[str] = []
-        for _, name in self._before(pos):
-            if name not in recent:
-                recent.append(name)
-        sexes = [self.people[n].sex() for n in recent]
-        near = list(zip(recent, sexes))[:_PRONOUN_REACH]
-        for name, sex in near:
-            if sex == want:
-                return name
-        for name, sex in near + list(zip(recent, sexes))[_PRONOUN_REACH:]:
-            if sex in (None, want):
-                return name
+        """The person "he" / "she" at ``pos`` refers to: in the two nearest sentences before it that
+        name someone (its own included, paragraph breaks crossed), a person known to be of the
+        wanted gender; else, nearest sentence first, one whose gender does not conflict. Within a
+        sentence a subject-like mention (not after a preposition or "told": "under President X")
+        goes first; in the pronoun's own sentence the nearest, in an earlier one the first."""
+        groups: list[list[tuple[bool, int, str]]] = []
+        last = own = bisect.bisect_right(self._units, pos) - 1
+        for at, name in self._before(pos):
+            if self._in_quotation(at):  # “Release the Mueller report,” he wrote: not Mueller
+                continue
+            k = bisect.bisect_right(self._units, at) - 1
+            if k != last or not groups:
+                groups.append([])
+                last = k
+            # the pronoun's own sentence: the nearest subject-like mention ("X said Y was right
+            # when he said"); an earlier one: its first ("Ham ... under Obama. He said")
+            groups[-1].append((at in self._oblique, -at if k == own else at, name))
+        ranked = [[n for _, _, n in sorted(group)] for group in groups]
+        for names in ranked[:_PRONOUN_REACH]:  # a known gender that fits, in the two nearest sentences
+            for name in names:
+                if self.people[name].sex() == want:
+                    return name
+        for names in ranked:
+            for name in names:
+                if self.people[name].sex() in (None, want):
+                    return name
         return None
 
     def _describe(self, head, pos: int) -> str | None:
@@ -358,6 +441,55 @@ class Speakers:
                     return name
                 fallback = fallback or name
         return fallback
+
+
+def _addresses(phrase) -> bool:
+    """Whether a phrase is a title or form of address alone ("His Holiness", "the Supreme Leader")."""
+    words = [t for t in phrase if t.is_alpha and t.lower_ not in _DETERMINERS and t.lower_ not in ("his", "her")]
+    return bool(words) and (_norm(words[-1].text) in _ADDRESS or all(
+        t.lower_.rstrip(".") in _TITLES for t in words))
+
+
+def _possessor(doc, ent) -> bool:
+    """Whether a name is a possessor ("Pagliano's lawyer")."""
+    return ent.end < len(doc) and doc[ent.end].text in ("'s", "’s", "'", "’")
+
+
+def _ends_source(doc, ent, toks) -> bool:
+    """Whether a name closes the source phrase ``toks`` (an appositive: ", Mark MacDougall,")."""
+    rest = [t for t in toks if t.i >= ent.end]
+    return all(t.is_punct for t in rest)
+
+
+def _inside_word(tok) -> bool:
+    """A hyphen joining two words without spaces ("Britain-based", "Eva-Marie")."""
+    return (tok.text in ("-", "‐") and tok.i > 0 and not tok.doc[tok.i - 1].whitespace_ and not tok.whitespace_
+            and tok.i + 1 < len(tok.doc))
+
+
+def _description(phrase) -> str | None:
+    """A group or institution the source names by description ("the Israeli military", "Iran's
+    Mizan news agency", "activists"): its words from after a determiner or possessor to its head.
+    None for an indefinite or counted one ("a security source", "one news agency", "twelve
+    percent"), a person's role ("the officer": a person the text does not name), a pronoun and
+    images ("pictures showed")."""
+    words = [t for t in phrase if not t.is_space]
+    for k in range(len(words) - 1, -1, -1):  # "Iran's Mizan news agency": after the possessor
+        if words[k].text in ("'s", "’s", "'", "’") and k + 1 < len(words):
+            words = words[k + 1:]
+            break
+    if not words:
+        return None
+    first, head = words[0].lower_, words[-1]
+    if first in _INDEFINITE or words[0].like_num or not head.is_alpha:
+        return None
+    while words and words[0].lower_ in _DETERMINERS:
+        words = words[1:]
+    low = head.lower_
+    if (not words or low in _NOT_SPEAKERS or low in _HE or low in _SHE or low in _OTHER_PRONOUNS
+            or low in _RELATIVE or _norm(low) in _PERSON_ROLES or low in _PERSON_NOUNS):
+        return None
+    return _join(words)
 
 
 def _strip_titles(tokens) -> tuple[list, list[str]]:
@@ -399,6 +531,9 @@ def _org_name(ent) -> str | None:
 
 
 def _capitalised(tok) -> bool:
+    """A capitalised word or title of a name, or the hyphen inside one ("Eva-Marie")."""
+    if _inside_word(tok):
+        return tok.doc[tok.i - 1].text[:1].isupper() and tok.doc[tok.i + 1].text[:1].isupper()
     return tok.text[:1].isupper() and (tok.is_alpha or tok.lower_.rstrip(".") in _TITLES)
 
 
