@@ -171,7 +171,7 @@ def test_according_to_in_the_middle_splits_the_content():
     a = attribute("The bridge, according to engineers, will need new cables.")
     content = parts(a, 1)["content"]
     assert content == ["The bridge", "will need new cables"]
-    assert quotes(a, "indirect") == [("The bridge", None), ("will need new cables", None)]
+    assert quotes(a, "indirect") == [("The bridge", "engineers"), ("will need new cables", "engineers")]
 
 
 @pytest.mark.parametrize("verb", ["added", "told reporters", "stressed", "alleged", "warned", "maintained",
@@ -258,9 +258,10 @@ def test_naming_verbs_introduce_only_direct_quotes():
     assert [a.span_text(s) for s in a.layer("cue")] == ["warned", "called"]
 
 
-def test_organisations_keep_their_name_and_groups_get_none():
-    a = attribute("“We have no comment,” the White House said. Officials said the road would reopen.")
-    assert [s.attrs["speaker"] for s in a.layer("source")] == ["White House", None]
+def test_organisations_keep_their_name_and_groups_their_description():
+    a = attribute("“We have no comment,” the White House said. Officials said the road would reopen. "
+                  "A security source said the road was mined.")
+    assert [s.attrs["speaker"] for s in a.layer("source")] == ["White House", "Officials", None]
 
 
 def test_unresolvable_pronoun_gets_none():

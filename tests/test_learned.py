@@ -158,8 +158,9 @@ def test_names_without_a_parse_handle_what_a_parse_would():
         return sp.resolve_span(at, at + len(phrase))
 
     assert who("Mr. Holm and Ms. Ruiz") == "Brad Holm"  # the first of a coordination
-    assert who("The network") is None  # "network" is not a role of Putin's
-    assert who("Officials") is None and who("The senators") is None and who("I") is None
+    assert who("The network") == "network"  # an institution by its description, not Putin (no role of his)
+    assert who("Officials") == "Officials" and who("The senators") == "senators"  # groups keep their description
+    assert who("I") is None
     assert who("The president") == "Vladimir Putin"  # from the appositive
     assert who("A spokesman for Ms. Ruiz") == "Ana Ruiz"  # as the parse path: a person named in it
     assert who("Holm, speaking of Ruiz") == "Brad Holm"  # the head phrase, not a name after it

@@ -307,8 +307,10 @@ class Speakers:
         if tokens:
             return _join(tokens)
         if head.pos_ == "NOUN" and head.tag_ in ("NN",):
-            return self._describe(head, pos)
-        return None
+            found = self._describe(head, pos)
+            if found:
+                return found
+        return _description([t for t in phrase if t.i <= head.i])  # as resolve_span: a group's description
 
     def resolve_span(self, start: int, end: int) -> str | None:
         """Speaker name for the source at characters ``[start, end)`` of the article (docs with
