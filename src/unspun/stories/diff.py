@@ -208,13 +208,7 @@ def _islands(units: Units, labels: list[str]) -> None:
     carried = ("shared", "kept")
     for first, last, _ in units.clauses:
         words = [i for i in range(first, last) if units.tokens[i].norm[0].isalnum()]
-        runs: list[list[int]] = []
-        for i in words:
-            if runs and (labels[runs[-1][-1]] in carried) == (labels[i] in carried) \
-                    and (labels[i] in carried or labels[i] == labels[runs[-1][-1]]):
-                runs[-1].append(i)
-            else:
-                runs.append([i])
+        runs = _runs(words, lambda i: "carried" if labels[i] in carried else labels[i])
         for k, run in enumerate(runs):
             if labels[run[0]] not in carried:
                 continue
@@ -231,7 +225,7 @@ def _islands(units: Units, labels: list[str]) -> None:
                 labels[i] = new
         # a word or two some version cut between shared words ("most likely", "they said") is
         # not worth a mark of its own: shared
-        runs = _runs(words, labels)
+        runs = _runs(words, labels.__getitem__)
         for k, run in enumerate(runs):
             if labels[run[0]] != "kept" or sum(1 for i in run if units.tokens[i].content) >= ISLAND:
                 continue
@@ -242,10 +236,11 @@ def _islands(units: Units, labels: list[str]) -> None:
                     labels[i] = "shared"
 
 
-def _runs(words: list[int], labels: list[str]) -> list[list[int]]:
+def _runs(words: list[int], key) -> list[list[int]]:
+    """Consecutive ``words`` with the same ``key(i)``."""
     runs: list[list[int]] = []
     for i in words:
-        if runs and labels[runs[-1][-1]] == labels[i]:
+        if runs and key(runs[-1][-1]) == key(i):
             runs[-1].append(i)
         else:
             runs.append([i])
