@@ -320,6 +320,9 @@ class Speakers:
             return None
         doc, base = self._docs[d], self._bases[d]
         toks = [t for t in doc if start <= base + t.idx < end and not t.is_space]
+        while toks and toks[0].is_punct:
+            toks = toks[1:]
+        indefinite = bool(toks) and toks[0].lower_ in _INDEFINITE  # "a team led by ...": nobody named
         while toks and (toks[0].is_punct or toks[0].lower_ in _DETERMINERS):
             toks = toks[1:]
         if not toks:
@@ -391,7 +394,7 @@ class Speakers:
             found = self._describe_word(low, mods, pos)
             if found:
                 return found
-        return _description(phrase)
+        return None if indefinite else _description(phrase)
 
     def _in_quotation(self, pos: int) -> bool:
         i = bisect.bisect_right(self._quoted, (pos, float("inf"))) - 1
@@ -476,6 +479,8 @@ def _description(phrase) -> str | None:
     percent"), a person's role ("the officer": a person the text does not name), a pronoun and
     images ("pictures showed")."""
     words = [t for t in phrase if not t.is_space]
+    while words and words[-1].pos_ in ("VERB", "AUX", "ADP", "PART"):  # "team led", "paper published"
+        words.pop()
     for k in range(len(words) - 1, -1, -1):  # "Iran's Mizan news agency": after the possessor
         if words[k].text in ("'s", "’s", "'", "’") and k + 1 < len(words):
             words = words[k + 1:]
