@@ -28,7 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--db", metavar="FILE",
                    help="group the articles of this store (from `unspun index`) instead of PATHs, and save the "
-                        "stories of several members in it, each copy story with its `unspun compare` result")
+                        "stories of several members in it, each copy story with its `unspun compare` result; "
+                        "articles added since the last grouping are grouped against the stored ones (the result "
+                        "equals a full regroup)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="with --db: regroup every stored article from scratch instead of only the added ones")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text: one line per story with more than one member (default); json: every story")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of standard output")
@@ -49,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
     if bool(args.paths) == bool(args.db):
         print("unspun stories: give PATHs or --db FILE (one of them)", file=sys.stderr)
+        return 2
+    if args.rebuild and not args.db:
+        print("unspun stories: --rebuild needs --db FILE", file=sys.stderr)
         return 2
     if args.db:
         return _run_db(args)
@@ -86,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_db(args: argparse.Namespace) -> int:
     from unspun.store import Store, StoreError
-    from unspun.stories.group import Settings, Stats, group
-    from unspun.stories.save import save_stories
+    from unspun.stories.group import Settings, Stats
+    from unspun.stories.incremental import update_stories
 
     try:
         store = Store(args.db, create=False)
@@ -97,11 +104,13 @@ def _run_db(args: argparse.Namespace) -> int:
     with store:
         stats = Stats()
         jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
-        result = group(store.texts(), Settings(), jobs=jobs, settle=settler(args), events=not args.no_events,
-                       stats=stats)
-        save_stories(store, result)
+        update = update_stories(store, Settings(), jobs=jobs, settle=settler(args), events=not args.no_events,
+                                stats=stats, rebuild=args.rebuild)
+        result = update.result
     if not _write(args, result, stats):
         return 2
+    if stats.docs:
+        print(f"{args.db}: {update.line()}", file=sys.stderr)
     if not stats.docs:
         print(f"{args.db}: no articles in this store", file=sys.stderr)
         return 2

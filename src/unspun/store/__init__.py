@@ -211,6 +211,7 @@ class Store:
             self.add(article)
             return
         rowid = row[0]
+        self.conn.execute("UPDATE store_info SET value = 1 WHERE key = 'stories_reanalysed' AND value = 0")
         self.conn.execute("DELETE FROM spans WHERE article_rowid = ?", (rowid,))
         self.conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
         self._insert(article, rowid=rowid)
@@ -358,18 +359,35 @@ class Store:
                 yield article_id
             last = rows[-1][0]
 
-    def texts(self) -> Iterator[tuple[str, dict, str]]:
-        """``(id, source, text)`` of every stored article, in the order stored, a page at a time."""
-        last = 0
+    def texts(self, after: int = 0, until: int | None = None) -> Iterator[tuple[str, dict, str]]:
+        """``(id, source, text)`` of every stored article, in the order stored, a page at a time;
+        only those stored after the article of rowid ``after`` and up to ``until``, when given."""
+        last = after
+        top = self.last_rowid() if until is None else until
         while True:
             rows = self.conn.execute(
                 "SELECT rowid, id, json_extract(json, '$.source'), json_extract(json, '$.text') FROM articles "
-                "WHERE rowid > ? ORDER BY rowid LIMIT 500", (last,)).fetchall()
+                "WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT 500", (last, top)).fetchall()
             if not rows:
                 return
             for _, article_id, source, text in rows:
                 yield article_id, json.loads(source) if source else {}, text
             last = rows[-1][0]
+
+    def last_rowid(self) -> int:
+        """The rowid of the article stored last (0 for an empty store): articles are numbered in
+        the order stored."""
+        return self.conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
+
+    def count_until(self, rowid: int) -> int:
+        """How many stored articles have a rowid up to ``rowid``."""
+        return self.conn.execute("SELECT count(*) FROM articles WHERE rowid <= ?", (rowid,)).fetchone()[0]
+
+    def text_of(self, article_id: str) -> str | None:
+        """The text of a stored article."""
+        row = self.conn.execute("SELECT json_extract(json, '$.text') FROM articles WHERE id = ?",
+                                (article_id,)).fetchone()
+        return row[0] if row else None
 
     def iter_articles(self) -> Iterator[Article]:
         """Every stored article, in the order stored, a page at a time (memory stays flat)."""
@@ -401,6 +419,56 @@ class Store:
         self.conn.execute("DELETE FROM story_members")
         self.conn.execute("DELETE FROM stories")
         self.conn.execute("UPDATE store_info SET value = 0 WHERE key = 'stories_dirty' AND value = 1")
+        self.conn.execute("UPDATE store_info SET value = 0 WHERE key = 'stories_reanalysed' AND value = 1")
+
+    def stories_saved(self, last_rowid: int) -> None:
+        """Mark the stories as up to date with the articles up to ``last_rowid`` (unless articles
+        were stored after it meanwhile) and with every re-analysis so far."""
+        self.conn.execute("UPDATE store_info SET value = 0 WHERE key = 'stories_dirty' AND value = 1 "
+                          "AND (SELECT coalesce(max(rowid), 0) FROM articles) <= ?", (last_rowid,))
+        self.conn.execute("UPDATE store_info SET value = 0 WHERE key = 'stories_reanalysed' AND value = 1")
+
+    @property
+    def stories_reanalysed(self) -> bool:
+        """Whether a stored article was re-analysed since the stories were last saved."""
+        row = self.conn.execute("SELECT value FROM store_info WHERE key = 'stories_reanalysed'").fetchone()
+        return bool(row and row[0])
+
+    def stored_stories(self) -> dict[str, str]:
+        """Every stored story's JSON by its id, as stored."""
+        return dict(self.conn.execute("SELECT id, json FROM stories"))
+
+    def delete_stories(self, ids) -> None:
+        """Remove these stories (and their members)."""
+        self.conn.executemany("DELETE FROM story_members WHERE story_id = ?", [(i,) for i in ids])
+        self.conn.executemany("DELETE FROM stories WHERE id = ?", [(i,) for i in ids])
+
+    # -- the state of incremental grouping (``unspun.stories.incremental``) ----------------
+    def story_state(self, key: str) -> bytes | None:
+        row = self.conn.execute("SELECT value FROM story_state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_story_state(self, key: str, value: bytes | str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO story_state (key, value) VALUES (?, ?)", (key, value))
+
+    def story_parts(self) -> Iterator[tuple[int, int, int, bytes]]:
+        """``(first document, documents, last rowid, data)`` of every stored part, in order."""
+        last = -1
+        while True:
+            row = self.conn.execute("SELECT first, docs, last_rowid, data FROM story_parts WHERE first > ? "
+                                    "ORDER BY first LIMIT 1", (last,)).fetchone()
+            if row is None:
+                return
+            yield row
+            last = row[0]
+
+    def add_story_part(self, first: int, docs: int, last_rowid: int, data: bytes) -> None:
+        self.conn.execute("INSERT INTO story_parts (first, docs, last_rowid, data) VALUES (?, ?, ?, ?)",
+                          (first, docs, last_rowid, data))
+
+    def clear_story_state(self) -> None:
+        self.conn.execute("DELETE FROM story_parts")
+        self.conn.execute("DELETE FROM story_state")
 
     def stories(self, limit: int = 50, offset: int = 0, min_size: int = 2) -> list[dict]:
         """Stories with at least ``min_size`` members, largest first."""

@@ -17,6 +17,14 @@ with the version bump, so a store is never left half-migrated.
   before extracting it; and a ``stories_dirty`` flag in ``store_info``, set with every article
   added or re-analysed and cleared when the stories are saved, so that grouping interrupted
   by a kill is redone on the next run.
+- 5: what ``unspun stories --db`` needs to group added articles against the stored ones
+  instead of regrouping everything (``unspun.stories.incremental``): ``story_parts`` (per
+  batch of grouped articles, their ids, sources and text features: MinHash signatures,
+  content words with sentence ids, sentence hashes) and ``story_state`` (the settings they
+  were made with, the word document-frequency sketch, the candidate pairs with their
+  verdicts, the decisions on grey pairs); and a ``stories_reanalysed`` flag in
+  ``store_info``, set when a stored article is re-analysed (the next grouping is then a full
+  one).
 """
 
 from __future__ import annotations
@@ -117,7 +125,18 @@ ALTER TABLE occurrences ADD COLUMN raw TEXT NOT NULL DEFAULT '';
 INSERT INTO store_info (key, value) VALUES ('stories_dirty', 0);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+_V5 = """
+CREATE TABLE story_parts (
+    first INTEGER PRIMARY KEY,
+    docs INTEGER NOT NULL,
+    last_rowid INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE story_state (key TEXT PRIMARY KEY, value BLOB);
+INSERT INTO store_info (key, value) VALUES ('stories_reanalysed', 0);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 LATEST = len(MIGRATIONS)
 
 

@@ -370,17 +370,35 @@ def copy_pairs(corpus: Corpus, settings: Settings, stats: Stats, settle: Settle 
     t = time.perf_counter()
     pairs = candidate_pairs(corpus.signatures, settings.bands, settings.rows, settings.max_bucket)
     stats.candidates = len(pairs)
-    keep = np.ones(len(pairs), dtype=bool)
-    for i in range(0, len(pairs), 500_000):
-        part = pairs[i:i + 500_000]
-        keep[i:i + 500_000] = agreeing(corpus.signatures[part[:, 0]], corpus.signatures[part[:, 1]],
-                                       settings.min_agreement)
-    pairs = pairs[keep]
+    pairs = agreeing_pairs(corpus.signatures, pairs, settings.min_agreement)
     stats.aligned = len(pairs)
     stats.seconds["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
+    copy, grey = verify_pairs(corpus, common_sentences(corpus, settings.common_df), pairs, jobs)
+    kept = [tuple(p) for p in pairs[copy].tolist()]
+    grey_pairs = pairs[grey]
+    stats.grey = len(grey_pairs)
+    stats.seconds["verify"] = time.perf_counter() - t
+    kept += settle_grey(len(corpus), kept, grey_pairs, settle, corpus.texts, stats)
+    stats.verified = len(kept)
+    return kept
+
+
+def agreeing_pairs(signatures: np.ndarray, pairs: np.ndarray, min_agreement: float) -> np.ndarray:
+    """The ``pairs`` whose signatures agree on at least ``min_agreement`` of their values."""
+    keep = np.ones(len(pairs), dtype=bool)
+    for i in range(0, len(pairs), 500_000):
+        part = pairs[i:i + 500_000]
+        keep[i:i + 500_000] = agreeing(signatures[part[:, 0]], signatures[part[:, 1]], min_agreement)
+    return pairs[keep]
+
+
+def verify_pairs(corpus: Corpus, common: np.ndarray, pairs: np.ndarray, jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, whether alignment finds a copy and whether it is grey (``verify_pair``), with
+    ``common`` the mask of sentences too common to count; in ``jobs`` forked processes that
+    share the corpus when there are many pairs."""
     global _SHARED
-    _SHARED = (corpus, common_sentences(corpus, settings.common_df))
+    _SHARED = (corpus, common)
     try:
         step = 5_000
         chunks = [pairs[i:i + step] for i in range(0, len(pairs), step)]
@@ -392,33 +410,43 @@ def copy_pairs(corpus: Corpus, settings: Settings, stats: Stats, settle: Settle 
             verdicts = [_verify_chunk(c) for c in chunks]
     finally:
         _SHARED = None
-    kept = []
-    greys = []
-    for chunk, (copy, grey) in zip(chunks, verdicts):
-        kept += [tuple(p) for p in chunk[copy].tolist()]
-        greys.append(chunk[grey])
-    grey_pairs = np.concatenate(greys) if greys else np.zeros((0, 2), dtype=np.int64)
-    stats.grey = len(grey_pairs)
-    stats.seconds["verify"] = time.perf_counter() - t
-    if settle is not None and len(grey_pairs):
-        t = time.perf_counter()
-        # a grey pair whose two documents the verified pairs already join (through other
-        # versions) cannot change the copy stories: only the others are asked
-        labels = components(len(corpus), kept)
-        grey_pairs = grey_pairs[labels[grey_pairs[:, 0]] != labels[grey_pairs[:, 1]]]
-        del labels
-        stats.grey_asked = len(grey_pairs)
-        if hasattr(settle, "decide"):
-            ok = np.asarray(settle.decide(grey_pairs, corpus.texts), dtype=bool)
-            stats.settle_docs = getattr(settle, "documents", 0)
-            stats.settle_sentences = getattr(settle, "sentences", 0)
-        else:
-            ok = np.array([bool(settle(a, b)) for a, b in grey_pairs.tolist()], dtype=bool)
-        kept += [tuple(p) for p in grey_pairs[ok].tolist()]
-        stats.settled = int(ok.sum())
-        stats.seconds["settle"] = time.perf_counter() - t
-    stats.verified = len(kept)
-    return kept
+    if not verdicts:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    return np.concatenate([v[0] for v in verdicts]), np.concatenate([v[1] for v in verdicts])
+
+
+def settle_grey(n: int, kept: list[tuple[int, int]], grey_pairs: np.ndarray, settle: Settle | None,
+                texts: Callable, stats: Stats, known: dict | None = None) -> list[tuple[int, int]]:
+    """The grey pairs that ``settle`` joins, among those between different stories of the
+    verified pairs ``kept`` (a grey pair inside one story cannot change the stories).
+    ``known`` maps pairs already decided by this settler to their decision (they are not
+    asked again) and receives the new decisions."""
+    if settle is None or not len(grey_pairs):
+        return []
+    t = time.perf_counter()
+    labels = components(n, kept)
+    grey_pairs = grey_pairs[labels[grey_pairs[:, 0]] != labels[grey_pairs[:, 1]]]
+    del labels
+    stats.grey_asked = len(grey_pairs)
+    ok = np.zeros(len(grey_pairs), dtype=bool)
+    ask = np.ones(len(grey_pairs), dtype=bool)
+    if known:
+        for k, (a, b) in enumerate(grey_pairs.tolist()):
+            if (a, b) in known:
+                ok[k], ask[k] = known[(a, b)], False
+    asked = grey_pairs[ask]
+    if hasattr(settle, "decide"):
+        decided = np.asarray(settle.decide(asked, texts), dtype=bool) if len(asked) else np.zeros(0, dtype=bool)
+        stats.settle_docs = getattr(settle, "documents", 0) if len(asked) else 0
+        stats.settle_sentences = getattr(settle, "sentences", 0) if len(asked) else 0
+    else:
+        decided = np.array([bool(settle(a, b)) for a, b in asked.tolist()], dtype=bool)
+    ok[ask] = decided
+    if known is not None:
+        known.update(zip(map(tuple, asked.tolist()), decided.tolist()))
+    stats.settled = int(ok.sum())
+    stats.seconds["settle"] = time.perf_counter() - t
+    return [tuple(p) for p in grey_pairs[ok].tolist()]
 
 
 _SHARED: tuple | None = None  # (corpus, common-sentence mask) for forked verification workers

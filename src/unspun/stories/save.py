@@ -7,6 +7,8 @@ members (those the store still holds).
 
 from __future__ import annotations
 
+import json
+
 from unspun.stories.diff import compare
 
 MAX_VERSIONS = 20
@@ -28,4 +30,32 @@ def save_stories(store, result: dict, max_versions: int = MAX_VERSIONS) -> int:
                 comparison = compare(articles) if len(articles) > 1 else None
             store.put_story(story, comparison)
             several += 1
+    return several
+
+
+def sync_stories(store, result: dict, max_versions: int = MAX_VERSIONS) -> int:
+    """Make the store's stories those of ``result``, as ``save_stories`` would, touching only
+    what changed: a stored story whose JSON is unchanged keeps its row and its version
+    comparison (the stored comparisons must have been made with the same ``max_versions``
+    from articles not re-analysed since), a changed or new one is stored with a new
+    comparison, and stories that are gone are removed. Return how many stories of several
+    members are stored."""
+    several = 0
+    with store.transaction():
+        stored = store.stored_stories()
+        wanted = set()
+        for story in result.get("stories", []):
+            members = story.get("members") or []
+            if len(members) < 2:
+                continue
+            several += 1
+            wanted.add(story["id"])
+            if stored.get(story["id"]) == json.dumps(story, ensure_ascii=False):
+                continue
+            comparison = None
+            if story.get("kind") == "copy":
+                articles = [a for a in (store.article(m["id"]) for m in members[:max_versions]) if a is not None]
+                comparison = compare(articles) if len(articles) > 1 else None
+            store.put_story(story, comparison)
+        store.delete_stories([i for i in stored if i not in wanted])
     return several
