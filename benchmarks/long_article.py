@@ -29,9 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adversarial import article  # noqa: E402
 
 
-def one(size: int) -> dict:
+def one(size: int, no_torch: bool = False, default_malloc: bool = False) -> dict:
     """Analyse an article of about ``size`` characters in this process: chars, spans, seconds, peak MB."""
+    if no_torch:  # as `pip install unspun` without the train extra: spaCy's thinc then imports no torch
+        sys.modules["torch"] = None
     import unspun
+    from unspun.models.runtime import tune_allocator
+
+    if not default_malloc:
+        tune_allocator()  # as the command line and its workers do
 
     unspun.analyze(text="Warm up. The models load once.")
     text = article(size)
@@ -43,12 +49,12 @@ def one(size: int) -> dict:
             "json_sha": hashlib.sha256(a.to_json().encode("utf-8")).hexdigest()[:12]}
 
 
-def table(sizes: list[int]) -> list[str]:
+def table(sizes: list[int], flags: list[str]) -> list[str]:
     rows = ["| article | chars | spans | seconds | peak RSS MB | s/char ratio to first | JSON sha256 |",
             "|---|---:|---:|---:|---:|---:|---|"]
     first = None
     for size in sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, __file__, "--one", str(size), *flags], capture_output=True, text=True)
         if out.returncode:
             rows.append(f"| {size} | failed: {out.stderr.strip().splitlines()[-1:]} | | | | | |")
         else:
@@ -80,14 +86,19 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", help="article sizes (characters), one process each")
     ap.add_argument("--profile", type=int, help="cProfile one analysis of this size")
     ap.add_argument("--top", type=int, default=60, help="with --profile: rows to print")
+    ap.add_argument("--no-torch", action="store_true",
+                    help="run as installed without the train extra (spaCy's thinc imports no torch)")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="leave glibc's allocator as it is (the command line calls runtime.tune_allocator)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    flags = [f for f, on in (("--no-torch", args.no_torch), ("--default-malloc", args.default_malloc)) if on]
     if args.one:
-        print(json.dumps(one(args.one)))
+        print(json.dumps(one(args.one, args.no_torch, args.default_malloc)))
     elif args.profile:
         print(profile(args.profile, args.top))
     else:
-        print("\n".join(table(args.sizes or [100_000, 1_000_000])))
+        print("\n".join(table(args.sizes or [100_000, 1_000_000], flags)))
 
 
 if __name__ == "__main__":

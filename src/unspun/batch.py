@@ -31,6 +31,7 @@ from unspun.article import Article, escape_surrogates, find_surrogate
 from unspun.pipeline import analyze_document
 from unspun.errors import InputError
 from unspun.read import BadInput, Document, where
+from unspun.models.runtime import tune_allocator
 
 CHUNK = 16
 DEFAULT_TIMEOUT = 60.0  # seconds per article for the CLI's --timeout-per-article
@@ -141,6 +142,7 @@ def _serve(conn, others: list, settings: tuple, warm: bool) -> None:
     ``(seq, Document)`` received and send back ``(seq, result)``; stop at ``None`` or when the
     parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
+    tune_allocator()  # as the command line does (a spawned worker does not inherit it)
     for other in others:  # the parent's ends of the other workers' pipes, inherited by fork
         other.close()
     if warm:  # load the models first, so that a record's time budget is its own analysis

@@ -15,6 +15,7 @@ from unspun.cli import export as export_cmd
 from unspun.cli import index as index_cmd
 from unspun.cli import import_ as import_cmd
 from unspun.cli import serve as serve_cmd
+from unspun.models.runtime import tune_allocator
 
 COMMANDS = {"analyze": analyze_cmd, "compare": compare_cmd, "stories": stories_cmd, "index": index_cmd, "import": import_cmd, "serve": serve_cmd, "export": export_cmd,
             "train": train_cmd, "eval": eval_cmd}
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return 2
+    tune_allocator()  # a long article's model runs hand their memory back (inherited by forked workers)
     try:
         return COMMANDS[args.command].run(args)
     except KeyboardInterrupt:

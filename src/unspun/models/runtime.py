@@ -189,8 +189,30 @@ def _onnx_forward(path: str) -> Forward:
     return forward
 
 
+class Session:
+    """An onnxruntime session whose every run ends by handing the run's memory back.
+
+    Sessions keep onnxruntime's memory arena (a run's tensors come from a few large chunks, not
+    one ``malloc`` each) but shrink it at the end of each run (``memory.enable_memory_arena_shrinkage``),
+    so a session does not keep the memory of its largest run for good. Everything else is the
+    onnxruntime session's own (``get_inputs`` and so on)."""
+
+    def __init__(self, session) -> None:
+        import onnxruntime as ort
+
+        self.session = session
+        self.options = ort.RunOptions()
+        self.options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    def run(self, names, feed: dict) -> list:
+        return self.session.run(names, feed, self.options)
+
+    def __getattr__(self, name: str):
+        return getattr(self.session, name)
+
+
 @lru_cache(maxsize=None)
-def _session(path: str):
+def _session(path: str) -> Session:
     import onnxruntime as ort
 
     if not Path(path).exists():
@@ -198,11 +220,35 @@ def _session(path: str):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(os.environ.get("UNSPUN_THREADS", "0")) or min(os.cpu_count() or 1, 4)
     opts.inter_op_num_threads = 1
-    # no arena: a session would keep the memory of its largest run (a whole-article BiLSTM) for good
-    opts.enable_cpu_mem_arena = False
+    # the arena is shrunk after every run (``Session``): without that, a session would keep the
+    # memory of its largest run (a whole-article BiLSTM) for good
+    opts.enable_cpu_mem_arena = True
     # idle worker threads sleep instead of spinning: on a machine shared with other work (or several
     # unspun workers) spinning threads take the cores the other runs need, and a long article's
     # hundreds of runs slow down far more than in proportion
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+    return Session(ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"]))
+
+
+# Buffers from this size up are mapped from the system and unmapped when freed (glibc's
+# M_MMAP_THRESHOLD; -3 is its mallopt number). glibc's own default starts at 128 KB but climbs
+# to 32 MB as large buffers are freed, after which a model run's large buffers stay in the heap
+# as free memory the process still holds: a long article's peak then grows by a few hundred MB.
+MMAP_THRESHOLD = 4 << 20
+_M_MMAP_THRESHOLD = -3
+
+
+def tune_allocator() -> bool:
+    """Fix glibc's mmap threshold at ``MMAP_THRESHOLD`` for this process (and the workers it forks),
+    unless ``UNSPUN_MALLOC=default``. The command line and its workers call it; a program using
+    the Python API may call it too. Returns whether it was set (False off glibc)."""
+    if os.environ.get("UNSPUN_MALLOC") == "default":
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+    except (OSError, AttributeError):
+        return False

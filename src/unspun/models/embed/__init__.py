@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from unspun.models.runtime import _session
+
 DEFAULT_DIR = Path(__file__).resolve().parent
 
 
@@ -93,19 +95,6 @@ def pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
-def _session(path: str):
-    """An onnxruntime session with its worker threads sleeping rather than spinning between
-    batches: on a machine shared with other work, spinning threads cost more than they save."""
-    import onnxruntime as ort
-
-    if not Path(path).exists():
-        raise FileNotFoundError(f"{path}: model file missing (reinstall unspun or pass a model folder)")
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = int(os.environ.get("UNSPUN_THREADS", "0")) or min(os.cpu_count() or 1, 4)
-    opts.inter_op_num_threads = 1
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
 @lru_cache(maxsize=None)
