@@ -214,7 +214,12 @@ def indexed(spark, tmp_path_factory):
 
 
 def _table(folder):
-    return pq.read_table(folder).to_pylist()
+    """The rows of one part of a Spark output (``DIR/articles``...): its committed runs only."""
+    from unspun.engines.spark_io import committed_runs
+
+    folder = str(folder)
+    return [row for path in committed_runs(os.path.dirname(folder), os.path.basename(folder))
+            for row in pq.read_table(path).to_pylist()]
 
 
 # -- parity -----------------------------------------------------------------------------------
@@ -303,6 +308,117 @@ def test_models_load_once_per_python_worker(spark):
     assert all(nlp == 1 and model == 1 for _, nlp, model, _ in got)
 
 
+# -- inputs as Hadoop URIs ------------------------------------------------------------------------
+
+
+def _unscheme(text, root):
+    return text.replace(f"file://{root}", str(root))
+
+
+def test_file_uris_and_globs_give_the_plain_path_output(spark, indexed, tmp_path):
+    """The same inputs as ``file://`` URIs (a folder, a glob, a file), listed by Spark's file
+    index and read through its binaryFile source: the same articles, bad records and stories
+    as the plain paths, with ``source.path`` naming the URI."""
+    from unspun.engines.spark import run_index
+    from unspun.engines.spark_io import list_inputs
+    from unspun.read import input_files
+
+    root = indexed["root"] / "in"
+    uris = [f"file://{root}/texts", f"file://{root}/fe?d.json*", f"file://{root}/crawl.warc.gz"]
+    listed = list_inputs(spark, uris)
+    assert all(f.hadoop and f.path.startswith("file:///") for f in listed)
+    assert [f.path for f in listed] == [f"file://{p}" for p in input_files(indexed["paths"])]
+    out = tmp_path / "out"
+    lines: list[str] = []
+    counts = run_index(spark, uris, f"file://{out}", max_bytes=10_000_000, partitions=5, report=lines.append)
+    assert counts == indexed["counts"]
+    for part in ("articles", "errors", "stories"):
+        key = "rank" if part == "stories" else "seq"
+        want = sorted(_table(os.path.join(indexed["out"], part)), key=lambda r: r[key])
+        got = sorted(_table(out / part), key=lambda r: r[key])
+        assert len(got) == len(want) > 0
+        for g, w in zip(got, want):
+            assert {k: _unscheme(v, root) if isinstance(v, str) else v for k, v in g.items()} == w
+    assert [_unscheme(line, root) for line in lines] == indexed["lines"]
+    assert any(json.loads(r["source"])["path"].startswith("file:///") for r in _table(out / "articles"))
+
+
+def test_uri_inputs_that_cannot_be_read(spark, tmp_path):
+    from unspun.engines.spark import EngineError, run_index
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(corpus(1, seed=4, sentences=3)[0]["text"], encoding="utf-8")
+    (folder / "big.txt").write_text("word " * 400, encoding="utf-8")
+    (folder / "_hidden.txt").write_text("not read", encoding="utf-8")
+    (folder / "notes.md").write_text("not read", encoding="utf-8")
+    lines: list[str] = []
+    counts = run_index(spark, [f"file://{folder}", f"file://{tmp_path}/missing", f"file://{tmp_path}/none*.txt"],
+                       str(tmp_path / "out"), max_bytes=1000, stories=False, report=lines.append)
+    assert counts["articles"] == 1 and counts["bad"] == 3
+    assert lines == [f"file://{folder}/big.txt: 2.0 KB is over the 1.0 KB limit for one article; split it or "
+                     "raise --max-bytes", f"file://{tmp_path}/missing: no such file or directory",
+                     f"file://{tmp_path}/none*.txt: no file matches"]
+    with pytest.raises(EngineError, match="^nosuch://x/y: cannot list .*connector"):
+        run_index(spark, ["nosuch://x/y"], str(tmp_path / "out2"), max_bytes=1000, report=lines.append)
+
+
+# -- resume ---------------------------------------------------------------------------------------
+
+
+def test_resume_after_a_partial_run_redoes_only_the_missing_files(spark, indexed, tmp_path):
+    """Committed in runs of ~20 KB of input; the last two runs lose their ``_SUCCESS`` and the
+    stories are gone (a kill while writing). ``--resume`` redoes those runs' files only, and
+    the output is the one full run's: the same articles (same ``seq``), bad records and stories."""
+    from unspun.engines.spark import run_index
+
+    out = tmp_path / "out"
+    first = run_index(spark, indexed["paths"], str(out), max_bytes=10_000_000, partitions=4, commit_bytes=6_000,
+                      stories=False, report=lambda line: None)
+    runs = sorted(os.listdir(out / "articles"), key=lambda name: int(name.split("=")[1]))
+    assert first["runs"] == len(runs) >= 4 and not (out / "stories").exists()
+    for name in runs[-2:]:
+        os.remove(out / "articles" / name / "_SUCCESS")
+    kept = {name: sorted(os.listdir(out / "articles" / name)) for name in runs[:-2]}
+    lost = [r for name in runs[-2:] for r in pq.read_table(out / "files" / name).to_pylist()]
+    done = [r for name in runs[:-2] for r in pq.read_table(out / "files" / name).to_pylist()]
+    lines: list[str] = []
+    again = run_index(spark, indexed["paths"], str(out), max_bytes=10_000_000, partitions=4, mode="resume",
+                      report=lines.append)
+    assert again["skipped"] == len(done) and again["runs"] == 1
+    redone = pq.read_table(out / "files" / f"run={len(runs)}").to_pylist()
+    assert [(r["file"], r["path"]) for r in redone] == [(r["file"], r["path"]) for r in lost]
+    assert sorted(os.listdir(out / "articles")) == sorted([*runs[:-2], f"run={len(runs)}"])
+    assert {name: sorted(os.listdir(out / "articles" / name)) for name in runs[:-2]} == kept
+    for part, key in (("articles", "seq"), ("errors", "seq"), ("stories", "rank")):
+        assert sorted(_table(out / part), key=lambda r: r[key]) == sorted(
+            _table(os.path.join(indexed["out"], part)), key=lambda r: r[key])
+    assert again["articles"] + sum(1 for r in _table(out / "articles") if r["seq"] >> 32 in
+                                   {d["file"] for d in done}) == indexed["counts"]["articles"]
+    # a resume with nothing left to do writes nothing and keeps the stories
+    before = sorted(os.listdir(out / "stories"))
+    third = run_index(spark, indexed["paths"], str(out), max_bytes=10_000_000, mode="resume", report=lines.append)
+    assert third["runs"] == 0 and third["articles"] == 0 and third["stories"] == indexed["counts"]["stories"]
+    assert sorted(os.listdir(out / "stories")) == before
+
+
+def test_import_of_a_resumed_output_equals_the_full_run_and_is_idempotent(indexed, tmp_path, capsys):
+    """``unspun import`` reads committed runs only: an uncommitted run left in the folder adds nothing."""
+    from unspun.cli import main
+
+    out = tmp_path / "out"
+    shutil.copytree(indexed["out"], out)
+    stray = out / "articles" / "run=7"
+    shutil.copytree(out / "articles" / "run=0", stray)
+    os.remove(stray / "_SUCCESS")  # an uncommitted run: its rows are not read
+    full, resumed = tmp_path / "full.db", tmp_path / "resumed.db"
+    assert main(["import", indexed["out"], "--db", str(full)]) == 0
+    assert main(["import", str(out), "--db", str(resumed)]) == 0
+    assert main(["import", str(out), "--db", str(resumed)]) == 0
+    assert store_counts(resumed) == store_counts(full)
+    capsys.readouterr()
+
+
 # -- import -----------------------------------------------------------------------------------
 
 
@@ -377,14 +493,39 @@ def test_cli_index_engine_spark(spark, tmp_path, capsys):
     # the same output folder again: refused in one line, nothing overwritten
     code = main(["index", "--engine", "spark", str(folder), "--output", str(out)])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and err == f"unspun index: error: {out}: already holds unspun output; remove it or choose another --output"
+    assert code == 2 and err == (f"unspun index: error: {out}: already holds unspun output; give --resume to "
+                                 "continue it, --overwrite to replace it, or choose another --output")
+    # --resume with nothing new: every file skipped, nothing written
+    code = main(["index", "--engine", "spark", str(folder), "--output", str(out), "--resume"])
+    err = capsys.readouterr().err
+    assert code == 0 and f"{out}: 0 articles, 0 bad records" in err and "7 files already done, skipped" in err
+    assert sorted(os.listdir(out / "articles")) == ["run=0"]
+    # a file that changed is read again; readers keep only its new rows
+    old_id = text_id((folder / "n0.txt").read_text(encoding="utf-8"))
+    (folder / "n0.txt").write_text(corpus(1, seed=99, sentences=3)[0]["text"], encoding="utf-8")
+    code = main(["index", "--engine", "spark", str(folder), "--output", str(out), "--resume"])
+    err = capsys.readouterr().err
+    assert code == 0 and f"{out}: 1 articles, 0 bad records" in err and "6 files already done, skipped" in err
+    db = tmp_path / "n.db"
+    assert main(["import", str(out), "--db", str(db)]) == 0
+    from unspun.store import Store
+
+    with Store(db, readonly=True) as store:
+        assert store.count("articles") == 7 and store.article_json(old_id) is None
+    # --overwrite replaces it
+    code = main(["index", "--engine", "spark", str(folder), "--output", str(out), "--overwrite", "--no-stories"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{out}: 7 articles, 1 bad records" in err
+    assert sorted(os.listdir(out)) == ["articles", "errors", "files"]
+    assert sorted(os.listdir(out / "articles")) == ["run=0"]
 
 
 @pytest.mark.parametrize("args,message", [
     (["--engine", "spark", "x.txt"], "--engine spark needs --output DIR"),
     (["--engine", "spark", "-", "--output", "OUT"], "-: Spark executors cannot read standard input; give files or folders"),
     (["--engine", "spark", "x.txt", "--output", "OUT", "--db", "x.db"], "--engine spark writes Parquet to --output DIR"),
-    (["x.txt", "--output", "OUT"], "--output, --master and --partitions go with --engine spark"),
+    (["x.txt", "--output", "OUT"], "--output, --master, --partitions, --resume and --overwrite go with --engine spark"),
+    (["x.txt", "--db", "x.db", "--resume"], "--output, --master, --partitions, --resume and --overwrite go with"),
     (["x.txt"], "give --db FILE (or --engine spark --output DIR)"),
 ])
 def test_cli_usage_errors(spark, tmp_path, capsys, monkeypatch, args, message):
@@ -415,3 +556,24 @@ def test_without_pyspark_a_one_line_error_and_local_index_works(tmp_path):
                            capture_output=True, text=True, env=env, timeout=300)
     assert local.returncode == 0, local.stderr
     assert store_counts(tmp_path / "n.db")[0] == 1
+
+
+def test_read_bytes_gives_what_read_file_gives(tmp_path):
+    """What executors parse from bytes (``read.read_bytes``) equals reading the file from disk,
+    bad input included: a truncated gzip, an article over the limit, an empty file, a WARC."""
+    import gzip
+
+    from unspun.read import read_bytes, read_file
+
+    paths = write_inputs(tmp_path / "in")
+    files = [str(p) for p in sorted((tmp_path / "in" / "texts").iterdir())[:3]] + paths[1:]
+    (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(b'{"text": "A line of text."}\n' * 50)[:60])
+    (tmp_path / "big.txt").write_text("word " * 400, encoding="utf-8")
+    (tmp_path / "sniffed").write_text('{"text": "Sniffed as JSONL, not text."}\n', encoding="utf-8")
+    files += [str(tmp_path / n) for n in ("cut.jsonl.gz", "big.txt", "sniffed")] + [str(tmp_path / "in/texts/empty.txt")]
+    for path in files:
+        with open(path, "rb") as f:
+            data = f.read()
+        got, want = list(read_bytes(data, path, 1000)), list(read_file(path, 1000))
+        assert [repr(x) for x in got] == [repr(x) for x in want], path
+    assert any(isinstance(x, BadInput) for x in read_bytes(b"\x1f\x8b\x08\x00garbage", "x.txt.gz"))

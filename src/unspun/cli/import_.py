@@ -57,21 +57,28 @@ def run(args: argparse.Namespace) -> int:
     return 2 if counts["unreadable"] else 0
 
 
-def _batches(path: str, columns: list[str]):
+def _batches(folder: str, part: str, columns: list[str]):
+    """Record batches of ``part`` from its committed runs only (``engines.spark_io``)."""
     import pyarrow.dataset as ds
 
-    return ds.dataset(path, format="parquet").to_batches(columns=columns)
+    from unspun.engines.spark_io import committed_runs
+
+    for path in committed_runs(folder, part):
+        yield from ds.dataset(path, format="parquet").to_batches(columns=columns)
 
 
 def load(store, folder: str, report=print) -> dict:
     """Load ``folder`` (articles, then errors, then stories) into ``store``; return the counts."""
     from unspun.article import Article
     from unspun.cli.index import MAX_VERSIONS
+    from unspun.engines.spark_io import live_files
     from unspun.stories.save import save_stories
 
     counts = dict.fromkeys(("added", "occurrences", "skipped", "quarantined", "stories", "unreadable"), 0)
-    for batch in _batches(os.path.join(folder, "articles"), ["seq", "json", "hints"]):
-        rows = sorted(zip(*(batch.column(c).to_pylist() for c in ("seq", "json", "hints"))))
+    live = live_files(folder)  # of a file read again after it changed, only the latest run's rows
+    for batch in _batches(folder, "articles", ["seq", "json", "hints"]):
+        rows = sorted(row for row in zip(*(batch.column(c).to_pylist() for c in ("seq", "json", "hints")))
+                      if live is None or row[0] >> 32 in live)
         for start in range(0, len(rows), BATCH):
             with store.transaction():
                 for seq, raw, hints in rows[start:start + BATCH]:
@@ -87,16 +94,14 @@ def load(store, folder: str, report=print) -> dict:
                         counts["skipped"] += 1
                         continue
                     counts["added" if store.add(article) else "occurrences"] += 1
-    errors = os.path.join(folder, "errors")
-    if os.path.isdir(errors):
+    if os.path.isdir(os.path.join(folder, "errors")):
         with store.transaction():
-            for batch in _batches(errors, ["where", "reason", "kind"]):
+            for batch in _batches(folder, "errors", ["where", "reason", "kind"]):
                 for where, reason, kind in zip(*(batch.column(c).to_pylist() for c in ("where", "reason", "kind"))):
                     store.quarantine(where, reason, kind)
                     counts["quarantined"] += 1
-    stories = os.path.join(folder, "stories")
-    if os.path.isdir(stories):
-        rows = sorted((rank, raw) for batch in _batches(stories, ["rank", "json"])
+    if os.path.isdir(os.path.join(folder, "stories")):
+        rows = sorted((rank, raw) for batch in _batches(folder, "stories", ["rank", "json"])
                       for rank, raw in zip(batch.column("rank").to_pylist(), batch.column("json").to_pylist()))
         counts["stories"] = save_stories(store, {"stories": [json.loads(raw) for _, raw in rows]},
                                          max_versions=MAX_VERSIONS)

@@ -25,10 +25,10 @@ from typing import Iterable, Iterator
 from unspun.article import Article, text_id
 from unspun.batch import DEFAULT_TIMEOUT
 from unspun.cli.output import Reporter
+from unspun.options import CLI_OUTLET
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, Document
 
 REANALYZE = "_unspun_reanalyze"  # hint key marking a stored article sent for re-analysis
-CLI_OUTLET = "cli_outlet"  # hint key keeping --outlet, so re-analysis gives the same outlet
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,7 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=("local", "spark"), default="local",
                    help="local: this machine, into --db (default); spark: Apache Spark, into --output DIR as "
                         "Parquet (articles, errors, stories; load it into a store with `unspun import`)")
-    p.add_argument("--output", metavar="DIR", help="with --engine spark: the output folder (must not hold output yet)")
+    p.add_argument("--output", metavar="DIR", help="with --engine spark: the output folder (a path or a Hadoop URI)")
+    rerun = p.add_mutually_exclusive_group()
+    rerun.add_argument("--resume", action="store_true",
+                       help="with --engine spark: continue the output in DIR, skipping files it already holds")
+    rerun.add_argument("--overwrite", action="store_true", help="with --engine spark: replace the output in DIR")
     p.add_argument("--master", metavar="URL",
                    help="with --engine spark: the Spark master (default local[2], or spark-submit's)")
     p.add_argument("--partitions", type=int, metavar="N",
@@ -80,8 +84,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.engine == "spark":
         return _run_spark(args)
-    if args.output or args.master or args.partitions:
-        print("unspun index: error: --output, --master and --partitions go with --engine spark", file=sys.stderr)
+    if args.output or args.master or args.partitions or args.resume or args.overwrite:
+        print("unspun index: error: --output, --master, --partitions, --resume and --overwrite go with "
+              "--engine spark", file=sys.stderr)
         return 2
     if not args.db:
         print("unspun index: error: give --db FILE (or --engine spark --output DIR)", file=sys.stderr)
@@ -151,6 +156,7 @@ def _run_spark(args: argparse.Namespace) -> int:
         counts = run_index(spark, args.paths, args.output, outlet=args.outlet, max_bytes=args.max_bytes,
                            partitions=args.partitions, stories=not args.no_stories, models=_models(args),
                            embeddings=not args.no_embeddings,
+                           mode="resume" if args.resume else "overwrite" if args.overwrite else "new",
                            report=lambda line: print(line, file=sys.stderr))
     except EngineError as exc:
         print(f"unspun index: error: {exc}", file=sys.stderr)
@@ -158,9 +164,10 @@ def _run_spark(args: argparse.Namespace) -> int:
     finally:
         if created:
             spark.stop()
+    skipped = f"; {counts['skipped']:,} files already done, skipped" if args.resume else ""
     print(f"{args.output}: {counts['articles']:,} articles, {counts['bad'] + counts['failed']:,} bad records "
-          f"(in {args.output.rstrip('/')}/errors), {counts['stories']:,} stories with more than one member",
-          file=sys.stderr)
+          f"(in {args.output.rstrip('/')}/errors), {counts['stories']:,} stories with more than one member"
+          f"{skipped}", file=sys.stderr)
     if counts["failed"]:
         return 1
     return 2 if counts["bad"] or counts["warned"] else 0

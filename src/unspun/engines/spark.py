@@ -1,25 +1,33 @@
 """``unspun index --engine spark``: the same per-article pipeline and story grouping on Apache Spark.
 
-The driver lists the input files (``read.input_files``, the order ``unspun analyze`` uses);
-executors read them (``read.read_file``: text, HTML, JSONL, WARC, .gz), the records are spread
-over ``partitions`` tasks and each task runs ``batch.analyze_one`` — the single-machine
-``analyze_document`` with its error handling — record by record (``mapPartitions``). The
-spaCy parser and the ONNX technique model are process-level caches, and Spark reuses its
-Python workers, so each worker process loads them once, not once per record or per task.
+The driver lists the input files: plain paths with ``read.input_files`` (the order ``unspun
+analyze`` uses), URIs (``file://``, ``hdfs://``, ``s3a://``, ``gs://``, globs) through Spark's
+file index (``spark_io``). Executors read them (plain paths with ``read.read_file``; URIs
+through Spark's binaryFile source, parsed by ``read.read_bytes``: text, HTML, JSONL, WARC,
+.gz), the records are spread over ``partitions`` tasks and each task runs
+``batch.analyze_one`` — the single-machine ``analyze_document`` with its error handling —
+record by record (``mapPartitions``). The spaCy parser and the ONNX technique model are
+process-level caches, and Spark reuses its Python workers, so each worker process loads them
+once, not once per record or per task.
 
-Output folder ``DIR``:
+Output folder ``DIR`` (one Parquet dataset per part, written in runs ``run=N``: see
+``spark_io`` for how runs commit and how readers pick them):
 
-- ``DIR/articles/`` Parquet, one row per analysed record: ``json`` (the DATA-MODEL.md article
-  JSON, byte-identical to ``unspun analyze --format jsonl``), ``seq`` (input order), ``id``,
-  ``outlet``, ``date``, ``title``, ``language``, ``path``, ``url``, ``format``, ``record``,
-  ``source`` and ``hints`` (JSON, for ``unspun import``), ``warnings`` and ``n_<layer>``, the
-  number of spans of each layer.
-- ``DIR/errors/`` Parquet: ``seq``, ``where`` (``PATH``, ``PATH:LINE``, ``PATH@OFFSET``),
+- ``DIR/articles/run=N/`` Parquet, one row per analysed record: ``json`` (the DATA-MODEL.md
+  article JSON, byte-identical to ``unspun analyze --format jsonl``), ``seq`` (input order),
+  ``id``, ``outlet``, ``date``, ``title``, ``language``, ``path``, ``url``, ``format``,
+  ``record``, ``source`` and ``hints`` (JSON, for ``unspun import``), ``warnings`` and
+  ``n_<layer>``, the number of spans of each layer. ``_SUCCESS`` commits the run.
+- ``DIR/errors/run=N/`` Parquet: ``seq``, ``where`` (``PATH``, ``PATH:LINE``, ``PATH@OFFSET``),
   ``reason`` (one line), ``kind`` (``bad`` input or internal ``error``).
-- ``DIR/stories/`` Parquet: ``rank``, ``id``, ``kind``, ``size``, ``json`` (one story of the
-  ``unspun stories`` JSON; ``rank`` is its place there), grouped by ``spark_stories``.
+- ``DIR/files/run=N/`` Parquet: ``file`` (number), ``path``, ``key`` (qualified URI),
+  ``size``, ``mtime`` (ms): the files run ``N`` read, which ``--resume`` skips.
+- ``DIR/stories/run=N/`` Parquet: ``rank``, ``id``, ``kind``, ``size``, ``json`` (one story of
+  the ``unspun stories`` JSON; ``rank`` is its place there), grouped by ``spark_stories`` over
+  every committed article up to run ``N``.
 
-``seq`` is ``file number << 32 | record number``: increasing in input order, not dense.
+``seq`` is ``file number << 32 | record number``: increasing in input order, not dense; file
+numbers go on across runs.
 PySpark is imported inside the functions, so ``unspun`` imports without it.
 """
 
@@ -32,6 +40,7 @@ from collections import Counter
 from typing import Callable, Iterator
 
 from unspun.article import LAYERS, Article
+from unspun.read import BadInput
 
 MISSING = "--engine spark needs PySpark, pyarrow and pandas: pip install 'unspun[spark]'"
 LAYER_COLUMNS = [f"n_{layer}" for layer in LAYERS]
@@ -117,7 +126,7 @@ def article_row(seq: int, article: Article) -> tuple:
 def _analyze(outlet: str | None, min_score: float | None, models: bool | str) -> Callable:
     def run(items: Iterator[tuple]) -> Iterator[tuple]:
         from unspun.batch import Failed, analyze_one
-        from unspun.cli.index import CLI_OUTLET
+        from unspun.options import CLI_OUTLET
         from unspun.read import BadInput, Document
 
         for seq, item in items:
@@ -135,71 +144,196 @@ def _analyze(outlet: str | None, min_score: float | None, models: bool | str) ->
 
 # -- driver -----------------------------------------------------------------------------------
 
-def _is_local(path: str) -> bool:
-    return "://" not in path or path.startswith("file://")
+COMMIT_BYTES = 1 << 30  # input bytes per committed run (UNSPUN_SPARK_COMMIT_BYTES): what a kill can lose
 
 
 def documents(spark, paths: list[str], max_bytes: int):
-    """An RDD of ``(seq, Document | BadInput)`` for ``paths``, read on the executors (which must
-    see the paths: local mode, or a filesystem shared by the cluster)."""
-    from unspun.read import input_files
+    """An RDD of ``(seq, Document | BadInput)`` for ``paths``: plain paths read on the
+    executors (which must see them: local mode, or a filesystem shared by the cluster), URIs
+    through Spark's binaryFile source (``spark_io``)."""
+    from unspun.engines.spark_io import list_inputs
 
-    files = list(enumerate(input_files(paths)))
-    if any(item == "-" for _, item in files):
+    entries = list_inputs(spark, paths)
+    _check(entries)
+    for n, item in enumerate(entries):
+        if not isinstance(item, BadInput):
+            item.file = n
+    return _chunk_rdd(spark, list(enumerate(entries)), max_bytes)
+
+
+def _check(entries: list) -> None:
+    if any(item == "-" for item in entries):
         raise EngineError("-: Spark executors cannot read standard input; give files or folders")
-    if not files:
+    if not entries:
         raise EngineError("give PATH... to index")
-    return spark.sparkContext.parallelize(files, len(files)).flatMap(lambda e: _read(e, max_bytes))
+
+
+def _chunk_rdd(spark, numbered: list[tuple], max_bytes: int):
+    """``(seq, Document | BadInput)`` for ``numbered`` ``(file number, InputFile | BadInput)``."""
+    sc = spark.sparkContext
+    local = [(n, item if isinstance(item, BadInput) else item.path) for n, item in numbered
+             if isinstance(item, BadInput) or not item.hadoop]
+    remote = [item for _, item in numbered if not isinstance(item, BadInput) and item.hadoop]
+    rdds = []
+    if local:
+        rdds.append(sc.parallelize(local, len(local)).flatMap(lambda e: _read(e, max_bytes)))
+    if remote:
+        from unspun.engines.spark_io import read_hadoop
+
+        rdds.append(read_hadoop(spark, remote, max_bytes))
+    return rdds[0] if len(rdds) == 1 else sc.union(rdds)
+
+
+def _chunks(entries: list, limit: int) -> list[list]:
+    """Consecutive slices of ``entries`` of about ``limit`` input bytes (at least one file)."""
+    out: list[list] = []
+    size = 0
+    for entry in entries:
+        n = max(getattr(entry[1], "size", 0), 0)
+        if not out or (out[-1] and size + n > limit):
+            out.append([])
+            size = 0
+        out[-1].append(entry)
+        size += n
+    return out
 
 
 def run_index(spark, paths: list[str], output: str, *, outlet: str | None = None, min_score: float | None = None,
               max_bytes: int, partitions: int | None = None, stories: bool = True, models: bool | str = True,
-              embeddings: bool = True, report: Callable[[str], None] = print) -> dict:
+              embeddings: bool = True, mode: str = "new", commit_bytes: int | None = None,
+              report: Callable[[str], None] = print) -> dict:
     """Analyse ``paths`` into ``output`` (see the module docstring); return the counts
-    (articles, bad, failed, warned, stories = stories of several members). ``models=False`` is
-    ``--no-models`` (rule-based attribution only); ``embeddings=False`` is ``--no-embeddings``
-    (grey pairs stay apart instead of going to ``settle.EmbeddingSettle``)."""
-    from pyspark import StorageLevel
+    (articles, bad, failed, warned, skipped = files already done, runs = runs committed now,
+    stories = stories of several members). ``models=False`` is ``--no-models`` (rule-based
+    attribution only); ``embeddings=False`` is ``--no-embeddings`` (grey pairs stay apart
+    instead of going to ``settle.EmbeddingSettle``). ``mode``: ``new`` (an output already there
+    is refused), ``overwrite`` (replaced) or ``resume`` (files whose rows a committed run holds,
+    by key, size and mtime, are skipped). Input is committed in runs of about
+    ``commit_bytes`` (a kill loses the run in progress, no more)."""
+    from unspun.engines.spark_io import Output, ledger, list_inputs
 
-    from unspun.engines.spark_stories import STORIES, group_spark, story_rows
-    from unspun.read import where
-
-    if _is_local(output) and os.path.exists(os.path.join(output.removeprefix("file://"), "articles")):
-        raise EngineError(f"{output}: already holds unspun output; remove it or choose another --output")
-    sc = spark.sparkContext
-    parts = partitions or sc.defaultParallelism * 4
-    results = (documents(spark, paths, max_bytes).repartition(parts)
-               .mapPartitions(_analyze(outlet, min_score, models)).persist(StorageLevel.MEMORY_AND_DISK))
-    try:
-        articles = spark.createDataFrame(results.filter(lambda r: r[0] == "article").map(lambda r: r[1]), ARTICLES)
-        errors = spark.createDataFrame(results.filter(lambda r: r[0] == "error").map(lambda r: r[1]), ERRORS)
-        articles.write.parquet(_join(output, "articles"))
-        errors.coalesce(1).write.parquet(_join(output, "errors"))
-        counts = {"articles": articles.count(), "bad": 0, "failed": 0, "warned": 0, "stories": 0}
-        bad = errors.orderBy("seq").limit(MAX_LINES).collect()
-        for kind, n in errors.groupBy("kind").count().collect():
-            counts["failed" if kind == "error" else "bad"] = n
-        for row in bad:
-            report(f"{row.where}: {row.reason}")
-        warned = articles.where("size(warnings) > 0").select("seq", "source", "warnings")
-        counts["warned"] = warned.count()
-        for row in warned.orderBy("seq").limit(MAX_LINES).collect():
-            for warning in row.warnings:
-                report(f"{where(json.loads(row.source))}: {warning}")
-        if counts["bad"] + counts["failed"] + counts["warned"] > MAX_LINES:
-            report(f"... the rest are in {_join(output, 'errors')} (bad records) and the warnings column")
-    finally:
-        results.unpersist()
-    if stories and counts["articles"]:
-        from unspun.stories.settle import EmbeddingSettle
-
-        articles = spark.read.parquet(_join(output, "articles")).select("seq", "id", "source", "json")
-        result = group_spark(spark, articles, settle=EmbeddingSettle() if embeddings else None)
-        rows = story_rows(result)
-        spark.createDataFrame(rows, STORIES).coalesce(1).write.parquet(_join(output, "stories"))
+    out = Output(spark, output)
+    if out.exists("articles"):
+        if mode == "new":
+            raise EngineError(f"{output}: already holds unspun output; give --resume to continue it, "
+                              "--overwrite to replace it, or choose another --output")
+        if mode == "overwrite":
+            out.clear()
+        elif out.flat():
+            raise EngineError(f"{output}: written without run folders (an older unspun); it cannot be resumed: "
+                              "--overwrite replaces it")
+    limit = commit_bytes or int(os.environ.get("UNSPUN_SPARK_COMMIT_BYTES", COMMIT_BYTES))
+    counts = {"articles": 0, "bad": 0, "failed": 0, "warned": 0, "skipped": 0, "runs": 0, "stories": 0,
+              "shown": 0}
+    next_run = max([-1, *out.runs("articles"), *out.runs("errors"), *out.runs("files")]) + 1  # never reused
+    if mode == "resume":
+        out.drop_uncommitted()
+    committed = out.committed()
+    done = ledger(spark, out, committed)
+    seen = {(key, size, mtime) for _, key, size, mtime, _ in done}
+    next_file = max((f for f, *_ in done), default=-1) + 1
+    entries = list_inputs(spark, paths)
+    _check(entries)
+    pending = []
+    for item in entries:
+        if not isinstance(item, BadInput) and item != "-" and (item.key, item.size, item.mtime) in seen:
+            counts["skipped"] += 1
+            continue
+        pending.append(item)
+    numbered = [(next_file + k, item) for k, item in enumerate(pending)]
+    for n, item in numbered:
+        if not isinstance(item, BadInput):
+            item.file = n
+    for chunk in (_chunks(numbered, limit) if numbered else []):
+        _run(spark, out, next_run, chunk, counts, outlet=outlet, min_score=min_score, max_bytes=max_bytes,
+             partitions=partitions, models=models, report=report)
+        committed.append(next_run)
+        next_run += 1
+        counts["runs"] += 1
+    if counts["shown"] >= MAX_LINES:
+        report(f"... the rest are in {out.join('errors')} (bad records) and the warnings column")
+    del counts["shown"]
+    grouped = out.stories_run()
+    if stories and committed and (grouped is None or grouped < max(committed)):
+        rows = _regroup(spark, out, committed, embeddings)
         counts["stories"] = sum(1 for r in rows if r[3] > 1)
+        for n in list(out.runs("stories")):
+            if n < max(committed):
+                out.delete("stories", f"run={n}")
+    elif stories and grouped is not None:  # nothing new: the stories written are current
+        counts["stories"] = spark.read.parquet(out.join("stories", f"run={grouped}")).where("size > 1").count()
     return counts
 
 
-def _join(folder: str, name: str) -> str:
-    return folder.rstrip("/") + "/" + name
+def _run(spark, out, run: int, chunk: list[tuple], counts: dict, *, outlet, min_score, max_bytes, partitions,
+         models, report) -> None:
+    """Analyse one chunk of files into run ``run``: errors and the file list, then the
+    articles, whose ``_SUCCESS`` commits the run."""
+    from pyspark import StorageLevel
+
+    from unspun.engines.spark_io import FILES
+    from unspun.read import where
+
+    sc = spark.sparkContext
+    parts = partitions or sc.defaultParallelism * 4
+    results = (_chunk_rdd(spark, chunk, max_bytes).repartition(parts)
+               .mapPartitions(_analyze(outlet, min_score, models)).persist(StorageLevel.MEMORY_AND_DISK))
+    files = [(item.file, item.path, item.key, item.size, item.mtime) for _, item in chunk
+             if not isinstance(item, BadInput)]
+    name = f"run={run}"
+    commit = {"mapreduce.fileoutputcommitter.marksuccessfuljobs": "true"}
+    try:
+        articles = spark.createDataFrame(results.filter(lambda r: r[0] == "article").map(lambda r: r[1]), ARTICLES)
+        errors = spark.createDataFrame(results.filter(lambda r: r[0] == "error").map(lambda r: r[1]), ERRORS)
+        errors.coalesce(1).write.options(**commit).parquet(out.join("errors", name))
+        spark.createDataFrame(files, FILES).coalesce(1).write.options(**commit).parquet(out.join("files", name))
+        articles.write.options(**commit).parquet(out.join("articles", name))  # the commit
+        written = spark.read.parquet(out.join("articles", name))
+        errors = spark.read.parquet(out.join("errors", name))
+        counts["articles"] += written.count()
+        for kind, n in errors.groupBy("kind").count().collect():
+            counts["failed" if kind == "error" else "bad"] += n
+        for row in errors.orderBy("seq").limit(MAX_LINES).collect():
+            if counts["shown"] < MAX_LINES:
+                report(f"{row.where}: {row.reason}")
+            counts["shown"] += 1
+        warned = written.where("size(warnings) > 0").select("seq", "source", "warnings")
+        counts["warned"] += warned.count()
+        for row in warned.orderBy("seq").limit(MAX_LINES).collect():
+            for warning in row.warnings:
+                if counts["shown"] < MAX_LINES:
+                    report(f"{where(json.loads(row.source))}: {warning}")
+                counts["shown"] += 1
+    finally:
+        results.unpersist()
+
+
+def committed_articles(spark, out, runs: list[int]):
+    """The articles of the committed ``runs`` (of a file read in several runs, the latest)."""
+    from pyspark.sql import functions as F
+
+    from unspun.engines.spark_io import ledger, live
+
+    frame = (spark.read.option("basePath", out.join("articles"))
+             .parquet(*(out.join("articles", f"run={n}") for n in runs)))
+    keep = live(ledger(spark, out, runs))
+    if keep is not None:
+        files = spark.createDataFrame([(f,) for f in sorted(keep)], "file long")
+        frame = frame.join(F.broadcast(files), F.shiftright("seq", 32) == files.file, "left_semi")
+    return frame
+
+
+def _regroup(spark, out, runs: list[int], embeddings: bool) -> list[tuple]:
+    """Group every committed article into stories; write them as ``stories/run=<last run>``."""
+    from unspun.engines.spark_stories import STORIES, group_spark, story_rows
+    from unspun.stories.settle import EmbeddingSettle
+
+    articles = committed_articles(spark, out, runs).select("seq", "id", "source", "json")
+    if articles.limit(1).count() == 0:
+        return []
+    result = group_spark(spark, articles, settle=EmbeddingSettle() if embeddings else None)
+    rows = story_rows(result)
+    (spark.createDataFrame(rows, STORIES).coalesce(1).write
+     .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true")
+     .parquet(out.join("stories", f"run={max(runs)}")))
+    return rows

@@ -194,6 +194,28 @@ def read_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Documen
     return _read_path(path, max_bytes)
 
 
+def read_bytes(data: bytes, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | BadInput]:
+    """The articles of one file whose content ``data`` was read elsewhere (Spark's binaryFile
+    source on a Hadoop filesystem), as ``read_file`` gives them for a file at ``path``: the
+    name gives the format (else the content), messages and ``source.path`` name ``path``."""
+    import io
+
+    stream = io.BufferedReader(io.BytesIO(data))
+    try:
+        if not is_gzip(stream) and len(data) > max_bytes:
+            fmt = format_of(path) or _sniff(head(stream))
+            if fmt not in ("warc", "jsonl"):  # one article: over the limit as a file on disk is
+                yield BadInput(path, over_limit(len(data), max_bytes))
+                return
+        yield from _read_stream(stream, path, max_bytes)
+    except InputError as exc:
+        yield BadInput(exc.where, exc.reason)
+    except GZIP_ERRORS as exc:
+        yield BadInput(path, gzip_reason(exc))
+    except OSError as exc:
+        yield BadInput(path, os_reason(exc))
+
+
 def format_of(name: str) -> str | None:
     """``text``, ``html``, ``jsonl`` or ``warc`` from a file name (``.gz`` allowed), else None.
 
