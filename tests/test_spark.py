@@ -577,3 +577,27 @@ def test_read_bytes_gives_what_read_file_gives(tmp_path):
         got, want = list(read_bytes(data, path, 1000)), list(read_file(path, 1000))
         assert [repr(x) for x in got] == [repr(x) for x in want], path
     assert any(isinstance(x, BadInput) for x in read_bytes(b"\x1f\x8b\x08\x00garbage", "x.txt.gz"))
+
+
+def test_readers_take_committed_runs_only(tmp_path):
+    """Without Spark: which run folders `unspun import` reads. A run commits with its articles'
+    `_SUCCESS`; its errors count only then; stories only when no article run came after them."""
+    from unspun.engines.spark_io import committed_runs
+
+    def run(part, n, ok=True):
+        (tmp_path / part / f"run={n}").mkdir(parents=True)
+        if ok:
+            (tmp_path / part / f"run={n}" / "_SUCCESS").write_text("")
+
+    for part, n, ok in [("articles", 0, True), ("articles", 1, True), ("articles", 2, False), ("stories", 0, True),
+                        ("errors", 0, True), ("errors", 2, True), ("files", 1, True)]:
+        run(part, n, ok)
+    names = lambda part: [os.path.relpath(p, tmp_path) for p in committed_runs(str(tmp_path), part)]  # noqa: E731
+    assert names("articles") == ["articles/run=0", "articles/run=1"]
+    assert names("errors") == ["errors/run=0"] and names("files") == ["files/run=1"]
+    assert names("stories") == []  # grouped before run 1's articles: stale, not read
+    run("stories", 1)
+    assert names("stories") == ["stories/run=1"]
+    flat = tmp_path / "old"
+    (flat / "articles").mkdir(parents=True)
+    assert committed_runs(str(flat), "articles") == [str(flat / "articles")] and committed_runs(str(flat), "errors") == []

@@ -284,8 +284,10 @@ def committed_runs(folder: str, part: str) -> list[str]:
     if not runs:
         return [base]
     ok = [n for n in sorted(runs) if os.path.exists(os.path.join(runs[n], "_SUCCESS"))]
-    if part == "stories":
-        return [runs[max(ok)]] if ok else []
+    if part == "stories":  # the latest grouping, unless articles were committed after it (--no-stories)
+        last = [int(RUN.fullmatch(os.path.basename(p)).group(1)) for p in committed_runs(folder, "articles")
+                if RUN.fullmatch(os.path.basename(p))]
+        return [runs[max(ok)]] if ok and (not last or max(ok) >= max(last)) else []
     if part != "articles":  # errors and files: those of runs whose articles committed
         done = {int(RUN.fullmatch(os.path.basename(p)).group(1)) for p in committed_runs(folder, "articles")}
         ok = [n for n in sorted(runs) if n in done]
