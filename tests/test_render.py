@@ -428,3 +428,30 @@ def test_big_article_renders_in_both_formats():
     assert ["".join(t) for t in Page(html).texts] == [a.text]
     out = terminal_output(a, no_color=True)
     assert out.count("[own] Critics") == len(a.layer("sentence")) // 3
+
+
+def test_technique_marks_carry_their_definition_and_the_score_note():
+    from unspun.render import TECHNIQUE_NOTE
+    from unspun.render.techniques import DEFINITIONS, definition
+
+    a = full_article()
+    out = terminal_output(a, no_color=True)
+    legend_part = out[out.index("Legend"):out.index("Quotes")]
+    for name in ("Loaded_Language", "Doubt", "Exaggeration,Minimisation"):
+        assert f"[{name}]" in legend_part
+        assert definition(name).split()[0] in legend_part
+    assert "--min-score S" in legend_part
+    html = render_html(a)
+    page = Page(html)
+    assert page.errors == [] and page.stack == []
+    titles = "\n".join(attrs.get("title", "") for _, attrs in page.elements)
+    assert f"Loaded_Language \u00b7 score 0.91 \u00b7 {definition('Loaded_Language')}" in titles
+    assert "<details class=\"techniques\">" in html and TECHNIQUE_NOTE.split(";")[0] in html
+    # every technique the models can name has a line; an article without techniques gets no block
+    import json
+    from unspun.models.runtime import SHIPPED_DIR
+    labels = json.loads((SHIPPED_DIR / "config.json").read_text(encoding="utf-8"))["labels"]
+    assert set(DEFINITIONS) == set(labels)
+    plain = Article(text="Plain words.")
+    assert "<details class=\"techniques\">" not in render_html(plain)
+    assert "--min-score" not in terminal_output(plain, no_color=True)

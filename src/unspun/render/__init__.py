@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from unspun.article import FURNITURE_LAYERS, VOICES, Article, Span
+from unspun.render.techniques import definition
 
 # -- highlight styles -------------------------------------------------------------------------
 
@@ -168,6 +169,8 @@ def article_marks(article: Article) -> list[Mark]:
         elif layer == "technique":
             score = _number(attrs.get("score"))
             note = f"technique: {label}" + (f" \u00b7 score {score:.2f}" if score is not None else "")
+            if definition(label):
+                note += f" \u00b7 {definition(label)}"
             marks.append(Mark(start, end, "technique", f"{note} [{start}\u2013{end})",
                               tag=label, label=label))
     for number, span in enumerate(quote_spans(article), 1):
@@ -182,6 +185,21 @@ def article_marks(article: Article) -> list[Mark]:
         for s, e in _ranges(span.attrs.get("cue"), n):
             part(s, e, "cue", f"cue of quote #{number}")
     return marks
+
+
+# What a technique mark's score is and how to see fewer or more marks, said once for both renderers.
+TECHNIQUE_NOTE = ("A technique mark names the propaganda technique a model trained on annotated news (PTC) "
+                  "finds in those words; its score is the model's confidence, not a verdict. "
+                  "--min-score S shows only marks scoring at least S.")
+
+
+def techniques_used(marks: Iterable[Mark]) -> list[tuple[str, str]]:
+    """``(technique, definition)`` for each technique the marks name, in order of first mark."""
+    seen: dict[str, str] = {}
+    for m in marks:
+        if m.style == "technique" and m.tag and m.tag not in seen:
+            seen[m.tag] = definition(m.tag) or ""
+    return list(seen.items())
 
 
 def legend(marks: Iterable[Mark]) -> list[Style]:

@@ -26,8 +26,8 @@ from typing import Iterable
 from unspun import __version__
 from unspun.article import Article
 from unspun.render import (
-    GROUPS, Mark, Style, article_marks, legend, metadata_rows, quote_rows, segments, summary,
-    summary_rows, truncate,
+    GROUPS, TECHNIQUE_NOTE, Mark, Style, article_marks, legend, metadata_rows, quote_rows, segments, summary,
+    summary_rows, techniques_used, truncate,
 )
 
 QUOTE_CHARS = 400  # quote text in the table is cut to this many characters
@@ -83,6 +83,7 @@ def article_html(article: Article, prefix: str) -> str:
         parts.append(f"<input type=\"checkbox\" class=\"toggle tg-{group}\" id=\"{_e(prefix)}-tg-{group}\" "
                      f"checked aria-label=\"Show {_e(GROUPS[group].lower())}\">\n")
     parts.append(legend_html(styles, prefix))
+    parts.append(techniques_html(marks))
     parts.append(f"<div class=\"text\"{lang_attr}>{text_html(article.text, marks, prefix)}</div>\n")
     parts.append(_quotes_table(article, prefix))
     parts.append("<section class=\"summary\">\n<h3>Summary</h3>\n")
@@ -129,6 +130,17 @@ def legend_html(styles: list[Style], prefix: str) -> str:
         parts.append("</span>\n")
     parts.append("</div>\n")
     return "".join(parts)
+
+
+def techniques_html(marks: Iterable[Mark]) -> str:
+    """Under the legend, when techniques are marked: each one's definition, and what a score means
+    (each mark's hover repeats its technique's line)."""
+    used = techniques_used(marks)
+    if not used:
+        return ""
+    items = "".join(f"<dt>{_e(name)}</dt><dd>{_e(meaning or '(no definition)')}</dd>" for name, meaning in used)
+    return f"<details class=\"techniques\"><summary>Techniques marked</summary>\n<dl>{items}</dl>\n" \
+           f"<p>{_e(TECHNIQUE_NOTE)}</p></details>\n"
 
 
 def _quotes_table(article: Article, prefix: str) -> str:

@@ -39,8 +39,8 @@ from rich.text import Text
 
 from unspun.article import Article
 from unspun.render import (
-    GROUPS, STYLES, Mark, Style, article_marks, legend, metadata_rows, quote_rows, segments, summary,
-    summary_rows, truncate,
+    GROUPS, STYLES, TECHNIQUE_NOTE, Mark, Style, article_marks, legend, metadata_rows, quote_rows, segments,
+    summary, summary_rows, techniques_used, truncate,
 )
 
 REPORT_WIDTH = 100  # the report never spreads wider than this, however wide the terminal
@@ -94,6 +94,7 @@ def article_report(article: Article, *, markers: bool = False) -> Constrain:
         Text(),
         Text("Legend", style="bold"),
         legend_grid(legend(marks), markers=markers),
+        *_techniques(marks),
         Text(),
         _quotes_table(article),
         Text(),
@@ -155,6 +156,19 @@ def legend_grid(styles: list[Style], *, markers: bool = False) -> Table | Text:
         if line:
             grid.add_row(Text(title), line)
     return grid
+
+
+def _techniques(marks: list[Mark]) -> list:
+    """Under the legend, when techniques are marked: each one's definition, and what a score means."""
+    used = techniques_used(marks)
+    if not used:
+        return []
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for name, meaning in used:
+        grid.add_row(Text(f"[{name}]", _TAG), Text(meaning or "(no definition)", style="dim"))
+    return [Text(), grid, Text(TECHNIQUE_NOTE, style="dim")]
 
 
 def _header(article: Article) -> Panel:
