@@ -222,7 +222,10 @@ def run_index(spark, paths: list[str], output: str, *, outlet: str | None = None
         elif out.flat():
             raise EngineError(f"{output}: written without run folders (an older unspun); it cannot be resumed: "
                               "--overwrite replaces it")
-    limit = commit_bytes or int(os.environ.get("UNSPUN_SPARK_COMMIT_BYTES", COMMIT_BYTES))
+    try:
+        limit = commit_bytes or int(os.environ.get("UNSPUN_SPARK_COMMIT_BYTES", COMMIT_BYTES))
+    except ValueError:
+        raise EngineError("UNSPUN_SPARK_COMMIT_BYTES must be a number of bytes") from None
     counts = {"articles": 0, "bad": 0, "failed": 0, "warned": 0, "skipped": 0, "runs": 0, "stories": 0,
               "shown": 0}
     next_run = max([-1, *out.runs("articles"), *out.runs("errors"), *out.runs("files")]) + 1  # never reused
