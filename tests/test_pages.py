@@ -339,3 +339,23 @@ def test_pasted_page_outlet_from_a_known_masthead_and_an_agency_copyright():
     b = unspun.analyze(wire, models=False)
     assert b.meta["outlet"] == "Reuters" and b.meta["title"] == "Port strike ends after pay deal"
     assert b.meta["date"] == "2027-03-02"
+
+
+def test_pasted_page_caption_with_credit_over_the_headline_is_not_the_title():
+    menu = "\n \n".join(["Latest", "Sections", "Science", "Health", "Space", "Follow Us", "Facebook", "RSS Feed",
+                         "About Us", "Contact Us", "© Skyward Review Pty Ltd. All rights reserved."])
+    text = (menu + "\nAn artist's drawing of the comet's tail. (Harbour Observatory/Mia Lund)\nSPACE\n"
+            "Astronomers Find Water Ice In The Tail Of A Passing Comet\nNORA VAIL, SKYWARD REVIEW\n3 MAR 2027\n\n"
+            "A team of astronomers at the Harbour Observatory has found traces of water ice in the tail of a comet "
+            "that passed close to the Sun last month.\n\n"
+            "The find makes the comet one of the most closely watched targets of the year, the observatory said.\n")
+    a = unspun.analyze(text, models=False)
+    assert a.meta["title"] == "Astronomers Find Water Ice In The Tail Of A Passing Comet"
+    assert a.meta["date"] == "2027-03-03"
+    assert a.meta["outlet"] == "Skyward Review"  # the copyright holder without "Pty Ltd"
+    from unspun.stages.pasted import _names, headline_like
+
+    assert not headline_like("An artist's drawing of the comet's tail. (Harbour Observatory/Mia Lund)")
+    assert not headline_like("Crews clear the road on Monday. [Getty]")
+    assert headline_like("Comet tail holds water ice (and maybe more)")
+    assert _names("NORA VAIL, SKYWARD REVIEW")

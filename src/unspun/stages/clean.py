@@ -72,7 +72,7 @@ _COPYRIGHT_HOLDER = re.compile(
     re.IGNORECASE,
 )
 _HOLDER_END = re.compile(r"\.?\s*(?:all rights reserved|unless otherwise|powered by|\||this material may)", re.IGNORECASE)
-_HOLDER_TAIL = re.compile(r"\s*(?:\((?:www\.)?[\w.-]+\.[a-z]{2,}\)|,?\s+(?:LLC|Inc|Ltd|Limited)\b\.?|,\s+an?\s+.{3,60})$")
+_HOLDER_TAIL = re.compile(r"\s*(?:\((?:www\.)?[\w.-]+\.[a-z]{2,}\)|,?\s+(?:(?:Pty\.?\s+)?(?:Ltd|Limited)|LLC|Inc|Corp|plc|PLC|GmbH|Pty)\b\.?|,\s+an?\s+.{3,60})$")
 _TRAILING_YEAR = re.compile(r"[\s,.]*(?:19|20)\d{2}\s*$")
 _NAME_LIST = re.compile(r"\s*[;|]\s*")
 _SOURCE_NAME = re.compile(r"[A-Z][\w .&'’-]{0,30}")  # "(CNN)", "(HawaiiNewsNow)" after a place

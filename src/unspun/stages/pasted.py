@@ -69,7 +69,13 @@ def headline_like(s: str) -> bool:
         return False  # "SIGN UP FOR NEWSLETTERS", "Welcome to the EUROPEAN UNION EXPERIENCE"
     if _LEAD_STAMP.match(s) or furniture_kind(s, "top") or stamp(s) or parse_byline(s):
         return False
+    if _CREDITED.search(s):
+        return False  # "Artist's impression of the plumes. (NASA/David Ladd)": a caption and its credit
     return True
+
+
+# A sentence closed by a full stop, then a parenthesised or bracketed credit: a photo caption
+_CREDITED = re.compile(r"[.!?][\"'”’]?\s*[(\[][^()\[\]]{2,120}[)\]]\s*$")
 
 
 def stamp(s: str) -> bool:
@@ -86,10 +92,10 @@ def stamp(s: str) -> bool:
 
 
 def _names(s: str) -> bool:
-    """A line of capitalised names only ("Ann Lee", "Ann Lee and Bo Chan Daily Post")."""
+    """A line of capitalised names only ("Ann Lee", "Ann Lee and Bo Chan Daily Post", "ANN LEE, DAILY POST")."""
     tokens = s.split()
     return (2 <= len(tokens) <= 12 and not any(ch in s for ch in ":?!|") and
-            all(t == "and" or (t[0].isupper() and t.isalpha()) or t.rstrip(".").isalpha() and t[0].isupper()
+            all(t == "and" or (t[0].isupper() and t.isalpha()) or t.rstrip(".,").isalpha() and t[0].isupper()
                 for t in tokens))
 
 
