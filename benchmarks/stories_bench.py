@@ -15,6 +15,17 @@ over its whole life, scoring included, and its largest worker) is printed too. Q
 the generator's stories (every version keeps 30-100% of its base), the adjusted Rand index
 over all documents, and how many candidate pairs the words could not settle.
 
+With ``--incremental``: a store (SQLite, a temporary file) is filled with the first ``--base``
+documents of the corpus and grouped (``unspun stories --db``, a full grouping), then
+``--batches`` batches of ``--batch`` documents are added one after the other, each grouped
+against the stored state (``unspun.stories.incremental``); the time of each batch's grouping
+(saving included; inserting the articles is not counted) is reported, then one full regroup of
+the final store (``--rebuild``) is timed as the peer, and its stories (JSON and the stored
+rows with their comparisons) are compared with the incremental ones::
+
+    python benchmarks/stories_bench.py --incremental benchmarks/out/stories-200k.jsonl.gz \
+        --base 100000 --batch 10000 --batches 10 --jobs 2 --no-embeddings
+
 With ``--datasketch``: datasketch's MinHash (``update_batch``) and MinHashLSH with the same
 shingles, the same number of permutations and the same bands x rows, timed against this
 package's signatures + banding on the same documents, and the recall of true pairs among each
@@ -266,6 +277,85 @@ def neus_check(jobs: int) -> dict:
             "event_stories": stats.event_stories}
 
 
+def incremental(path: Path, base: int, batch: int, batches: int, jobs: int, embeddings: bool) -> None:
+    """Grow a store batch by batch, grouping each batch incrementally; then one full regroup."""
+    import tempfile
+
+    from unspun.article import Article
+    from unspun.store import Store
+    from unspun.stories.incremental import update_stories
+    from unspun.stories.settle import EmbeddingSettle
+
+    def records():
+        for line in gzip.open(path, "rt", encoding="utf-8"):
+            r = json.loads(line)
+            yield r["id"], r["text"]
+
+    def add(store, items) -> float:
+        t = time.perf_counter()
+        with store.transaction():
+            for doc_id, text in items:
+                store.add(Article.from_text(text, source={"path": doc_id, "format": "text"}))
+        return time.perf_counter() - t
+
+    def stored(store) -> list:
+        return store.conn.execute("SELECT id, kind, size, json, comparison FROM stories ORDER BY id").fetchall()
+
+    settle = EmbeddingSettle() if embeddings else None
+    source = records()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="unspun-incremental-") as d, Store(Path(d) / "news.db") as store:
+        inserted = add(store, itertools.islice(source, base))
+        stats = Stats()
+        t = time.perf_counter()
+        up = update_stories(store, Settings(), jobs=jobs, settle=settle, stats=stats)
+        first = time.perf_counter() - t
+        print(f"store of {store.count('articles'):,} articles (inserted in {inserted:.1f} s); first grouping "
+              f"({up.mode}): {first:.1f} s, stages {_stages(stats)}", flush=True)
+        for k in range(batches):
+            inserted = add(store, itertools.islice(source, batch))
+            stats = Stats()
+            t = time.perf_counter()
+            up = update_stories(store, Settings(), jobs=jobs, settle=settle, stats=stats)
+            seconds = time.perf_counter() - t
+            rows.append((k + 1, up, seconds, stats))
+            print(f"batch {k + 1}: {up.line()} [{up.mode}] in {seconds:.1f} s (insert {inserted:.1f} s); "
+                  f"stages {_stages(stats)}", flush=True)
+        result, before = up.result, stored(store)
+        stats = Stats()
+        t = time.perf_counter()
+        full = update_stories(store, Settings(), jobs=jobs, settle=settle, stats=stats, rebuild=True)
+        full_s = time.perf_counter() - t
+        full_save = stats.seconds.get("save", 0.0)
+        print(f"full regroup of {stats.docs:,} articles: {full_s:.1f} s, stages {_stages(stats)}", flush=True)
+        same_json, same_rows = full.result == result, stored(store) == before
+        size = (Path(d) / "news.db").stat().st_size
+        state = store.conn.execute("SELECT coalesce(sum(length(data)), 0) FROM story_parts").fetchone()[0] + \
+            store.conn.execute("SELECT coalesce(sum(length(value)), 0) FROM story_state").fetchone()[0]
+    total = sum(r[2] for r in rows)
+    grouping = total - sum(r[3].seconds.get("save", 0.0) for r in rows)
+    print()
+    print("| batch | articles before | added | seconds | of it grouping | of it saving | stories stored anew "
+          "| stored pairs dropped | pairs verified again | copy stories | event stories |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for k, up, seconds, st in rows:
+        save = st.seconds.get("save", 0.0)
+        print(f"| {k} | {up.grouped:,} | {up.added:,} | {seconds:.1f} | {seconds - save:.1f} | {save:.1f} "
+              f"| {up.rewritten:,} | {up.dropped:,} | {up.reverified:,} | {st.copy_stories:,} | {st.event_stories:,} |")
+    print()
+    print(f"incremental total {total:.1f} s for {batches} batches; one full regroup of the final store "
+          f"{full_s:.1f} s ({total / full_s:.2f}x the time of one full regroup; a batch takes "
+          f"{total / batches / full_s:.2f}x of it on average); without saving the stories: incremental "
+          f"{grouping:.1f} s in all against {full_s - full_save:.1f} s for one full grouping")
+    print(f"identical stories at the end: JSON {same_json}, stored rows with comparisons {same_rows} "
+          f"({len(result['stories']):,} stories); store {size / 2**20:,.0f} MB, of it grouping state "
+          f"{state / 2**20:,.0f} MB")
+
+
+def _stages(stats: Stats) -> dict:
+    return {k: round(v, 1) for k, v in stats.seconds.items()}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("corpus", nargs="?", type=Path)
@@ -275,7 +365,17 @@ def main() -> None:
     p.add_argument("--neus", action="store_true", help="run the NeuS event check")
     p.add_argument("--no-embeddings", action="store_true", help="leave the grey pairs apart (no sentence embeddings)")
     p.add_argument("--settle", type=Path, metavar="JSON", help="EmbeddingSettle settings (default: the package's)")
+    p.add_argument("--incremental", action="store_true",
+                   help="grow a store batch by batch, grouping incrementally, against one full regroup")
+    p.add_argument("--base", type=int, default=100_000, help="--incremental: documents in the store at the start")
+    p.add_argument("--batch", type=int, default=10_000, help="--incremental: documents per added batch")
+    p.add_argument("--batches", type=int, default=10, help="--incremental: number of batches")
     args = p.parse_args()
+    if args.incremental:
+        if not args.corpus:
+            p.error("--incremental needs a corpus")
+        incremental(args.corpus, args.base, args.batch, args.batches, args.jobs, not args.no_embeddings)
+        return
     if args.corpus:
         truth = truth_of(args.corpus)
         result, stats, seconds, mem = run_group(args.corpus, args.jobs, embeddings=not args.no_embeddings,

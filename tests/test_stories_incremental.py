@@ -127,6 +127,14 @@ def test_full_regroup_when_articles_are_reanalysed_or_settings_change(tmp_path, 
         up = update_stories(store, Settings(max_bucket=7, common_df=12))
         assert (up.mode, up.reason) == ("full", "the grouping settings changed")
         assert update_stories(store, Settings(max_bucket=7, common_df=12)).mode == "incremental"
+        # the last article removed and another stored under its rowid: not the article grouped there
+        last = store.last_rowid()
+        with store.transaction():
+            store.conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (last,))
+            store.conn.execute("DELETE FROM articles WHERE rowid = ?", (last,))
+        _add(store, records[160:161])
+        up = update_stories(store, Settings(max_bucket=7, common_df=12))
+        assert (up.mode, up.reason) == ("full", "articles were removed from the store")
 
 
 def test_cli_groups_added_articles_and_rebuilds(tmp_path, capsys, records):
@@ -147,3 +155,23 @@ def test_cli_groups_added_articles_and_rebuilds(tmp_path, capsys, records):
     assert "from scratch (--rebuild)" in captured.err and json.loads(captured.out) == incremental
     assert main(["stories", str(tmp_path), "--rebuild"]) == 2
     assert "--rebuild needs --db" in capsys.readouterr().err
+
+
+def test_stories_saved_elsewhere_are_saved_again(tmp_path, records):
+    """Stories saved by another path (``unspun index`` compares fewer versions) are not kept as if
+    this grouping had saved them: the next incremental run saves all of them again."""
+    from unspun.stories.save import save_stories
+
+    db = tmp_path / "news.db"
+    with Store(db) as store:
+        _add(store, records[:200])
+        update_stories(store, SMALL, max_versions=4)
+        _add(store, records[200:260])
+        save_stories(store, group(store.texts(), SMALL), max_versions=2)
+        up = update_stories(store, SMALL, max_versions=4)
+        assert up.mode == "incremental" and up.rewritten == up.stored > 0
+    stored = _stored(db)
+    assert any(row[2] > 2 for row in stored)
+    with Store(db) as store:
+        update_stories(store, SMALL, rebuild=True, max_versions=4)
+    assert _stored(db) == stored

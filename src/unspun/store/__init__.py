@@ -383,6 +383,11 @@ class Store:
         """How many stored articles have a rowid up to ``rowid``."""
         return self.conn.execute("SELECT count(*) FROM articles WHERE rowid <= ?", (rowid,)).fetchone()[0]
 
+    def id_at(self, rowid: int) -> str | None:
+        """The id of the article stored under ``rowid``."""
+        row = self.conn.execute("SELECT id FROM articles WHERE rowid = ?", (rowid,)).fetchone()
+        return row[0] if row else None
+
     def text_of(self, article_id: str) -> str | None:
         """The text of a stored article."""
         row = self.conn.execute("SELECT json_extract(json, '$.text') FROM articles WHERE id = ?",
@@ -420,6 +425,7 @@ class Store:
         self.conn.execute("DELETE FROM stories")
         self.conn.execute("UPDATE store_info SET value = 0 WHERE key = 'stories_dirty' AND value = 1")
         self.conn.execute("UPDATE store_info SET value = 0 WHERE key = 'stories_reanalysed' AND value = 1")
+        self.conn.execute("DELETE FROM story_state WHERE key = 'saved'")  # saved by someone else now
 
     def stories_saved(self, last_rowid: int) -> None:
         """Mark the stories as up to date with the articles up to ``last_rowid`` (unless articles

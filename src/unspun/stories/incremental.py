@@ -30,7 +30,9 @@ only added. A full regroup is made — and reported — instead when there is no
 grouped by an older unspun, or never), the settings changed, a stored article was
 re-analysed, or articles were removed; ``rebuild=True`` (``--rebuild``) asks for one. Saving
 rewrites only the stories whose JSON changed (each copy story's version comparison is the
-costly part), so the stored stories equal those of a full save.
+costly part), so the stored stories equal those of a full save; when someone else saved the
+stories since (``Store.clear_stories``: ``unspun import``, a full save elsewhere), all are saved
+again.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ class Update:
     stories of several members now stored, whether it grouped the ``added`` articles against
     the ``grouped`` ones (``mode`` ``incremental``) or regrouped everything (``full``, with
     ``reason``), and for an incremental run how many stored pairs lost their candidacy
-    (``dropped``) or were verified again because a sentence became too common (``reverified``)."""
+    (``dropped``) or were verified again because a sentence became too common (``reverified``),
+    and how many stories were stored anew with their comparison (``rewritten``; the others
+    were unchanged and kept)."""
 
     result: dict
     stored: int
@@ -71,12 +75,14 @@ class Update:
     grouped: int
     dropped: int = 0
     reverified: int = 0
+    rewritten: int = 0
     seconds: float = 0.0
 
     def line(self) -> str:
         if self.mode == "incremental":
             return (f"{self.added:,} added articles grouped against {self.grouped:,} already grouped "
-                    f"({self.dropped:,} stored pairs dropped, {self.reverified:,} verified again)")
+                    f"({self.dropped:,} stored pairs dropped, {self.reverified:,} verified again; "
+                    f"{self.rewritten:,} stories stored anew)")
         return f"all {self.added:,} articles grouped from scratch ({self.reason})"
 
 
@@ -178,7 +184,8 @@ def load_state(store, settings: Settings) -> tuple[State | None, str]:
     if store.stories_reanalysed:
         return None, "stored articles were re-analysed"
     head = json.loads(store.story_state("head"))
-    if store.count_until(head["last_rowid"]) != head["docs"]:
+    if store.count_until(head["last_rowid"]) != head["docs"] or \
+            (head["docs"] and store.id_at(head["last_rowid"]) != head.get("last_id")):
         return None, "articles were removed from the store"
     z = _unpack(raw)
     df = np.frombuffer(zlib.decompress(z["df"].tobytes()), dtype=np.uint32).copy()
@@ -187,14 +194,14 @@ def load_state(store, settings: Settings) -> tuple[State | None, str]:
                  head["max_versions"]), ""
 
 
-def _save_state(store, settings: Settings, docs: int, last_rowid: int, df: np.ndarray, pairs: np.ndarray,
-                verdicts: np.ndarray, settle: str, decisions: dict, max_versions: int) -> None:
+def _save_state(store, settings: Settings, docs: int, last_rowid: int, last_id: str | None, df: np.ndarray,
+                pairs: np.ndarray, verdicts: np.ndarray, settle: str, decisions: dict, max_versions: int) -> None:
     decided = np.array(sorted(decisions), dtype=np.int64).reshape(-1, 2)
     ok = np.array([decisions[tuple(p)] for p in decided.tolist()], dtype=np.uint8)
     df_blob = np.frombuffer(zlib.compress(df.astype(np.uint32).tobytes(), 1), dtype=np.uint8)
     store.put_story_state("settings", settings_key(settings))
-    store.put_story_state("head", json.dumps({"docs": docs, "last_rowid": last_rowid, "settle": settle,
-                                              "max_versions": max_versions}))
+    store.put_story_state("head", json.dumps({"docs": docs, "last_rowid": last_rowid, "last_id": last_id,
+                                              "settle": settle, "max_versions": max_versions}))
     store.put_story_state("state", _pack(df=df_blob, pairs=pairs.astype(np.int64).reshape(-1, 2),
                                          verdicts=verdicts.astype(np.uint8), decided=decided, decisions=ok))
 
@@ -366,23 +373,27 @@ def update_stories(store, settings: Settings | None = None, *, jobs: int = 1, se
     result = {"stories": assemble(corpus.ids, shown, labels, links, stats)}
     stats.seconds["group"] = time.perf_counter() - t
     t = time.perf_counter()
+    counts = {"rewritten": 0}
     with store.transaction():
         if state is None:
             store.clear_story_state()
             for a in range(0, len(corpus), PART):
                 b = min(a + PART, len(corpus))
                 store.add_story_part(a, b - a, until, _part_blob(corpus, a, b))
-            stored = save_stories(store, result, max_versions=max_versions)
+            stored = counts["rewritten"] = save_stories(store, result, max_versions=max_versions)
         else:
             if len(corpus) > grouped:
                 store.add_story_part(grouped, len(corpus) - grouped, until, _part_blob(corpus, grouped, len(corpus)))
-            if state.max_versions != max_versions:
-                stored = save_stories(store, result, max_versions=max_versions)
+            if state.max_versions != max_versions or store.story_state("saved") is None:
+                # the stored stories were saved otherwise (another max_versions, `unspun index`,
+                # `unspun import`): all are saved again, as a full save does
+                stored = counts["rewritten"] = save_stories(store, result, max_versions=max_versions)
             else:
-                stored = sync_stories(store, result, max_versions=max_versions)
-        _save_state(store, settings, len(corpus), until, corpus.df, pairs, verdicts, settle_key(settle), decisions,
-                    max_versions)
+                stored = sync_stories(store, result, max_versions=max_versions, counts=counts)
+        _save_state(store, settings, len(corpus), until, corpus.ids[-1] if len(corpus) else None, corpus.df, pairs,
+                    verdicts, settle_key(settle), decisions, max_versions)
+        store.put_story_state("saved", 1)
         store.stories_saved(until)
     stats.seconds["save"] = time.perf_counter() - t
     return Update(result, stored, "incremental" if state is not None else "full", reason, len(corpus) - grouped,
-                  grouped, dropped, reverified, time.perf_counter() - t0)
+                  grouped, dropped, reverified, counts["rewritten"], time.perf_counter() - t0)

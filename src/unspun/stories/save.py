@@ -33,14 +33,15 @@ def save_stories(store, result: dict, max_versions: int = MAX_VERSIONS) -> int:
     return several
 
 
-def sync_stories(store, result: dict, max_versions: int = MAX_VERSIONS) -> int:
+def sync_stories(store, result: dict, max_versions: int = MAX_VERSIONS, counts: dict | None = None) -> int:
     """Make the store's stories those of ``result``, as ``save_stories`` would, touching only
     what changed: a stored story whose JSON is unchanged keeps its row and its version
     comparison (the stored comparisons must have been made with the same ``max_versions``
     from articles not re-analysed since), a changed or new one is stored with a new
     comparison, and stories that are gone are removed. Return how many stories of several
-    members are stored."""
-    several = 0
+    members are stored; ``counts``, when given, receives how many were stored anew
+    (``rewritten``) and removed (``removed``)."""
+    several = rewritten = 0
     with store.transaction():
         stored = store.stored_stories()
         wanted = set()
@@ -57,5 +58,9 @@ def sync_stories(store, result: dict, max_versions: int = MAX_VERSIONS) -> int:
                 articles = [a for a in (store.article(m["id"]) for m in members[:max_versions]) if a is not None]
                 comparison = compare(articles) if len(articles) > 1 else None
             store.put_story(story, comparison)
-        store.delete_stories([i for i in stored if i not in wanted])
+            rewritten += 1
+        gone = [i for i in stored if i not in wanted]
+        store.delete_stories(gone)
+    if counts is not None:
+        counts.update(rewritten=rewritten, removed=len(gone))
     return several
