@@ -2,6 +2,8 @@
 
     python benchmarks/spark_bench.py analyze benchmarks/out/stories-10k.jsonl.gz -n 200
     python benchmarks/spark_bench.py stories benchmarks/out/stories-100k.jsonl.gz
+    python benchmarks/spark_bench.py resume benchmarks/out/stories-20k.jsonl.gz -n 120 --files 12
+    python benchmarks/spark_bench.py listing
 
 ``analyze``: the first ``-n`` records of a JSONL corpus (written to a temporary file) through
 plain ``unspun index --db`` with ``-j 1`` and ``-j 2`` (subprocesses, as a user runs them) and
@@ -13,6 +15,18 @@ parallelism. Spark's session start is timed apart. Also the peak RSS of Spark's 
 ``stories``: grouping only (no analysis) from the corpus's text: ``group()`` with 2 processes
 against the Spark stages on ``local[2]``, and whether their JSON is identical.
 
+``resume``: the first ``-n`` records split into ``--files`` JSONL files, through ``unspun index
+--engine spark`` (subprocesses on ``local[2]``, ``--no-stories``): once committed in one run,
+once committed every ``--per-run`` files, and once killed with SIGKILL (the whole process
+group, JVM included) half-way through a run after half the runs committed, then ``--resume``.
+Reports the work lost (from the last commit to the kill, as a fraction of the uninterrupted
+time), the files read again, the total time against the uninterrupted run, and whether the
+resumed output holds the same articles.
+
+``listing``: 100,000 small files (``--n-files``) in 100 folders under /tmp (deleted after):
+``spark_io.list_inputs`` on a ``file://`` glob and on the folder (Spark's file index), against
+Python's ``os.scandir`` walk, ``glob.glob`` and ``read.input_files`` (the plain-path listing).
+
 Corpora come from ``benchmarks/storygen.py`` (needs ../shared/data; never committed). Run
 under the CPU lock on a shared machine; prints Markdown tables.
 """
@@ -23,8 +37,10 @@ import argparse
 import gzip
 import json
 import os
+import glob as globbing
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -152,6 +168,157 @@ def stories(args: argparse.Namespace) -> None:
           f"Spark stage seconds {json.dumps({k: round(v, 1) for k, v in sstats.seconds.items()})}")
 
 
+def _spark_cli(inp: Path, out: Path, *extra: str, per_run_bytes: int | None = None) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    if per_run_bytes:
+        env["UNSPUN_SPARK_COMMIT_BYTES"] = str(per_run_bytes)
+    return subprocess.Popen([sys.executable, "-m", "unspun", "index", "--engine", "spark", str(inp), "--output",
+                             str(out), "--master", "local[2]", "--partitions", "4", "--no-stories", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+
+
+def _finish(proc: subprocess.Popen) -> str:
+    _, err = proc.communicate()
+    if proc.returncode not in (0, 2):
+        raise SystemExit(f"spark index failed ({proc.returncode}): {err[-2000:]}")
+    return err
+
+
+def _committed(out: Path) -> int:
+    folder = out / "articles"
+    if not folder.is_dir():
+        return 0
+    return sum((folder / name / "_SUCCESS").exists() for name in os.listdir(folder))
+
+
+def _articles(out: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    from unspun.engines.spark_io import committed_runs
+
+    return sorted(r["json"] for path in committed_runs(str(out), "articles")
+                  for r in pq.read_table(path, columns=["json"]).to_pylist())
+
+
+def resume(args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="spark-resume-"))
+    try:
+        inp = work / "in"
+        inp.mkdir()
+        whole = work / "all.jsonl"
+        n = head(args.corpus, args.n, whole)
+        lines = whole.read_text(encoding="utf-8").splitlines(keepends=True)
+        per = -(-len(lines) // args.files)
+        sizes = []
+        for k in range(args.files):
+            part = lines[k * per:(k + 1) * per]
+            (inp / f"part-{k:03d}.jsonl").write_text("".join(part), encoding="utf-8")
+            sizes.append(sum(len(x.encode()) for x in part))
+        per_run = max(sizes) * args.per_run  # bytes per run: --per-run files
+        runs = -(-args.files // args.per_run)
+        t = time.perf_counter()
+        _finish(_spark_cli(inp, work / "one"))
+        one_s = time.perf_counter() - t
+        t = time.perf_counter()
+        _finish(_spark_cli(inp, work / "runs", per_run_bytes=per_run))
+        runs_s = time.perf_counter() - t
+        # killed half-way through a run, after half the runs committed
+        out = work / "killed"
+        t = time.perf_counter()
+        proc = _spark_cli(inp, out, per_run_bytes=per_run)
+        commits = []  # seconds at which each run committed
+        while len(commits) < runs // 2:
+            if proc.poll() is not None:
+                raise SystemExit("the job ended before it could be killed; give more records")
+            got = _committed(out)
+            while len(commits) < got:
+                commits.append(time.perf_counter() - t)
+            time.sleep(0.1)
+        per_run_s = (commits[-1] - commits[0]) / max(1, len(commits) - 1) if len(commits) > 1 else commits[0]
+        time.sleep(per_run_s / 2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        killed_at = time.perf_counter() - t
+        before = _committed(out)
+        last_commit = commits[before - 1] if before <= len(commits) else killed_at
+        t = time.perf_counter()
+        err = _finish(_spark_cli(inp, out, "--resume", per_run_bytes=per_run))
+        resume_s = time.perf_counter() - t
+        skipped = next((int(x.split()[0].replace(",", "")) for x in err.split("; ") if "already done" in x), 0)
+        same = _articles(out) == _articles(work / "runs") == _articles(work / "one")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lost = killed_at - last_commit
+    print(f"\n{n} articles in {args.files} JSONL files (first {n} records of {args.corpus.name}), local[2], "
+          f"--no-stories, {time.strftime('%Y-%m-%d')}; each run a new process (JVM start included)\n")
+    print("| run | seconds | ratio |")
+    print("|---|---:|---:|")
+    print(f"| uninterrupted, one commit | {one_s:.1f} | 1.00x |")
+    print(f"| uninterrupted, a commit every {args.per_run} files ({runs} runs) | {runs_s:.1f} | {runs_s / one_s:.2f}x |")
+    print(f"| killed at {killed_at:.1f} s ({before} runs committed) + `--resume` {resume_s:.1f} s | "
+          f"{killed_at + resume_s:.1f} | {(killed_at + resume_s) / runs_s:.2f}x the committed-in-runs time |")
+    print(f"\nwork lost: {lost:.1f} s from the last commit to the kill = {lost / runs_s:.1%} of the "
+          f"uninterrupted time; files read again by --resume: {args.files - skipped} of {args.files} "
+          f"({skipped} skipped, {(args.files - skipped) / args.files:.0%}), of which those of the run in flight "
+          f"were already analysed once: at most {args.per_run} files = {args.per_run / args.files:.0%} of the "
+          f"work redone; same articles as the uninterrupted runs: {same}")
+
+
+def listing(args: argparse.Namespace) -> None:
+    from unspun.engines.spark import session
+    from unspun.engines.spark_io import list_inputs
+    from unspun.read import format_of, input_files
+
+    root = Path(tempfile.mkdtemp(prefix="spark-listing-"))
+    try:
+        for d in range(100):
+            sub = root / f"d{d:02d}"
+            sub.mkdir()
+            for k in range(args.n_files // 100):
+                (sub / f"a{k:05d}.txt").write_text(f"Short text number {k} in folder {d}.\n", encoding="ascii")
+        n = args.n_files // 100 * 100
+
+        def scandir_walk() -> int:
+            found, stack = [], [str(root)]
+            while stack:
+                with os.scandir(stack.pop()) as it:
+                    for e in it:
+                        if e.is_dir(follow_symlinks=False):
+                            stack.append(e.path)
+                        elif format_of(e.name):
+                            found.append((e.path, e.stat().st_size, e.stat().st_mtime_ns))
+            return len(found)
+
+        timings = {}
+        for name, fn in (("Python `os.scandir` walk (+ size, mtime)", scandir_walk),
+                         ("Python `glob.glob('*/*.txt')`", lambda: len(globbing.glob(f"{root}/*/*.txt"))),
+                         ("`read.input_files` (plain path)", lambda: len(list(input_files([str(root)]))))):
+            t = time.perf_counter()
+            got = fn()
+            timings[name] = (time.perf_counter() - t, got)
+        t = time.perf_counter()
+        spark, _ = session("local[2]", partitions=8)
+        spark.sparkContext.parallelize([0], 1).count()
+        start_s = time.perf_counter() - t
+        for name, uri in (("Spark `list_inputs` on `file://…/*/*.txt` (glob)", f"file://{root}/*/*.txt"),
+                          ("Spark `list_inputs` on `file://…/` (folder)", f"file://{root}")):
+            for attempt in ("first", "second"):
+                t = time.perf_counter()
+                got = len(list_inputs(spark, [uri]))
+                timings[f"{name}, {attempt}"] = (time.perf_counter() - t, got)
+        spark.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    peer = timings["Python `os.scandir` walk (+ size, mtime)"][0]
+    print(f"\nListing {n:,} small files in 100 folders under /tmp, {time.strftime('%Y-%m-%d')}; Spark session "
+          f"start {start_s:.1f} s not included\n")
+    print("| listing | seconds | files | ratio to `os.scandir` |")
+    print("|---|---:|---:|---:|")
+    for name, (sec, got) in timings.items():
+        print(f"| {name} | {sec:.2f} | {got:,} | {sec / peer:.1f}x |")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="what", required=True)
@@ -160,8 +327,15 @@ def main() -> None:
     a.add_argument("-n", type=int, default=200)
     s = sub.add_parser("stories")
     s.add_argument("corpus", type=Path)
+    r = sub.add_parser("resume")
+    r.add_argument("corpus", type=Path)
+    r.add_argument("-n", type=int, default=120)
+    r.add_argument("--files", type=int, default=12)
+    r.add_argument("--per-run", type=int, default=2, help="files per committed run")
+    li = sub.add_parser("listing")
+    li.add_argument("--n-files", type=int, default=100_000)
     args = p.parse_args()
-    analyze(args) if args.what == "analyze" else stories(args)
+    {"analyze": analyze, "stories": stories, "resume": resume, "listing": listing}[args.what](args)
 
 
 if __name__ == "__main__":
