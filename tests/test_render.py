@@ -455,3 +455,41 @@ def test_technique_marks_carry_their_definition_and_the_score_note():
     plain = Article(text="Plain words.")
     assert "<details class=\"techniques\">" not in render_html(plain)
     assert "--min-score" not in terminal_output(plain, no_color=True)
+
+
+def test_spin_summary_rates_by_voice_and_names_the_densest_paragraph():
+    from unspun.render import spin
+
+    text = ("Storm thugs wreck the town\n\n"
+            "The corrupt council left the sea wall to rot for years, and the town paid for it on Monday night "
+            "when the water came in.\n\n"
+            "\u201cWe did what the budget allowed,\u201d said the mayor, Ann Lee, who called the criticism "
+            "a disgraceful smear campaign by her rivals on the council.\n\n"
+            "Repairs will start next week, the council said in a statement on Tuesday afternoon.")
+    a = Article(text=text)
+    p2 = text.index("The corrupt")
+    s2 = (p2, text.index("\n\n", p2))
+    q = text.index("\u201cWe did")
+    s3 = (q, text.index("\n\n", q))
+    p4 = text.index("Repairs")
+    a.add("title", 0, text.index("\n"))
+    a.add("sentence", *s2, "own")
+    a.add("sentence", *s3, "attributed")
+    a.add("sentence", p4, len(text), "attributed")
+    a.add("technique", *at(text, "thugs"), "Name_Calling,Labeling", score=0.9)  # in the headline: not counted
+    a.add("technique", *at(text, "corrupt"), "Loaded_Language", score=0.8)
+    a.add("technique", *at(text, "rot"), "Loaded_Language", score=0.6)
+    a.add("technique", *at(text, "disgraceful smear campaign"), "Loaded_Language", score=0.7)
+    sp = spin(a)
+    assert sp.marks == 3 and sp.words == 25 + 25 + 14
+    assert sp.by_voice["own"] == pytest.approx(2000 / 25) and sp.by_voice["quote"] is None
+    assert sp.by_voice["attributed"] == pytest.approx(1000 / 39)
+    assert sp.by_technique == [("Loaded_Language", pytest.approx(3000 / 64))]
+    assert sp.densest["number"] == 2 and sp.densest["marks"] == 2 and sp.densest["start"] == p2
+    out = terminal_output(a, no_color=True)
+    assert "Spin" in out and "46.9 technique marks per 1,000 words (own 80.0" in out
+    assert "Densest" in out and "paragraph 2, 2 marks in 25 words" in out
+    assert "46.9 technique marks per 1,000 words" in render_html(a)
+    # no sentences, or no marks: no spin line
+    assert spin(Article(text="Plain words.")) is None
+    assert "Spin" not in terminal_output(Article(text="Plain words."), no_color=True)

@@ -24,6 +24,8 @@ The renderers are imported from their modules (``unspun.render.terminal``,
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -293,6 +295,75 @@ class Summary:
     furniture: dict[str, int]
     own_subjective: int | None = None  # own-voice sentences with subjectivity >= 0.5 (None: not judged)
     asides: int = 0  # the outlet's own clauses inside reported sentences
+    spin: "Spin | None" = None  # technique marks per 1,000 words (None: no sentences)
+
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+DENSE_MIN_WORDS = 20  # a paragraph needs this many words to be named the densest
+
+
+@dataclass(frozen=True)
+class Spin:
+    """Technique marks per 1,000 words: over the article's sentences, by technique, and by the voice
+    of the sentence a mark starts in (a mark inside the outlet's aside counts as ``own``); and the
+    paragraph (of at least ``DENSE_MIN_WORDS`` words) with the most marks per word."""
+
+    words: int
+    marks: int
+    per_1000: float
+    by_technique: list[tuple[str, float]]
+    by_voice: dict[str, float | None]  # None: no sentence of that voice
+    densest: dict | None  # that paragraph: start, end, number (1 = first), marks, words, excerpt
+
+
+def spin(article: Article) -> Spin | None:
+    """The article's ``Spin``, or None when no sentence is marked.
+
+    >>> a = Article(text="Thugs ran riot. Police said two were held.")
+    >>> _ = a.add("sentence", 0, 15, "own"); _ = a.add("sentence", 16, 42, "attributed")
+    >>> _ = a.add("technique", 0, 5, "Name_Calling,Labeling", score=0.9)
+    >>> sp = spin(a)
+    >>> round(sp.per_1000), round(sp.by_voice["own"]), sp.by_voice["attributed"], sp.by_voice["quote"]
+    (125, 333, 0.0, None)
+    """
+    text = article.text
+    sentences = sorted((sp for sp in article.layer("sentence") if sp.label in VOICES), key=lambda sp: sp.start)
+    if not sentences:
+        return None
+    starts = [sp.start for sp in sentences]
+    words = {v: 0 for v in VOICES}
+    for sp in sentences:
+        words[sp.label] += len(_WORD.findall(text, sp.start, sp.end))
+    asides = [(sp.start, sp.end) for sp in article.layer("aside")]
+    marks = {v: 0 for v in VOICES}
+    names: Counter = Counter()
+    techniques = sorted(article.layer("technique"), key=lambda sp: sp.start)
+    for mark in techniques:
+        i = bisect_right(starts, mark.start) - 1
+        if i < 0 or mark.start >= sentences[i].end:
+            continue  # outside every sentence (a headline, a caption)
+        voice = "own" if any(s <= mark.start < e for s, e in asides) else sentences[i].label
+        marks[voice] += 1
+        names[mark.label] += 1
+    total_words, total = sum(words.values()), sum(marks.values())
+    if not total_words:
+        return None
+    rate = 1000.0 / total_words
+    densest, best = None, 0.0
+    # paragraphs: runs of non-blank lines
+    for number, m in enumerate(re.finditer(r"\S(?:.*\S)?(?:\n(?![ \t]*\n).*\S)*", text), 1):
+        n_words = len(_WORD.findall(m.group()))
+        n_marks = sum(1 for t in techniques if m.start() <= t.start < m.end())
+        if n_words >= DENSE_MIN_WORDS and n_marks and n_marks / n_words > best:
+            best = n_marks / n_words
+            densest = {"start": m.start(), "end": m.end(), "number": number, "marks": n_marks, "words": n_words,
+                       "excerpt": truncate(m.group(), 60)}
+    return Spin(
+        words=total_words, marks=total, per_1000=total * rate,
+        by_technique=[(name, n * rate) for name, n in names.most_common()],
+        by_voice={v: (1000.0 * marks[v] / words[v] if words[v] else None) for v in VOICES},
+        densest=densest,
+    )
 
 
 SUBJECTIVE = 0.5  # the subjectivity from which an own-voice sentence counts as subjective
@@ -326,6 +397,7 @@ def summary(article: Article) -> Summary:
         furniture={k: v for k, v in furniture.items() if v},
         own_subjective=sum(v >= SUBJECTIVE for v in judged) if judged else None,
         asides=len(article.layer("aside")),
+        spin=spin(article),
     )
 
 
@@ -351,6 +423,14 @@ def summary_rows(s: Summary) -> list[tuple[str, str]]:
         rows.append(("Speakers", ", ".join(f"{name} ({count})" for name, count in s.speakers)))
     if s.techniques:
         rows.append(("Techniques", ", ".join(f"{t} ({c})" for t, c in s.techniques)))
+    if s.spin is not None and s.spin.marks:
+        voices = " \u00b7 ".join(f"{v} {s.spin.by_voice[v]:.1f}" for v in reversed(VOICES)
+                                 if s.spin.by_voice[v] is not None)
+        rows.append(("Spin", f"{s.spin.per_1000:.1f} technique marks per 1,000 words ({voices})"))
+        if s.spin.densest:
+            d = s.spin.densest
+            rows.append(("Densest", f"paragraph {d['number']}, {d['marks']} mark{'s' if d['marks'] != 1 else ''} "
+                                    f"in {d['words']} words: \u201c{d['excerpt']}\u201d [{d['start']}\u2013{d['end']})"))
     if s.furniture:
         rows.append(("Furniture", ", ".join(f"{layer} {count}" for layer, count in s.furniture.items())))
     return rows
