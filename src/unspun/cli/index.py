@@ -314,18 +314,18 @@ MAX_VERSIONS = 8  # versions of a copy story compared side by side (the members 
 
 
 def update_stories(store, jobs: int | None = None, embeddings: bool = True) -> int:
-    """Group every stored article into stories (``unspun.stories.group.group``, from the text
-    alone) and store them, each copy story of several members with its version comparison
-    (``unspun.stories.diff.compare`` over at most ``MAX_VERSIONS`` members). Return the number
-    of stories with several members."""
+    """Group the stored articles into stories (from the text alone) and store them, each copy
+    story of several members with its version comparison (``unspun.stories.diff.compare`` over
+    at most ``MAX_VERSIONS`` members): the articles added since the last grouping are grouped
+    against the stored state (``unspun.stories.incremental``), which gives the stories a full
+    regroup would; it regroups everything when it cannot. Return the number of stories with
+    several members."""
     from unspun.batch import where
-    from unspun.stories.group import group
-    from unspun.stories.save import save_stories
+    from unspun.stories.incremental import update_stories as grow
     from unspun.stories.settle import EmbeddingSettle
 
-    docs = ((article_id, where(source), text) for article_id, source, text in store.texts())
     settle = EmbeddingSettle() if embeddings else None
-    return save_stories(store, group(docs, jobs=max(1, jobs or 1), settle=settle), max_versions=MAX_VERSIONS)
+    return grow(store, jobs=max(1, jobs or 1), settle=settle, source=where, max_versions=MAX_VERSIONS).stored
 
 
 def _summary(counts: dict, store) -> str:
