@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -99,9 +100,11 @@ def _hadoop_files(spark, path: str) -> list:
     from unspun.engines.spark import EngineError
     from unspun.read import EXTENSIONS, BadInput, format_of
 
+    _listing_tasks(spark)
     try:
         frame = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(path)
-        rows = frame.select("path", "length", F.unix_millis("modificationTime").alias("mtime")).collect()
+        with _conf(spark, {"spark.sql.files.openCostInBytes": "1"}):  # many small files: few tasks
+            rows = frame.select("path", "length", F.unix_millis("modificationTime").alias("mtime")).collect()
     except Exception as exc:  # noqa: BLE001 - AnalysisException, Py4JJavaError: a missing connector, ...
         text = str(exc)
         if "PATH_NOT_FOUND" in text or "Path does not exist" in text:
@@ -132,6 +135,29 @@ def _hadoop_files(spark, path: str) -> list:
         else:
             out.append(f)
     return out
+
+
+DISCOVERY = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
+
+
+@contextmanager
+def _conf(spark, values: dict):
+    """The session's SQL settings ``values`` for the block, restored after."""
+    old = {key: spark.conf.get(key, None) for key in values}
+    for key, value in values.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            spark.conf.unset(key) if value is None else spark.conf.set(key, value)
+
+
+def _listing_tasks(spark) -> None:
+    """Spark lists many paths (a glob's matches, the files of a run) with one task per path
+    (up to 10,000): a task per task slot instead, unless the session set its own figure."""
+    if spark.conf.get(DISCOVERY, "10000") == "10000":
+        spark.conf.set(DISCOVERY, str(max(2, spark.sparkContext.defaultParallelism)))
 
 
 def _mtime(spark, uri: str) -> int:
@@ -166,6 +192,7 @@ def read_hadoop(spark, files: list[InputFile], max_bytes: int):
             lambda e: (((e[0] << 32) | k, doc) for k, doc in enumerate(read_bytes(b"", e[1], max_bytes)))))
     if not files:
         return rdds[0]
+    _listing_tasks(spark)
     frame = spark.read.format("binaryFile").load([literal(f.key) if GLOB.search(f.key) else f.key for f in files])
 
     def parse(row):
