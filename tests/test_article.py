@@ -80,3 +80,18 @@ def test_inline_wire_attribution_is_not_furniture():
     a = Article.from_text("Talks failed, Tasnim News Agency reported, and both sides left.")
     a.add("wire", 14, 35, "Tasnim", inline=True)
     assert a.furniture() == []
+
+
+def test_to_json_is_json_dumps_of_to_dict_span_by_span():
+    import json
+
+    a = Article(text="Storm \u201chits\u201d caf\u00e9 \U0001F600 coast.\nMore.")
+    a.add("title", 0, 5)
+    a.add("quote", 6, 12, "direct", speaker="Ann \u00e9", cue=[[1, 2]], score=0.123456789)
+    a.add("technique", 0, 5, "Loaded_Language", score=1 / 3)
+    a.add("sentence", 0, 26, "own", subjectivity=0.5, bias=None)
+    assert a.to_json() == json.dumps(a.to_dict(), ensure_ascii=False)
+    assert a.to_json(indent=2) == json.dumps(a.to_dict(), ensure_ascii=False, indent=2)
+    assert Article.from_json(a.to_json()) == a
+    empty = Article(text="")
+    assert empty.to_json() == json.dumps(empty.to_dict(), ensure_ascii=False)

@@ -70,6 +70,9 @@ def escape_surrogates(value: str) -> str:
     return _SURROGATE.sub(write, value)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False) as an object
+
+
 def _round_scores(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 4)
@@ -167,18 +170,25 @@ class Article:
 
     # -- serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict:
-        return {
-            "unspun": SCHEMA_VERSION,
-            "id": self.id,
-            "producer": self.producer,
-            "source": self.source,
-            "text": self.text,
-            "meta": self.meta,
-            "spans": [s.to_dict() for s in sorted(self.spans, key=Span.sort_key)],
-        }
+        d = self.to_dict_head()
+        d["spans"] = [s.to_dict() for s in sorted(self.spans, key=Span.sort_key)]
+        return d
 
     def to_json(self, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        if indent is not None or not self.spans:
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        # the same text as json.dumps(self.to_dict()), made one span at a time: a long article's
+        # hundreds of thousands of span dicts never exist at once
+        head = self.to_dict_head()
+        head["spans"] = []
+        text = _ENCODER.encode(head)
+        return "".join((text[:-2], ", ".join(_ENCODER.encode(s.to_dict())
+                                             for s in sorted(self.spans, key=Span.sort_key)), "]}"))
+
+    def to_dict_head(self) -> dict:
+        """``to_dict`` without its ``spans``."""
+        return {"unspun": SCHEMA_VERSION, "id": self.id, "producer": self.producer, "source": self.source,
+                "text": self.text, "meta": self.meta}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Article":

@@ -6,7 +6,7 @@ none of them re-implements a stage.
 
 from __future__ import annotations
 
-from unspun.article import Article, normalise_newlines
+from unspun.article import Article, find_surrogate, normalise_newlines
 from unspun.outlets import known_outlet, outlet_host
 from unspun.read import Document
 from unspun.read.html import extract
@@ -42,6 +42,11 @@ def analyze(text: str | None = None, *, html: str | bytes | None = None, url: st
         raise TypeError(f"html= must be str or bytes, not {type(html).__name__}")
     if text is not None and not isinstance(text, str):
         raise TypeError(f"text= must be str, not {type(text).__name__} (give a page's bytes as html=)")
+    for name, value in (("text", text), ("html", html), ("title", title), ("date", date), ("outlet", outlet),
+                        ("url", url)):
+        at = find_surrogate(value) if isinstance(value, str) else -1
+        if at >= 0:  # half a UTF-16 pair: not a character, and no model or store can take it
+            raise ValueError(f"{name}= holds an unpaired surrogate U+{ord(value[at]):04X} at character {at}")
     known = {k: v for k, v in {"title": title, "date": date, "url": url}.items() if v}
     if html is not None:
         doc = Document(text="", html=html, meta=known,
