@@ -46,7 +46,7 @@ def analyze(text: str | None = None, *, html: str | bytes | None = None, url: st
                         ("url", url)):
         at = find_surrogate(value) if isinstance(value, str) else -1
         if at >= 0:  # half a UTF-16 pair: not a character, and no model or store can take it
-            raise ValueError(f"{name}= holds an unpaired surrogate U+{ord(value[at]):04X} at character {at}")
+            raise ValueError(f'unpaired surrogate U+{ord(value[at]):04X} in "{name}" at character {at}')
     known = {k: v for k, v in {"title": title, "date": date, "url": url}.items() if v}
     if html is not None:
         doc = Document(text="", html=html, meta=known,
