@@ -21,29 +21,10 @@ import re
 
 import numpy as np
 
-from unspun.stages.cues import SPEECH, THOUGHT
-from unspun.stages.quotes import find_quotes
+from unspun.text.lexicon import SPEECH_FORMS
+from unspun.text.quotes import find_quotes
 
 N_FEATURES = 6
-_IRREGULAR = """said says saying told telling wrote written writing thought thinking felt found shown
-showed saw heard knew known meant spoke spoken stood understood sought""".split()
-
-
-def inflections(verbs) -> frozenset[str]:
-    """The verbs with their regular inflections (-s, -ed, -ing, admit -> admitted)."""
-    out = set()
-    for v in verbs:
-        out.update({v, v + "s", v + "ed", v + "d", v + "ing"})
-        if v.endswith("e"):
-            out.add(v[:-1] + "ing")
-        if v.endswith("y"):
-            out.update({v[:-1] + "ies", v[:-1] + "ied"})
-        if re.search(r"[^aeiou][aeiou][bdglmnprt]$", v):  # admit -> admitted
-            out.update({v + v[-1] + "ed", v + v[-1] + "ing"})
-    return frozenset(out)
-
-
-SPEECH_FORMS = inflections(SPEECH | THOUGHT) | frozenset(_IRREGULAR)
 _MARK = re.compile(r"[\"“”‘’„«»]")
 
 

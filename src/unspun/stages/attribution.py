@@ -3,7 +3,7 @@ every body sentence.
 
 Rule-based (issue 4 adds a learned tagger; these rules stay as its fallback):
 
-1. Quotations come from the quote marks (``stages/quotes.py``), over the paragraphs that
+1. Quotations come from the quote marks (``text/quotes.py``), over the paragraphs that
    the ``sentence`` spans make up.
 2. Cues come from one spaCy parse of the body paragraphs (``stages/cues.py``): reporting
    verbs with their subject, and "according to X". A cue inside a quotation is the
@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 from unspun.article import Article, Span, merge_ranges
 from unspun.stages.cues import Cue, find_cues
 from unspun.stages.parsing import parse
-from unspun.stages.quotes import Quote, find_quotes
 from unspun.stages.speakers import Speakers
+from unspun.text.quotes import Quote, find_quotes
 
 _MIN_UNLINKED_WORDS = 5
 _TOUCH_BEFORE = re.compile(r"[\s,;:—–-]*")  # between a quote's closing mark and its cue

@@ -8,38 +8,16 @@ content of indirect speech is the verb's clausal complement ("... that the deal 
 Direct quotations are linked to cues later (attribution stage), from the quote marks.
 
 Verbs of thinking ("believe", "think") count only with a clausal complement; verbs of manner
-("shout", "continue") and naming ("call", "dub") only introduce direct quotations.
+("shout", "continue") and naming ("call", "dub") only introduce direct quotations. The verb
+lists live in ``unspun.text.lexicon``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Reporting verbs (lemmas) whose complement is reported content.
-SPEECH = frozenset("""
-say tell add state write tweet post reply respond answer remark comment explain note observe
-recall stress emphasize emphasise underline underscore insist maintain argue contend claim
-allege assert declare announce proclaim warn caution acknowledge admit concede confirm deny
-reveal disclose suggest indicate predict promise vow pledge threaten complain testify conclude
-report ask urge demand boast brag joke quip mention repeat reiterate counter retort hint
-speculate estimate agree charge question wonder advise inform assure concur lament posit
-propose recommend
-""".split())
-# Verbs of thinking: a cue only with a clausal complement ("she believes that ...").
-THOUGHT = frozenset("believe think feel fear hope expect worry doubt reckon suspect find show".split())
-# Verbs that only introduce direct quotations: of manner ("“Go,” he shouted") and of naming
-# ("a move Okafor called “an act of war”").
-DIRECT_ONLY = frozenset("""
-continue shout scream yell exclaim whisper cry snap muse sigh laugh chuckle mutter murmur
-begin interject interrupt plead call dub brand label describe term
-""".split())
-# Reporting verbs whose object is reported content when there is no clause ("announced his bid").
-OBJECT_CONTENT = frozenset("""
-announce deny confirm reveal disclose predict promise pledge propose recommend acknowledge
-admit concede demand estimate suggest
-""".split())
-# Verbs whose infinitive complement is reported ("urged Congress to act").
-INFINITIVE_CONTENT = frozenset("tell ask urge warn advise demand promise pledge vow threaten".split())
+from unspun.text.lexicon import DIRECT_ONLY, INFINITIVE_CONTENT, OBJECT_CONTENT, SPEECH, THOUGHT
+
 # "said in a statement": the medium is part of the cue.
 _MEDIUM = frozenset("""
 statement interview email e-mail tweet post letter release speech call conference briefing

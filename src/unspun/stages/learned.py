@@ -35,13 +35,13 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from unspun.article import Article, Span, strip_range
-from unspun.models.attribution_features import SPEECH_FORMS
 from unspun.models.heads import RoleSpan, load_heads
 from unspun.models.runtime import DEFAULT_DIR, load_encoder
 from unspun.stages.attribution import _index, _paragraphs, _voice
 from unspun.stages.parsing import entities
-from unspun.stages.quotes import find_quotes
 from unspun.stages.speakers import Speakers
+from unspun.text.lexicon import SPEECH_FORMS
+from unspun.text.quotes import find_quotes
 
 _LAYERS = ("quote", "source", "cue", "content")
 _WORD = re.compile(r"\w+")

@@ -23,8 +23,7 @@ import re
 from bisect import bisect_right
 
 from unspun.article import Article, Span, merge_ranges
-from unspun.models.attribution_features import inflections
-from unspun.stages.cues import SPEECH
+from unspun.text.lexicon import SPEECH, inflections
 
 SPEECH_KIND, STANCE_KIND, OTHER_KIND = "speech", "stance", "other"
 _STANCE_VERBS = frozenset("""

@@ -21,7 +21,7 @@ import re
 from bisect import bisect_left, bisect_right
 
 from unspun.article import Article, strip_range
-from unspun.stages.quotes import find_quotes
+from unspun.text.quotes import find_quotes
 
 # Abbreviations after which a period never ends a sentence.
 _NEVER_END = frozenset("""

@@ -34,7 +34,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from unspun.models.attribution_features import SPEECH_FORMS
+from unspun.text.lexicon import SPEECH_FORMS
 
 # Titles and honorifics stripped from names; the value normalises abbreviations.
 _TITLES = {

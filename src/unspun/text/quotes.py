@@ -1,10 +1,11 @@
 """Quotation-mark scanning: where direct quotations are, from the marks alone.
 
-Used by the sentences stage (never break inside a quotation) and the attribution stage
-(direct quotes). Handles straight ``"`` and curly ``“ ”`` marks, single ``‘ ’`` / ``'`` marks
-when they clearly quote (and not in ``won’t`` or ``Iran’s``), and the journalistic
-convention for quotes that run over several paragraphs: a paragraph whose quotation is still
-open at its end continues into the next paragraph when that paragraph opens with a mark.
+Used by the sentences stage (never break inside a quotation), the attribution stages (direct
+quotes) and the attribution model's surface features (``unspun.models.attribution_features``).
+Handles straight ``"`` and curly ``“ ”`` marks, single ``‘ ’`` / ``'`` marks when they clearly
+quote (and not in ``won’t`` or ``Iran’s``), and the journalistic convention for quotes that
+run over several paragraphs: a paragraph whose quotation is still open at its end continues
+into the next paragraph when that paragraph opens with a mark.
 
 A mark that is never closed only affects its own paragraph: the quotation runs to the
 paragraph's end and scanning goes on with the next paragraph, so one stray mark never makes
