@@ -1,23 +1,21 @@
 """The web reader: an ASGI app (Starlette) that is only a view of one store file.
 
 ``create_app(db)`` builds it; ``unspun serve`` runs it with uvicorn. One module per page kind
-lives in ``unspun.web.views``; every page has a JSON twin under ``/api`` and tables offer CSV.
-Templates are Jinja2 with autoescaping on, so article text and metadata are always escaped;
-the only markup built in Python is the article report (``unspun.render.html``, which escapes
-everything itself) and search snippets (escaped, then marked). Every response carries a
-Content-Security-Policy that allows no scripts and nothing from other origins, and requests
-for another host name or POSTs from another site are refused (``unspun.web.security``).
+lives in ``unspun.web.views`` (what they share, in ``unspun.web.helpers``); every page has a
+JSON twin under ``/api`` and tables offer CSV. Templates are Jinja2 with autoescaping on, so
+article text and metadata are always escaped; the only markup built in Python is the article
+report (``unspun.render.html``, which escapes everything itself) and search snippets (escaped,
+then marked). Every response carries a Content-Security-Policy that allows no scripts and
+nothing from other origins, and requests for another host name or POSTs from another site are
+refused (``unspun.web.security``).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Iterable
-from dataclasses import dataclass, field
 from urllib.parse import quote
-from importlib.resources import files
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -31,30 +29,10 @@ from starlette.templating import Jinja2Templates
 from unspun import __version__
 from unspun.store import Store, StoreError
 from unspun.web import DEFAULT_MAX_BODY, DEFAULT_PASTE_QUEUE, DEFAULT_PASTE_WORKERS, DEFAULT_TIMEOUT
+from unspun.web.helpers import Settings, render
 from unspun.web.security import HostPolicy, SecurityHeaders, header_dict
 
 WEB_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-@dataclass
-class Settings:
-    """What ``unspun serve`` was told: the store, and how the paste page behaves."""
-
-    db: str
-    paste: bool = True
-    max_body: int = DEFAULT_MAX_BODY
-    timeout: float = DEFAULT_TIMEOUT
-    paste_workers: int = DEFAULT_PASTE_WORKERS
-    paste_queue: int = DEFAULT_PASTE_QUEUE
-    _local: threading.local = field(default_factory=threading.local, repr=False)
-
-    def store(self) -> Store:
-        """This thread's read-only connection to the store (opened once per thread)."""
-        store = getattr(self._local, "store", None)
-        if store is None:
-            store = Store(self.db, readonly=True)
-            self._local.store = store
-        return store
 
 
 def prepare(db: str) -> None:
@@ -133,15 +111,6 @@ def segment(value: object) -> str:
     return quote(str(value), safe="")
 
 
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
-    """A page from ``templates/`` (autoescaped)."""
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
-
-
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
@@ -171,23 +140,3 @@ def _escape(text: str) -> str:
     from html import escape
 
     return escape(text, quote=True)
-
-
-def report_css_text() -> str:
-    """The article report's stylesheet, shared with ``unspun analyze --format html``."""
-    return files("unspun.render").joinpath("report.css").read_text(encoding="utf-8")
-
-
-PAGE_SIZE = 50
-
-
-def page_of(request: Request) -> int:
-    """The 1-based ``?page=`` of a list (400 when it is not a positive number)."""
-    raw = request.query_params.get("page", "1")
-    try:
-        page = int(raw)
-    except ValueError:
-        raise HTTPException(400, f"page must be a number, not {raw[:40]!r}") from None
-    if page < 1 or page > 1_000_000:
-        raise HTTPException(400, "page must be between 1 and 1000000")
-    return page

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from unspun.article import Article
 from unspun.render.html import article_html
 from unspun.store.tables import QUOTE_COLUMNS, TABLES, Table, article_quote_rows, table
-from unspun.web.app import PAGE_SIZE, page_of, render, settings_of
+from unspun.web.helpers import PAGE_SIZE, page_of, render, settings_of
 from unspun.web.downloads import csv_download
 
 

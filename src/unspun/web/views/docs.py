@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from unspun import __version__
-from unspun.web.app import render, report_css_text, settings_of
+from unspun.web.helpers import render, report_css_text, settings_of
 from unspun.web.views import search
 
 _PAGE = {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},

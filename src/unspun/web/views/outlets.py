@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from unspun.store.tables import outlet_stats, table, timeline_by_outlet
-from unspun.web.app import render, settings_of
+from unspun.web.helpers import render, settings_of
 from unspun.web.charts import bar_chart, line_chart
 from unspun.web.downloads import csv_download
 

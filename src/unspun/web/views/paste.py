@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from unspun.article import Article
 from unspun.web.analyser import AnalysisError, AnalysisTimeout, PasteBusy, PastePool
-from unspun.web.app import render, settings_of
+from unspun.web.helpers import render, settings_of
 from unspun.web.views.articles import article_context
 
 

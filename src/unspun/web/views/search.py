@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from unspun.web.app import PAGE_SIZE, page_of, render, settings_of
+from unspun.web.helpers import PAGE_SIZE, page_of, render, settings_of
 
 MAX_QUERY = 300  # characters
 MAX_WORDS = 16  # distinct words (tokens, as FTS5 splits them)

@@ -16,7 +16,7 @@ from unspun.article import Article
 from unspun.render.compare_view import (LABELS, anchors, by_index, counterpart_of, headline, other_words, outlet_of,
                                         pieces, rewordings)
 from unspun.store import Store
-from unspun.web.app import PAGE_SIZE, page_of, render, settings_of
+from unspun.web.helpers import PAGE_SIZE, page_of, render, settings_of
 
 SEGMENT_LABELS = LABELS
 
