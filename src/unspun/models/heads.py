@@ -10,7 +10,7 @@ layers). Heads trained on those frozen states:
   content (nested reported speech) keeps both.
 - **sentence heads** (``sentence.npz``): the mean of a sentence's [hidden; mid] states ->
   one MLP per judgement: ``subjectivity`` (NewsSD-ENG) and ``bias`` (BABE), each a
-  probability.
+  probability. Read only where they are used: not where a sentence model replaces them.
 - **sentence model** (``sentence-model.onnx``, when the folder's config names it under
   ``heads.sentence_model``): a MiniLM fine-tuned whole on the same two tasks
   (``unspun train sentences``), run over each sentence's own text; where it is present it
@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -56,14 +56,23 @@ class Heads:
         cfg = json.loads((self.dir / "config.json").read_text(encoding="utf-8")).get("heads", {})
         self.config = cfg
         self.tagger = _session(str(self.dir / cfg.get("attribution", "attribution.onnx")))
-        with np.load(self.dir / cfg.get("sentence", "sentence.npz")) as z:
-            self.sentence = {k: z[k] for k in z.files}
-        self.judgements = [k[:-3] for k in self.sentence if k.endswith("_w1")]
         sm = cfg.get("sentence_model")
         self.sentence_model = SentenceModel(self.dir / sm["file"], self.dir / sm.get("tokenizer", "tokenizer.json"),
                                             sm.get("tasks", TASKS), sm.get("max_tokens", 128)) if sm else None
         am = cfg.get("attribution_model")
         self.attribution_model = AttributionModel(self.dir, am) if am else None
+
+    @cached_property
+    def sentence(self) -> dict[str, np.ndarray]:
+        """The frozen-state sentence heads' weights (``sentence.npz``), read when first needed: a
+        folder with a sentence model reads them only for ``sentence_scores`` without the text."""
+        with np.load(self.dir / self.config.get("sentence", "sentence.npz")) as z:
+            return {k: z[k] for k in z.files}
+
+    @property
+    def judgements(self) -> list[str]:
+        """The frozen-state heads' judgements (``subjectivity``, ``bias``)."""
+        return [k[:-3] for k in self.sentence if k.endswith("_w1")]
 
     # -- attribution ----------------------------------------------------------------------
     def _inputs(self, text: str, enc: Encoding) -> np.ndarray:
