@@ -58,6 +58,21 @@ def estimate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: in
     return total
 
 
+def run_pairs(order: np.ndarray, run_starts: np.ndarray, run_lengths: np.ndarray):
+    """Every pair of members of each run (bucket) of ``order``, as ``(lo, hi)`` arrays of the
+    members' numbers (``lo < hi``), one pair of arrays per distance inside the run."""
+    # every position inside a run, with the end of its run
+    pos = np.repeat(run_starts, run_lengths) + (np.arange(run_lengths.sum())
+                                                - np.repeat(np.cumsum(run_lengths) - run_lengths, run_lengths))
+    ends = np.repeat(run_starts + run_lengths, run_lengths)
+    for d in range(1, int(run_lengths.max()) if len(run_lengths) else 0):
+        m = pos + d < ends
+        if not m.any():
+            break
+        a, b = order[pos[m]], order[pos[m] + d]
+        yield np.minimum(a, b), np.maximum(a, b)
+
+
 def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: int = 50) -> np.ndarray:
     """Sorted unique ``(i, j)`` pairs, ``i < j``, that share a bucket in some band."""
     n, width = signatures.shape
@@ -78,17 +93,7 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: i
         ok = bucket_kept(lengths, max_bucket)
         if not ok.any():
             continue
-        run_starts, run_lengths = starts[ok], lengths[ok]
-        # every position inside a kept run, with the end of its run
-        pos = np.repeat(run_starts, run_lengths) + (np.arange(run_lengths.sum())
-                                                    - np.repeat(np.cumsum(run_lengths) - run_lengths, run_lengths))
-        ends = np.repeat(run_starts + run_lengths, run_lengths)
-        for d in range(1, int(run_lengths.max())):
-            m = pos + d < ends
-            if not m.any():
-                break
-            a, b = order[pos[m]], order[pos[m] + d]
-            lo, hi = np.minimum(a, b), np.maximum(a, b)
+        for lo, hi in run_pairs(order, starts[ok], lengths[ok]):
             found.append(lo.astype(np.int64) * len(live) + hi)
         if sum(len(f) for f in found) > 20_000_000:  # keep memory bounded on huge inputs
             found = [unique_sorted(np.concatenate(found))]

@@ -359,6 +359,18 @@ def drop_sentences(words: np.ndarray, sids: np.ndarray, bad: np.ndarray) -> tupl
 Settle = Callable[[int, int], bool]
 
 
+def aligned_candidates(signatures: np.ndarray, settings: Settings, stats: Stats) -> np.ndarray:
+    """The candidate pairs of the LSH bands whose signatures agree on at least
+    ``settings.min_agreement`` of their values (counted and timed in ``stats``)."""
+    t = time.perf_counter()
+    pairs = candidate_pairs(signatures, settings.bands, settings.rows, settings.max_bucket)
+    stats.candidates = len(pairs)
+    pairs = agreeing_pairs(signatures, pairs, settings.min_agreement)
+    stats.aligned = len(pairs)
+    stats.seconds["candidates"] = time.perf_counter() - t
+    return pairs
+
+
 def copy_pairs(corpus: Corpus, settings: Settings, stats: Stats, settle: Settle | None = None,
                jobs: int = 1) -> list[tuple[int, int]]:
     """Candidate pairs that sentence alignment (or ``settle`` for grey pairs) accepts.
@@ -367,12 +379,7 @@ def copy_pairs(corpus: Corpus, settings: Settings, stats: Stats, settle: Settle 
     (an estimated Jaccard similarity below it) are dropped before alignment: bucket
     collisions on one or two common shingles, never a version of the same text in the
     generated benchmarks. Alignment runs in ``jobs`` forked processes that share the corpus."""
-    t = time.perf_counter()
-    pairs = candidate_pairs(corpus.signatures, settings.bands, settings.rows, settings.max_bucket)
-    stats.candidates = len(pairs)
-    pairs = agreeing_pairs(corpus.signatures, pairs, settings.min_agreement)
-    stats.aligned = len(pairs)
-    stats.seconds["candidates"] = time.perf_counter() - t
+    pairs = aligned_candidates(corpus.signatures, settings, stats)
     t = time.perf_counter()
     copy, grey = verify_pairs(corpus, common_sentences(corpus, settings.common_df), pairs, jobs)
     kept = [tuple(p) for p in pairs[copy].tolist()]

@@ -46,9 +46,9 @@ from typing import Callable
 
 import numpy as np
 
-from unspun.stories.candidates import band_keys, bucket_kept, candidate_pairs
-from unspun.stories.group import (Corpus, Settings, Stats, agreeing_pairs, assemble, common_sentences, components,
-                                  featurize, settle_grey, verify_pairs)
+from unspun.stories.candidates import band_keys, bucket_kept, run_pairs
+from unspun.stories.group import (Corpus, Settings, Stats, agreeing_pairs, aligned_candidates, assemble,
+                                  common_sentences, components, featurize, settle_grey, verify_pairs)
 from unspun.stories.minhash import EMPTY, unique_sorted
 from unspun.stories.save import MAX_VERSIONS, save_stories, sync_stories
 
@@ -241,16 +241,7 @@ def incremental_candidates(signatures: np.ndarray, first_new: int, old_pairs: np
         sel = ok & (np.maximum.reduceat(order, starts) >= new_from)  # kept buckets holding a new document
         if not sel.any():
             continue
-        run_starts, run_lengths = starts[sel], lengths[sel]
-        pos = np.repeat(run_starts, run_lengths) + (np.arange(run_lengths.sum())
-                                                    - np.repeat(np.cumsum(run_lengths) - run_lengths, run_lengths))
-        ends = np.repeat(run_starts + run_lengths, run_lengths)
-        for d in range(1, int(run_lengths.max())):
-            m = pos + d < ends
-            if not m.any():
-                break
-            a, b = order[pos[m]], order[pos[m] + d]
-            lo, hi = np.minimum(a, b), np.maximum(a, b)
+        for lo, hi in run_pairs(order, starts[sel], lengths[sel]):
             new = hi >= new_from
             found.append(lo[new].astype(np.int64) * n + hi[new])
         if sum(len(f) for f in found) > 20_000_000:
@@ -315,12 +306,7 @@ def update_stories(store, settings: Settings | None = None, *, jobs: int = 1, se
         corpus = featurize(store.texts(until=until), settings, jobs)
         grouped = 0
         stats.seconds["features"] = time.perf_counter() - t
-        t = time.perf_counter()
-        pairs = candidate_pairs(corpus.signatures, settings.bands, settings.rows, settings.max_bucket)
-        stats.candidates = len(pairs)
-        pairs = agreeing_pairs(corpus.signatures, pairs, settings.min_agreement)
-        stats.aligned = len(pairs)
-        stats.seconds["candidates"] = time.perf_counter() - t
+        pairs = aligned_candidates(corpus.signatures, settings, stats)
         t = time.perf_counter()
         verdicts = _verdicts(*verify_pairs(corpus, common_sentences(corpus, settings.common_df), pairs, jobs))
         decisions: dict = {}

@@ -24,11 +24,7 @@ def save_stories(store, result: dict, max_versions: int = MAX_VERSIONS) -> int:
             members = story.get("members") or []
             if len(members) < 2:
                 continue
-            comparison = None
-            if story.get("kind") == "copy":
-                articles = [a for a in (store.article(m["id"]) for m in members[:max_versions]) if a is not None]
-                comparison = compare(articles) if len(articles) > 1 else None
-            store.put_story(story, comparison)
+            store.put_story(story, _comparison(store, story, max_versions))
             several += 1
     return several
 
@@ -53,14 +49,20 @@ def sync_stories(store, result: dict, max_versions: int = MAX_VERSIONS, counts: 
             wanted.add(story["id"])
             if stored.get(story["id"]) == json.dumps(story, ensure_ascii=False):
                 continue
-            comparison = None
-            if story.get("kind") == "copy":
-                articles = [a for a in (store.article(m["id"]) for m in members[:max_versions]) if a is not None]
-                comparison = compare(articles) if len(articles) > 1 else None
-            store.put_story(story, comparison)
+            store.put_story(story, _comparison(store, story, max_versions))
             rewritten += 1
         gone = [i for i in stored if i not in wanted]
         store.delete_stories(gone)
     if counts is not None:
         counts.update(rewritten=rewritten, removed=len(gone))
     return several
+
+
+def _comparison(store, story: dict, max_versions: int) -> dict | None:
+    """The version comparison of a copy story's first ``max_versions`` stored members (None for
+    an event story, or when fewer than two of them are stored)."""
+    if story.get("kind") != "copy":
+        return None
+    members = story.get("members") or []
+    articles = [a for a in (store.article(m["id"]) for m in members[:max_versions]) if a is not None]
+    return compare(articles) if len(articles) > 1 else None
