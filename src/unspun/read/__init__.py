@@ -201,13 +201,22 @@ def read_bytes(data: bytes, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> It
     import io
 
     stream = io.BufferedReader(io.BytesIO(data))
-    try:
+
+    def read() -> Iterator[Document | BadInput]:
         if not is_gzip(stream) and len(data) > max_bytes:
             fmt = format_of(path) or _sniff(head(stream))
             if fmt not in ("warc", "jsonl"):  # one article: over the limit as a file on disk is
                 yield BadInput(path, over_limit(len(data), max_bytes))
                 return
         yield from _read_stream(stream, path, max_bytes)
+
+    yield from _guarded(read(), path)
+
+
+def _guarded(items: Iterator[Document | BadInput], path: str) -> Iterator[Document | BadInput]:
+    """``items``, with a read error that ends them turned into a last ``BadInput``."""
+    try:
+        yield from items
     except InputError as exc:
         yield BadInput(exc.where, exc.reason)
     except GZIP_ERRORS as exc:
@@ -250,13 +259,7 @@ def _read_path(path: str, max_bytes: int) -> Iterator[Document | BadInput]:
         yield BadInput(exc.where, exc.reason)
         return
     try:
-        yield from _read_stream(stream, path, max_bytes)
-    except InputError as exc:
-        yield BadInput(exc.where, exc.reason)
-    except GZIP_ERRORS as exc:
-        yield BadInput(path, gzip_reason(exc))
-    except OSError as exc:
-        yield BadInput(path, os_reason(exc))
+        yield from _guarded(_read_stream(stream, path, max_bytes), path)
     finally:
         if path != "-":
             stream.close()
