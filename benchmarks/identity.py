@@ -17,7 +17,8 @@ Inputs (``--sets``, default all three):
 Each input is read as ``unspun analyze`` reads a file, under a path relative to the
 repository (``examples/…``) or to ``../shared/data`` (``ptc/dev-articles/…``,
 ``polnear/data/<split>/text/…``), so ``source.path`` does not depend on where the checkout
-lies, and analysed by ``analyze_document`` on the default (learned) path, or ``--no-models``. A set whose data is absent is skipped with the reason printed.
+lies, and analysed by ``analyze_document`` on the default (learned) path, or ``--no-models``.
+A set whose data is absent is skipped with the reason printed.
 
 ``--limit N`` keeps the first N inputs of each set (the same N everywhere, so a subset of
 a recorded manifest). ``--check`` compares the inputs both sides have, lists each differing
