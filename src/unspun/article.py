@@ -175,15 +175,22 @@ class Article:
         return d
 
     def to_json(self, indent: int | None = None) -> str:
-        if indent is not None or not self.spans:
+        """``json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)``, made one span at a
+        time: a long article's hundreds of thousands of span dicts never exist at once."""
+        if not self.spans or (indent is not None and not isinstance(indent, int)):
             return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
-        # the same text as json.dumps(self.to_dict()), made one span at a time: a long article's
-        # hundreds of thousands of span dicts never exist at once
         head = self.to_dict_head()
         head["spans"] = []
-        text = _ENCODER.encode(head)
-        return "".join((text[:-2], ", ".join(_ENCODER.encode(s.to_dict())
-                                             for s in sorted(self.spans, key=Span.sort_key)), "]}"))
+        spans = sorted(self.spans, key=Span.sort_key)
+        if indent is None:
+            text = _ENCODER.encode(head)
+            return "".join((text[:-2], ", ".join(_ENCODER.encode(s.to_dict()) for s in spans), "]}"))
+        encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
+        inner = "\n" + " " * (2 * indent)  # a span is an item of a list inside the top object
+        text = encoder.encode(head)
+        assert text.endswith("[]\n}")
+        items = ("," + inner).join(encoder.encode(s.to_dict()).replace("\n", inner) for s in spans)
+        return "".join((text[:-4], "[", inner, items, "\n", " " * indent, "]\n}"))
 
     def to_dict_head(self) -> dict:
         """``to_dict`` without its ``spans``."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import sys
 from typing import IO, Iterator
@@ -137,7 +136,7 @@ def _write_json(articles: Iterator[Article], out: IO[str]) -> None:
         return
     second = next(articles, None)
     if second is None:
-        out.write(json.dumps(first.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        out.write(first.to_json(indent=2) + "\n")
         return
     out.write("[\n")
     out.write(first.to_json())
