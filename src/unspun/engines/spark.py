@@ -126,9 +126,11 @@ def article_row(seq: int, article: Article) -> tuple:
 def _analyze(outlet: str | None, min_score: float | None, models: bool | str) -> Callable:
     def run(items: Iterator[tuple]) -> Iterator[tuple]:
         from unspun.batch import Failed, analyze_one
+        from unspun.models.runtime import tune_allocator
         from unspun.options import CLI_OUTLET
         from unspun.read import BadInput, Document
 
+        tune_allocator()  # as the command line's workers do (idempotent)
         for seq, item in items:
             if outlet and isinstance(item, Document):
                 item.meta.setdefault(CLI_OUTLET, outlet)  # as `unspun index` keeps it, for re-analysis
