@@ -493,3 +493,18 @@ def test_spin_summary_rates_by_voice_and_names_the_densest_paragraph():
     # no sentences, or no marks: no spin line
     assert spin(Article(text="Plain words.")) is None
     assert "Spin" not in terminal_output(Article(text="Plain words."), no_color=True)
+
+
+def test_spin_counts_a_mark_inside_the_outlets_aside_as_own_voice():
+    from unspun.render import spin
+
+    text = "Police said the protest, a violent riot by any measure, ended at noon."
+    a = Article(text=text)
+    a.add("sentence", 0, len(text), "attributed")
+    a.add("aside", *at(text, "a violent riot by any measure"))
+    a.add("technique", *at(text, "violent riot"), "Loaded_Language", score=0.8)
+    a.add("technique", *at(text, "noon"), "Loaded_Language", score=0.8)  # after the aside: attributed
+    sp = spin(a)
+    assert sp.marks == 2 and sp.words == 13
+    assert sp.by_voice["own"] == pytest.approx(1000 / 6)  # the aside's six words are the outlet's
+    assert sp.by_voice["attributed"] == pytest.approx(1000 / 7)

@@ -182,15 +182,14 @@ class Article:
         head = self.to_dict_head()
         head["spans"] = []
         spans = sorted(self.spans, key=Span.sort_key)
-        if indent is None:
-            text = _ENCODER.encode(head)
-            return "".join((text[:-2], ", ".join(_ENCODER.encode(s.to_dict()) for s in spans), "]}"))
-        encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
-        inner = "\n" + " " * (2 * indent)  # a span is an item of a list inside the top object
+        encoder = _ENCODER if indent is None else json.JSONEncoder(ensure_ascii=False, indent=indent)
         text = encoder.encode(head)
-        assert text.endswith("[]\n}")
+        cut = text.rindex("[]") + 1  # the spans go between the brackets of the empty list
+        if indent is None:
+            return "".join((text[:cut], ", ".join(encoder.encode(s.to_dict()) for s in spans), text[cut:]))
+        inner = "\n" + " " * (2 * indent)  # a span is an item of a list inside the top object
         items = ("," + inner).join(encoder.encode(s.to_dict()).replace("\n", inner) for s in spans)
-        return "".join((text[:-4], "[", inner, items, "\n", " " * indent, "]\n}"))
+        return "".join((text[:cut], inner, items, "\n", " " * indent, text[cut:]))
 
     def to_dict_head(self) -> dict:
         """``to_dict`` without its ``spans``."""

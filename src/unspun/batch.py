@@ -28,7 +28,7 @@ from multiprocessing.connection import wait
 from typing import Iterable, Iterator
 
 from unspun.article import Article, escape_surrogates, find_surrogate
-from unspun.pipeline import analyze_document
+from unspun.pipeline import analyze_document, warm_up
 from unspun.errors import InputError
 from unspun.read import BadInput, Document, where
 from unspun.models.runtime import tune_allocator
@@ -133,8 +133,6 @@ def analyze_stream(items: Iterable[Document | BadInput], outlet: str | None = No
 # -- worker processes ----------------------------------------------------------------------------
 
 _READY = "ready"
-_WARM_UP = ("Port reopens after strike\n\nThe port reopened on Monday, officials said. "
-            "\u201cWe are back to work,\u201d the harbour master said.\n")
 
 
 def _serve(conn, others: list, settings: tuple, warm: bool) -> None:
@@ -146,8 +144,7 @@ def _serve(conn, others: list, settings: tuple, warm: bool) -> None:
     for other in others:  # the parent's ends of the other workers' pipes, inherited by fork
         other.close()
     if warm:  # load the models first, so that a record's time budget is its own analysis
-        analyze_one(Document(text=_WARM_UP, source={"path": None, "url": None, "format": "text", "record": None}),
-                    *settings)
+        warm_up(settings[2])
     try:
         conn.send(_READY)
     except OSError:

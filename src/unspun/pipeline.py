@@ -77,7 +77,7 @@ def analyze_document(doc: Document, outlet: str | None = None, min_score: float 
     language(article)
     if article.meta["language"] == "en":
         if models and len(article.text) >= WARM_CHARS:
-            _warm_up(models)
+            warm_up(models)
         sentences(article)
         if models:
             # one encoder pass read by the attribution, sentence and technique heads; segment by
@@ -101,7 +101,9 @@ _WARM_TEXT = ("Port reopens after strike\n\nThe port reopened on Monday, officia
 _warmed: set = set()
 
 
-def _warm_up(models: bool | str) -> None:
+def warm_up(models: bool | str = True) -> None:
+    """Load what ``models`` (as ``analyze_document`` takes it) needs, once per process, by
+    analysing a short text; batch workers call it before their first record."""
     if models in _warmed:
         return
     _warmed.add(models)

@@ -25,7 +25,7 @@ The renderers are imported from their modules (``unspun.render.terminal``,
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -305,7 +305,7 @@ DENSE_MIN_WORDS = 20  # a paragraph needs this many words to be named the denses
 @dataclass(frozen=True)
 class Spin:
     """Technique marks per 1,000 words: over the article's sentences, by technique, and by the voice
-    of the sentence a mark starts in (a mark inside the outlet's aside counts as ``own``); and the
+    of the sentence a mark starts in (the outlet's asides, marks and words, count as ``own``); and the
     paragraph (of at least ``DENSE_MIN_WORDS`` words) with the most marks per word."""
 
     words: int
@@ -334,7 +334,14 @@ def spin(article: Article) -> Spin | None:
     words = {v: 0 for v in VOICES}
     for sp in sentences:
         words[sp.label] += len(_WORD.findall(text, sp.start, sp.end))
-    asides = [(sp.start, sp.end) for sp in article.layer("aside")]
+    asides = sorted((sp.start, sp.end) for sp in article.layer("aside"))
+    aside_starts = [a for a, _ in asides]
+    for start, end in asides:  # an aside's words are the outlet's, whatever its sentence's voice
+        i = bisect_right(starts, start) - 1
+        if i >= 0 and start < sentences[i].end:
+            n = len(_WORD.findall(text, start, min(end, sentences[i].end)))
+            words[sentences[i].label] -= n
+            words["own"] += n
     marks = {v: 0 for v in VOICES}
     names: Counter = Counter()
     techniques = sorted(article.layer("technique"), key=lambda sp: sp.start)
@@ -342,7 +349,8 @@ def spin(article: Article) -> Spin | None:
         i = bisect_right(starts, mark.start) - 1
         if i < 0 or mark.start >= sentences[i].end:
             continue  # outside every sentence (a headline, a caption)
-        voice = "own" if any(s <= mark.start < e for s, e in asides) else sentences[i].label
+        j = bisect_right(aside_starts, mark.start) - 1  # asides do not overlap one another
+        voice = "own" if j >= 0 and mark.start < asides[j][1] else sentences[i].label
         marks[voice] += 1
         names[mark.label] += 1
     total_words, total = sum(words.values()), sum(marks.values())
@@ -350,10 +358,11 @@ def spin(article: Article) -> Spin | None:
         return None
     rate = 1000.0 / total_words
     densest, best = None, 0.0
+    mark_starts = [t.start for t in techniques]
     # paragraphs: runs of non-blank lines
     for number, m in enumerate(re.finditer(r"\S(?:.*\S)?(?:\n(?![ \t]*\n).*\S)*", text), 1):
         n_words = len(_WORD.findall(m.group()))
-        n_marks = sum(1 for t in techniques if m.start() <= t.start < m.end())
+        n_marks = bisect_left(mark_starts, m.end()) - bisect_left(mark_starts, m.start())
         if n_words >= DENSE_MIN_WORDS and n_marks and n_marks / n_words > best:
             best = n_marks / n_words
             densest = {"start": m.start(), "end": m.end(), "number": number, "marks": n_marks, "words": n_words,
