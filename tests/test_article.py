@@ -95,3 +95,22 @@ def test_to_json_is_json_dumps_of_to_dict_span_by_span():
     assert Article.from_json(a.to_json()) == a
     empty = Article(text="")
     assert empty.to_json() == json.dumps(empty.to_dict(), ensure_ascii=False)
+
+
+def test_json_chunks_and_write_json_give_to_json_whatever_the_chunk_size():
+    import io
+    import json
+
+    a = Article(text="One \u201ctwo\u201d three. Four five six seven.")
+    for i in range(7):
+        a.add("technique", i, i + 3, "Loaded_Language", score=i / 7)
+    a.add("sentence", 0, 20, "own", subjectivity=0.25, bias=None)
+    for indent in (None, 2):
+        whole = json.dumps(a.to_dict(), ensure_ascii=False, indent=indent)
+        for size in (1, 2, 3, 8, 100):
+            chunks = list(a.json_chunks(indent, spans_per_chunk=size))
+            assert "".join(chunks) == whole
+            assert len(chunks) == 2 + -(-8 // size)  # before the spans, the span chunks, after
+        out = io.StringIO()
+        a.write_json(out, indent)
+        assert out.getvalue() == whole

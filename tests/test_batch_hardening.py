@@ -318,3 +318,43 @@ def test_a_second_index_writes_while_the_first_is_analysing(tmp_path):
     finally:
         first.kill()
         first.communicate()
+
+
+def test_an_article_of_many_spans_comes_back_from_a_worker_whole(monkeypatch, watchdog):
+    """A worker sends a long article's spans in parts (no pickle of every span at once): the
+    parent gets exactly the article this process makes, and the records after it in order."""
+    import unspun.batch as batch
+
+    monkeypatch.setattr(batch, "SPANS_PER_MESSAGE", 7)  # the forked workers inherit it
+    items = [doc(body(1, 40), 1), doc(SMALL, 2), doc(body(3, 3), 3)]
+    here = [batch.analyze_one(item, None, None, False) for item in items]
+    assert len(here[0].spans) > 3 * 7 and len(here[0].spans) % 7  # several parts, the last one short
+    watchdog(300)
+    there = list(analyze_stream(items, jobs=2, models=False, timeout=600))
+    assert [a.to_json() for a in there] == [a.to_json() for a in here]
+
+
+def test_a_part_that_cannot_be_sent_fails_its_record_only():
+    """``_send``/``_receive`` over a real pipe: a part whose pickling fails becomes the record's
+    reason, the rest of its parts are still read, and the next message is the next record's."""
+    import multiprocessing as mp
+
+    import unspun.batch as batch
+    from unspun.article import Article
+
+    a = Article.from_text("One. Two. Three. Four.")
+    for i in range(12):
+        a.add("sentence", i, i + 1, "own")
+    a.spans[5].attrs["bad"] = lambda: None  # cannot be pickled
+    parent, child = mp.Pipe()
+    old, batch.SPANS_PER_MESSAGE = batch.SPANS_PER_MESSAGE, 4
+    try:
+        batch._send(child, 0, a)
+        batch._send(child, 1, Failed("x", "y"))
+        seq, result = batch._receive(parent, doc("x", 0))
+        assert seq == 0 and isinstance(result, Failed) and "result not sent" in result.reason
+        assert batch._receive(parent, doc("x", 1)) == (1, Failed("x", "y"))
+    finally:
+        batch.SPANS_PER_MESSAGE = old
+        parent.close()
+        child.close()

@@ -177,8 +177,20 @@ class Article:
     def to_json(self, indent: int | None = None) -> str:
         """``json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)``, made one span at a
         time: a long article's hundreds of thousands of span dicts never exist at once."""
+        return "".join(self.json_chunks(indent))
+
+    def write_json(self, out: Any, indent: int | None = None) -> None:
+        """Write ``to_json(indent)`` to the text stream ``out`` piece by piece: a long article's
+        JSON never exists whole in memory."""
+        for chunk in self.json_chunks(indent):
+            out.write(chunk)
+
+    def json_chunks(self, indent: int | None = None, spans_per_chunk: int = 2000) -> Iterable[str]:
+        """``to_json(indent)`` in pieces (the part before the spans, then up to
+        ``spans_per_chunk`` spans at a time, then the rest); their concatenation is ``to_json``."""
         if not self.spans or (indent is not None and not isinstance(indent, int)):
-            return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+            yield json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+            return
         head = self.to_dict_head()
         head["spans"] = []
         spans = sorted(self.spans, key=Span.sort_key)
@@ -186,10 +198,19 @@ class Article:
         text = encoder.encode(head)
         cut = text.rindex("[]") + 1  # the spans go between the brackets of the empty list
         if indent is None:
-            return "".join((text[:cut], ", ".join(encoder.encode(s.to_dict()) for s in spans), text[cut:]))
-        inner = "\n" + " " * (2 * indent)  # a span is an item of a list inside the top object
-        items = ("," + inner).join(encoder.encode(s.to_dict()).replace("\n", inner) for s in spans)
-        return "".join((text[:cut], inner, items, "\n", " " * indent, text[cut:]))
+            sep, before, after = ", ", "", ""
+            encode = encoder.encode
+        else:
+            inner = "\n" + " " * (2 * indent)  # a span is an item of a list inside the top object
+            sep, before, after = "," + inner, inner, "\n" + " " * indent
+
+            def encode(d: dict) -> str:
+                return encoder.encode(d).replace("\n", inner)
+        yield text[:cut] + before
+        for at in range(0, len(spans), spans_per_chunk):
+            part = sep.join(encode(s.to_dict()) for s in spans[at:at + spans_per_chunk])
+            yield part if at == 0 else sep + part
+        yield after + text[cut:]
 
     def to_dict_head(self) -> dict:
         """``to_dict`` without its ``spans``."""

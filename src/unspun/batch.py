@@ -34,6 +34,7 @@ from unspun.read import BadInput, Document, where
 from unspun.models.runtime import tune_allocator
 
 CHUNK = 16
+SPANS_PER_MESSAGE = 5000  # a worker sends a long article's spans in parts of this many (see _send)
 DEFAULT_TIMEOUT = 60.0  # seconds per article for the CLI's --timeout-per-article
 _IDLE_DEATHS = 3  # workers dying without a record, per job, before the batch gives up
 _START_LIMIT = 600.0  # seconds a worker may take to load the models and say it is ready
@@ -159,11 +160,52 @@ def _serve(conn, others: list, settings: tuple, warm: bool) -> None:
         seq, item = message
         result = analyze_one(item, *settings)
         try:
-            conn.send((seq, result))
+            _send(conn, seq, result)
         except (EOFError, OSError):
             return
         except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
             conn.send((seq, Failed(where(item.source), f"result not sent: {type(exc).__name__}: {exc}")))
+
+
+def _send(conn, seq: int, result: Result) -> None:
+    """Send ``(seq, result)``; an article of many spans goes as ``(seq, article without its spans,
+    n)`` followed by ``n`` lists of spans, so that pickling never holds a copy of every span (and
+    its memo of every object) at once. A part that cannot be pickled is sent as its error."""
+    if not isinstance(result, Article) or len(result.spans) <= SPANS_PER_MESSAGE:
+        conn.send((seq, result))
+        return
+    spans, result.spans = result.spans, []
+    try:
+        conn.send((seq, result, -(-len(spans) // SPANS_PER_MESSAGE)))
+    finally:
+        result.spans = spans
+    for at in range(0, len(spans), SPANS_PER_MESSAGE):
+        try:
+            conn.send(spans[at:at + SPANS_PER_MESSAGE])
+        except (EOFError, OSError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the parent reads it in the part's place
+            conn.send(f"result not sent: {type(exc).__name__}: {exc}")
+
+
+def _receive(conn, item: Document) -> tuple[int, Result]:
+    """Read what ``_send`` sent: ``(seq, result)``."""
+    message = conn.recv()
+    if len(message) == 2:
+        return message
+    seq, article, parts = message
+    spans: list = []
+    problem = None
+    for _ in range(parts):  # every part is read, so that the pipe stays in step
+        part = conn.recv()
+        if isinstance(part, list):
+            spans.extend(part)
+        else:
+            problem = problem or str(part)
+    if problem is not None:
+        return seq, Failed(where(_clean_source(item).source), problem)
+    article.spans = spans
+    return seq, article
 
 
 class _Worker:
@@ -316,7 +358,7 @@ class _Workers:
         elif worker.task is not None:
             try:
                 if worker.conn.poll():
-                    seq, result = worker.conn.recv()
+                    seq, result = _receive(worker.conn, worker.task[1])
                     done[seq] = result
                     worker.task = None
                     self.idle_deaths = 0

@@ -125,7 +125,8 @@ def _inputs(paths: list[str], max_bytes: int, offline: bool) -> Iterator[Documen
 
 def _write_jsonl(articles: Iterator[Article], out: IO[str]) -> None:
     for a in articles:
-        out.write(a.to_json() + "\n")
+        a.write_json(out)
+        out.write("\n")
 
 
 def _write_json(articles: Iterator[Article], out: IO[str]) -> None:
@@ -136,12 +137,14 @@ def _write_json(articles: Iterator[Article], out: IO[str]) -> None:
         return
     second = next(articles, None)
     if second is None:
-        out.write(first.to_json(indent=2) + "\n")
+        first.write_json(out, indent=2)
+        out.write("\n")
         return
     out.write("[\n")
-    out.write(first.to_json())
+    first.write_json(out)
     for item in itertools.chain([second], articles):
-        out.write(",\n" + item.to_json())
+        out.write(",\n")
+        item.write_json(out)
     out.write("\n]\n")
 
 

@@ -236,8 +236,8 @@ class Store:
             self.conn.execute(f"UPDATE articles SET {sets} WHERE rowid = ?", (*values, rowid))
         self.conn.executemany(
             'INSERT INTO spans (article_rowid, start, "end", layer, label, attrs) VALUES (?, ?, ?, ?, ?, ?)',
-            [(rowid, d["start"], d["end"], d["layer"], d["label"], json.dumps(d["attrs"], ensure_ascii=False))
-             for d in (s.to_dict() for s in article.spans)])
+            ((rowid, d["start"], d["end"], d["layer"], d["label"], json.dumps(d["attrs"], ensure_ascii=False))
+             for d in (s.to_dict() for s in article.spans)))  # a generator: no list of every row
         self.conn.execute("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
                           (rowid, escape_surrogates(article.meta.get("title") or ""), article.text))
         self.conn.execute("UPDATE store_info SET value = 1 WHERE key = 'stories_dirty' AND value = 0")
