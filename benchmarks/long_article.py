@@ -82,7 +82,11 @@ def one_command(size: int, command: str, no_torch: bool = False) -> dict:
             f.write(text)
         out = os.path.join(tmp, "out.db" if command.startswith("index") else "out.json")
         t0 = time.perf_counter()
-        code = cli(COMMANDS[command](path, out))
+        argv = COMMANDS[command](path, out)
+        size_bytes = len(text.encode("utf-8"))
+        if size_bytes > 10_000_000:  # "10 MB" of characters: a little over the default --max-bytes in UTF-8
+            argv += ["--max-bytes", str(size_bytes)]
+        code = cli(argv)
         seconds = time.perf_counter() - t0
         if command.startswith("index"):
             conn = sqlite3.connect(out)

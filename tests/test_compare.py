@@ -215,6 +215,28 @@ def test_speech_tag_swap_is_reworded():
     assert got["eminence"] == REWORDED and got["win"] == SHARED
 
 
+
+def test_synonyms_in_the_same_word_order_are_a_rewording():
+    """Two of a clause's four content words swapped for synonyms, or a short sentence with one
+    word changed: the word order and function words show the rewording, so nothing is added."""
+    a = "The new plans \u201cwill not fix this problem, but are steps in the right direction,\u201d Ann Roe said."
+    b = "The fresh schemes \u201cwill not fix this problem, but are steps in the right direction,\u201d Ann Roe said."
+    got = labels_of(a, b)
+    assert got["new"] == got["plans"] == REWORDED and got["fix"] == got["roe"] == SHARED
+    assert None not in got.values()
+    got = labels_of("\u201cI want to bring our troops home,\u201d she said.",
+                    "\u201cI want to get our soldiers home,\u201d she said.")
+    assert None not in got.values() and got["troops"] == REWORDED
+
+
+def test_a_different_aside_at_the_same_place_is_still_added():
+    """Word order alone does not pair two different asides that share a few function words."""
+    a = "Rebels took the town on Monday \u2013 a victory for the people of the valley, the group said."
+    b = "Rebels took the town on Monday \u2013 a blow to the army of the regime, the group said."
+    got = labels_of(a, b)
+    assert got["victory"] is None and got["people"] is None and got["valley"] is None
+    assert got["rebels"] == got["monday"] == SHARED
+
 # -- the seed article and two versions made from it by code ------------------------------------
 
 ASIDES = [  # (old, new, the words added)

@@ -13,7 +13,10 @@ inside aligned sentences, then word by word inside aligned clauses.
   ``b`` for the clause alone when that holds 60% and at least three of its content words (a
   clause moved to another sentence); a clause finding no sentence that way — an aside hung
   off a wire sentence after a dash — has no counterpart. A clause left over between aligned
-  ones faces the partner's words left between them (``_facing``).
+  ones faces the partner's words left between them (``_facing``). Two stretches whose words,
+  function words included, are mostly the same and in the same order (``SIMILAR``: "The novel
+  schemes will not solve ..." / "The fresh plans will not solve ...") are one rewording of the
+  other even when synonyms leave too few content words in common.
 - Words: inside an aligned clause a diff (difflib) keeps runs of equal words ``SHARED``;
   replaced words (a synonym, "he" -> "his eminence") and words that moved or that carry no
   content ("was ... by" of a passive) are ``REWORDED``; an inserted run holding a content word
@@ -43,6 +46,7 @@ RELATED = 0.6  # share of the smaller bag of content words that makes two stretc
 PARAPHRASE = 0.6  # the same, for a whole sentence none of whose clauses aligned
 ORDERED = 0.7  # share of a landing clause's content words that stand in its order in the partner
 PHRASE = 4  # or: this many content words in one unbroken run in order
+SIMILAR = 0.6  # ordered word similarity (all words) that makes two stretches a rewording of each other
 ATTRIBUTION = frozenset({"according", "per", "stated"})  # "according to X", "per X", "as stated by X"
 
 
@@ -74,7 +78,8 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
             sentence_partner.append(_best(a, u.first, u.last, u.kind, index, b))
     # a partner is a real counterpart when the two sentences share enough of their words
     real = [p is not None and a.sentences[s].kind != "title"
-            and _related(_bag(a, a.sentences[s].first, a.sentences[s].last), b_bags[p])
+            and (_related(_bag(a, a.sentences[s].first, a.sentences[s].last), b_bags[p])
+                 or _similar(a, a.sentences[s].first, a.sentences[s].last, b, b.sentences[p].first, b.sentences[p].last))
             for s, p in enumerate(sentence_partner)]
     # where each aligned clause landed: clause index -> (partner, first, end of matched b tokens)
     landed: dict[int, tuple[int, int, int]] = {}
@@ -106,8 +111,9 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
         partner = sentence_partner[s]
         if not real[s] or any(c in landed for c in range(a.clause_of[u.first], a.clause_of[u.last - 1] + 1)):
             continue
-        if _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE, larger=True):
-            unit = b.sentences[partner]
+        unit = b.sentences[partner]
+        if _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE, larger=True) \
+                or _similar(a, u.first, u.last, b, unit.first, unit.last):
             _diff(a, u.first, u.last, b, unit.first, unit.last, labels, counter, window=False)
             landed.update({c: (partner, unit.first, unit.last)
                            for c in range(a.clause_of[u.first], a.clause_of[u.last - 1] + 1)})
@@ -162,7 +168,23 @@ def _facing(a: Units, first: int, last: int, b: Units, lo: int, hi: int) -> bool
         return True  # facing punctuation only: the words stay additions, the full stop matches
     if len(words) <= 3 and len(gap) <= 3:
         return True
-    return _related(Counter(t.norm for t in words if t.content), Counter(t.norm for t in gap if t.content))
+    return _related(Counter(t.norm for t in words if t.content), Counter(t.norm for t in gap if t.content)) \
+        or _similar(a, first, last, b, lo, hi)
+
+
+def _similar(a: Units, first: int, last: int, b: Units, lo: int, hi: int) -> bool:
+    """Are two stretches one wording of the other word for word: most of their words (function
+    words too) the same and in the same order, a content word among them ("The novel schemes
+    will not solve ..." / "The fresh plans will not solve ...")? Two different sentences or
+    asides that share a few words do not reach ``SIMILAR``."""
+    mine = [t for t in a.tokens[first:last] if t.norm[0].isalnum()]
+    theirs = [t for t in b.tokens[lo:hi] if t.norm[0].isalnum()]
+    if len(mine) < 3 or len(theirs) < 3:
+        return False
+    matcher = SequenceMatcher(None, [t.norm for t in mine], [t.norm for t in theirs], autojunk=False)
+    if matcher.ratio() < SIMILAR:
+        return False
+    return any(mine[m.a + k].content for m in matcher.get_matching_blocks() for k in range(m.size))
 
 
 def _related(mine: Counter, theirs: Counter, share: float | None = None, larger: bool = False) -> bool:
