@@ -26,9 +26,10 @@ def analyze(text: str | None = None, *, html: str | bytes | None = None, url: st
     """Analyse one article given as plain ``text`` or as an ``html`` page.
 
     ``html`` may be bytes, as HTTP clients give a page: the charset comes from a BOM, the page's
-    ``<meta>`` or UTF-8, as for a saved page.
+    ``<meta>`` or UTF-8, as for a saved page. ``models=False`` (``--no-models``) runs the rules
+    alone, as in this example: no encoder, no technique, subjectivity or bias judgements.
 
-    >>> a = analyze("Storm hits coast\\n\\nMay 2, 2024\\n\\n\\u201cIt was loud,\\u201d the mayor said.")
+    >>> a = analyze("Storm hits coast\\n\\nMay 2, 2024\\n\\n\\u201cIt was loud,\\u201d the mayor said.", models=False)
     >>> a.meta["title"], a.meta["date"]
     ('Storm hits coast', '2024-05-02')
     """

@@ -10,9 +10,13 @@ farthest from an edge. Heads (``unspun.models.techniques`` and later ones) read 
 A model folder holds ``model.onnx``, ``tokenizer.json`` and ``config.json``
 (``{"window": 256, "overlap": 64, ...}``); it is loaded once per process (``load_encoder``).
 
+The example loads the ONNX encoder and the doctests load no model, so they skip it
+(tests/test_techniques.py runs the encoder). The first token is ``coward`` (the tokenizer splits
+off ``##s``), hence its offsets ``[0, 6]``:
+
 >>> enc = load_encoder(DEFAULT_DIR).encode("Cowards and traitors run this country.")  # doctest: +SKIP
 >>> enc.hidden.shape[1], enc.offsets[0].tolist()  # doctest: +SKIP
-(384, [0, 7])
+(384, [0, 6])
 """
 
 from __future__ import annotations

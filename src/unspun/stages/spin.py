@@ -17,6 +17,9 @@ def spin(article: Article, min_score: float | None = None, model_dir: str | None
     """Add ``technique`` spans (label: technique name, attrs: ``score``) to ``article``; ``fast``
     reads SI and TC from the shared encoder pass alone (``--fast``).
 
+    The last line loads the technique model and the doctests load no model, so they skip it
+    (tests/test_techniques.py runs ``spin``).
+
     >>> from unspun.article import Article
     >>> a = Article.from_text("The corrupt traitors lied again, as always!")
     >>> a.add("sentence", 0, len(a.text), "own")  # doctest: +ELLIPSIS

@@ -2,7 +2,9 @@
 names and the attribution model's surface features all read, and their inflected forms.
 
 The lemma sets are matched against spaCy lemmas (``unspun.stages.cues``); ``SPEECH_FORMS`` and
-``inflections`` against the lower-cased words of a text, where there is no parse.
+``inflections`` against the lower-cased words of a text, where there is no parse. The
+inflection rules also make forms that are no word (``admitd``, ``admiting``); they can match
+only a misspelling.
 
 >>> sorted(inflections(["admit"]))
 ['admit', 'admitd', 'admited', 'admiting', 'admits', 'admitted', 'admitting']
