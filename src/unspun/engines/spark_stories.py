@@ -233,7 +233,7 @@ def _settle(spark, docs, verdicts, labels, settle, stats: Stats) -> np.ndarray:
         wanted = [int(i) for i in indices]
         found = dict(docs.where(F.col("seq").isin(wanted)).select("seq", column).collect())
         out = [found[i] if column == "text" else json.loads(found[i])["text"] for i in wanted]
-        return [t[:chars].replace("\x00", " ") for t in out] if chars else out  # as group.Heads keeps them
+        return [t[:chars].replace("\x00", " ") for t in out] if chars else out  # as group.DocumentHeads keeps them
 
     ok = np.asarray(settle.decide(pairs, texts), dtype=bool)
     stats.settle_docs = getattr(settle, "documents", 0)

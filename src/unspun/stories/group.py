@@ -79,10 +79,10 @@ class Corpus:
     sentence_hashes: np.ndarray
     sentence_offsets: np.ndarray
     df: np.ndarray
-    heads: "Heads | None" = None
+    heads: "DocumentHeads | None" = None
 
     def texts(self, indices) -> list[str]:
-        """The kept heads of documents ``indices`` (``Heads``; empty strings without them)."""
+        """The kept heads of documents ``indices`` (``DocumentHeads``; empty strings without them)."""
         if self.heads is None:
             return ["" for _ in indices]
         return self.heads.get(indices)
@@ -118,7 +118,7 @@ class Stats:
 # -- pass 1: features and signatures, in worker processes -------------------------------------
 
 
-class Heads:
+class DocumentHeads:
     """The first ``chars`` characters of every document, zlib-compressed chunk by chunk in an
     anonymous temporary file (deleted when closed or collected): what a settler reads back
     for the few documents in grey pairs, without holding a million texts in memory."""
@@ -165,7 +165,7 @@ def _hasher(num_perm: int, seed: int) -> MinHash:
 def chunk_features(texts: list[str], settings: Settings, head_chars: int = 0) -> tuple:
     """Pass 1 over one chunk of texts: MinHash signatures, content words with their sentence
     ids, words per document, sentence hashes, sentences per document, the (masked) word ids
-    seen per document for the document-frequency sketch, the packed heads (``Heads.pack``,
+    seen per document for the document-frequency sketch, the packed heads (``DocumentHeads.pack``,
     with ``head_chars``) and the number of texts. Each document's values depend on its text
     alone, not on the chunk it is in (the Spark engine cuts chunks differently)."""
     batch = batch_features(texts)
@@ -173,7 +173,7 @@ def chunk_features(texts: list[str], settings: Settings, head_chars: int = 0) ->
     keys = shingle_keys(batch.words, batch.gsids, docs, settings.shingle)
     sigs = _hasher(settings.num_perm, settings.seed).signatures_of_keys(keys, len(texts))
     seen = seen_words(batch.words, docs)
-    heads = Heads.pack(texts, head_chars) if head_chars else None
+    heads = DocumentHeads.pack(texts, head_chars) if head_chars else None
     return (sigs, batch.words, batch.sids, np.diff(batch.offsets), batch.sentence_hashes,
             np.diff(batch.sentence_offsets), seen, heads, len(texts))
 
@@ -207,7 +207,7 @@ def featurize(docs: Iterable[tuple[str, object, str]], settings: Settings, jobs:
     """Pass 1 over ``(id, source, text)`` triples, in ``jobs`` processes (order kept); with
     ``head_chars``, the first that many characters of each text are kept (``Corpus.heads``)."""
     meta: list = []
-    heads = Heads(head_chars) if head_chars else None
+    heads = DocumentHeads(head_chars) if head_chars else None
     parts: list = []
     df = np.zeros(1 << DF_BITS, dtype=np.uint32)
     seen: list[np.ndarray] = []

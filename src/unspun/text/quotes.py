@@ -35,7 +35,7 @@ _ELISIONS = ("em ", "tis", "twas", "cause", "n ", "n’", "n'", "til ")
 
 
 @dataclass(frozen=True)
-class Piece:
+class QuotePiece:
     """One contiguous stretch of a quotation inside one paragraph.
 
     ``start``/``end`` bound the quoted words (marks excluded); ``outer_start``/``outer_end``
@@ -53,7 +53,7 @@ class Piece:
 class Quote:
     """A quotation: one piece, or one piece per paragraph when it runs over paragraphs."""
 
-    pieces: tuple[Piece, ...]
+    pieces: tuple[QuotePiece, ...]
     single: bool = False  # quoted with single marks (British style)
 
     @property
@@ -74,15 +74,15 @@ def _flanks(text: str, i: int, width: int, lo: int, hi: int) -> tuple[bool, bool
     return opens, closes
 
 
-def _scan_paragraph(text: str, lo: int, hi: int) -> tuple[list[Piece], list[Piece], tuple[int, int] | None]:
+def _scan_paragraph(text: str, lo: int, hi: int) -> tuple[list[QuotePiece], list[QuotePiece], tuple[int, int] | None]:
     """Double-quoted pieces, single-quoted pieces and a quote left open at the end of the
     paragraph (where its mark starts, where its words start), if any.
 
     Two apostrophes ``''`` (and two backticks) count as one straight double mark, as in
     some newspaper archives.
     """
-    doubles: list[Piece] = []
-    singles: list[Piece] = []
+    doubles: list[QuotePiece] = []
+    singles: list[QuotePiece] = []
     open_double: int | None = None  # index of the opening mark
     open_width = 1
     open_single: int | None = None
@@ -109,7 +109,7 @@ def _scan_paragraph(text: str, lo: int, hi: int) -> tuple[list[Piece], list[Piec
                 open_double, open_width = i, width  # an earlier mark still open here was a stray one
             elif open_double is not None:
                 s, e = strip_range(text, open_double + open_width, i)
-                doubles.append(Piece(s, e, open_double, i + width, True))
+                doubles.append(QuotePiece(s, e, open_double, i + width, True))
                 open_double = None
             i += width
             continue
@@ -127,7 +127,7 @@ def _scan_paragraph(text: str, lo: int, hi: int) -> tuple[list[Piece], list[Piec
             if before in "sS" and len(nxt) == 2 and nxt[0] == " " and nxt[1].islower():
                 continue  # plural possessive: the students’ union
             s, e = strip_range(text, open_single + 1, i - 1)
-            singles.append(Piece(s, e, open_single, i, True))
+            singles.append(QuotePiece(s, e, open_single, i, True))
             open_single = None
     left_open = (open_double, open_double + open_width) if open_double is not None else None
     return doubles, singles, left_open
@@ -140,7 +140,7 @@ def find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> list[Quote]:
     Quotes nested inside another (double marks inside a single-quoted passage) are dropped.
     """
     quotes: list[Quote] = []
-    carry: list[Piece] = []  # pieces of a quote still open at the end of the last paragraph
+    carry: list[QuotePiece] = []  # pieces of a quote still open at the end of the last paragraph
     for lo, hi in paragraphs:
         doubles, singles, left_open = _scan_paragraph(text, lo, hi)
         if carry:
@@ -151,7 +151,7 @@ def find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> list[Quote]:
                 doubles = doubles[1:]
             elif left_open is not None and left_open[0] == first:  # the whole paragraph continues it
                 s, e = strip_range(text, left_open[1], hi)
-                carry.append(Piece(s, e, left_open[0], e, False))
+                carry.append(QuotePiece(s, e, left_open[0], e, False))
                 left_open = None
             else:  # the continuation never came: the quotation ended with its paragraph
                 quotes.append(Quote(tuple(carry)))
@@ -164,7 +164,7 @@ def find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> list[Quote]:
         if left_open is not None:
             s, e = strip_range(text, left_open[1], hi)
             if s < e:
-                carry = [Piece(s, e, left_open[0], e, False)]
+                carry = [QuotePiece(s, e, left_open[0], e, False)]
     if carry:
         quotes.append(Quote(tuple(carry)))
     quotes = [q for q in quotes if all(p.start <= p.end for p in q.pieces)]

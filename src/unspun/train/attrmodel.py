@@ -65,7 +65,7 @@ class AttributionNet(nn.Module):
         return self.out(self.drop(y)).view(*y.shape[:2], 3, 3)
 
 
-class _Probs(nn.Module):
+class _AttributionProbs(nn.Module):
     def __init__(self, net: AttributionNet) -> None:
         super().__init__()
         self.net = net
@@ -98,7 +98,7 @@ def batch_inputs(rows: list[dict], chosen: list[tuple[int, int, int]], cls_id: i
 
 def export(net: AttributionNet, fp32: Path, int8: Path) -> None:
     """ONNX export (softmax included), then dynamic int8 quantisation (the LSTM stays fp32)."""
-    export_window_model(_Probs(net).eval(), ["roles"], fp32, int8)
+    export_window_model(_AttributionProbs(net).eval(), ["roles"], fp32, int8)
 
 
 def train(data: Path, out: Path, *, base: Path | None = None, encoder: Path | None = None, seed: int = 0,

@@ -146,7 +146,7 @@ class SentenceNet(nn.Module):
         return sent, (self.words(self.drop(h)).squeeze(-1) if self.words is not None else None)
 
 
-class _Probs(nn.Module):
+class _SentenceProbs(nn.Module):
     def __init__(self, net: SentenceNet) -> None:
         super().__init__()
         self.net = net
@@ -221,7 +221,7 @@ def export(net: SentenceNet, fp32: Path, int8: Path) -> None:
     mask = torch.ones_like(ids)
     mask[1, 8:] = 0  # a padded row, so the traced graph keeps the attention-mask path
     with torch.inference_mode():
-        torch.onnx.export(_Probs(net), (ids, mask), str(fp32), input_names=["input_ids", "attention_mask"],
+        torch.onnx.export(_SentenceProbs(net), (ids, mask), str(fp32), input_names=["input_ids", "attention_mask"],
                           output_names=["probs"], opset_version=17, dynamo=False,
                           dynamic_axes={"input_ids": {0: "b", 1: "t"}, "attention_mask": {0: "b", 1: "t"}, "probs": {0: "b"}})
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)

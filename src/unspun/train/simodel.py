@@ -87,7 +87,7 @@ class SIModel(nn.Module):
         return self.both(input_ids, attention_mask, feats)[0]
 
 
-class _Probs(nn.Module):
+class _SIProbs(nn.Module):
     def __init__(self, net: SIModel) -> None:
         super().__init__()
         self.net = net
@@ -309,7 +309,7 @@ def train_seed(fit: list[dict], held: list[dict], model: TechniqueModel, labels:
 def export(net: SIModel, fp32: Path, int8: Path) -> None:
     """ONNX export (O/B/I softmax included; ``roles`` [B, T, 3, 3] too when the model has the attribution
     tagger), then dynamic int8 quantisation (``export_window_model``)."""
-    export_window_model(_Probs(net).eval(), ["probs"] if net.roles is None else ["probs", "roles"], fp32, int8)
+    export_window_model(_SIProbs(net).eval(), ["probs"] if net.roles is None else ["probs", "roles"], fp32, int8)
 
 
 def export_window_model(wrapper: nn.Module, outputs: list[str], fp32: Path, int8: Path) -> None:

@@ -54,7 +54,7 @@ class SpanTagger(nn.Module):
         return self.out(self.drop(y))
 
 
-class Averaged(nn.Module):
+class AveragedTaggers(nn.Module):
     """What goes into ONNX: the mean O/B/I probabilities of several taggers."""
 
     def __init__(self, nets: list[SpanTagger]) -> None:
@@ -314,7 +314,7 @@ def train_span_heads(model: TechniqueModel, cfg: dict, fit: list[dict], held: li
         net, run = train_one(fit, held, model, seed=seed, epochs=epochs, aux=aux, log=log)
         nets.append(net)
         runs.append(run)
-    averaged = Averaged(nets).eval()
+    averaged = AveragedTaggers(nets).eval()
     key, (f, p, r) = best_decoding(decode_scores(model, held, probs_of(averaged, held, averaged=True)))
     linear_key = (model.threshold, int(cfg.get("gap", 0)), int(cfg.get("min_tokens", 1)))
     linear = decode_scores(model, held, [model.token_probs(_enc(model, d)) for d in held], [linear_key])[linear_key]
@@ -322,7 +322,7 @@ def train_span_heads(model: TechniqueModel, cfg: dict, fit: list[dict], held: li
     export(averaged, width, out / "si.onnx")
     (out / "span-heads").mkdir(exist_ok=True)
     for seed, net in zip(seeds, nets):  # each head alone, for the spread over seeds (not shipped)
-        export(Averaged([net]).eval(), width, out / "span-heads" / f"seed{seed}.onnx")
+        export(AveragedTaggers([net]).eval(), width, out / "span-heads" / f"seed{seed}.onnx")
     cfg["si_head"] = {"file": "si.onnx", "threshold": key[0], "gap": key[1], "min_tokens": key[2],
                       "seeds": list(seeds)}
     return {"seeds": list(seeds), "epochs": epochs, "aux": aux, "runs": runs, "tc": None,

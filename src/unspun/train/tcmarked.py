@@ -90,7 +90,7 @@ class MarkedTC(nn.Module):
         return self.fc2(nn.functional.gelu(self.fc1(self.drop(x)), approximate="tanh"))
 
 
-class _Probs(nn.Module):
+class _MarkedTCProbs(nn.Module):
     def __init__(self, net: MarkedTC) -> None:
         super().__init__()
         self.net = net
@@ -277,7 +277,7 @@ def onnx_fn(path: Path):
 
 def export(net: MarkedTC, fp32: Path, int8: Path) -> None:
     """ONNX export of the classifier (softmax included), then its int8 dynamic quantisation."""
-    wrapper = _Probs(net).eval()
+    wrapper = _MarkedTCProbs(net).eval()
     ids = torch.full((2, 12), 1000, dtype=torch.long)
     att = torch.ones_like(ids)
     att[1, 8:] = 0

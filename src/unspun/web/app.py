@@ -29,7 +29,7 @@ from starlette.templating import Jinja2Templates
 from unspun import __version__
 from unspun.store import Store, StoreError
 from unspun.web import DEFAULT_MAX_BODY, DEFAULT_PASTE_QUEUE, DEFAULT_PASTE_WORKERS, DEFAULT_TIMEOUT
-from unspun.web.helpers import Settings, render
+from unspun.web.helpers import ServeSettings, render
 from unspun.web.security import HostPolicy, SecurityHeaders, header_dict
 
 WEB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -53,8 +53,8 @@ def create_app(db: str, *, paste: bool = True, max_body: int = DEFAULT_MAX_BODY,
     from unspun.web.views import articles, docs, outlets, paste as paste_view, search, stories
 
     prepare(db)
-    settings = Settings(db=db, paste=paste, max_body=max_body, timeout=timeout,
-                        paste_workers=paste_workers, paste_queue=paste_queue)
+    settings = ServeSettings(db=db, paste=paste, max_body=max_body, timeout=timeout,
+                             paste_workers=paste_workers, paste_queue=paste_queue)
     routes = [
         Route("/", articles.home),
         Route("/articles", articles.article_list),
@@ -97,7 +97,7 @@ def create_app(db: str, *, paste: bool = True, max_body: int = DEFAULT_MAX_BODY,
     return app
 
 
-def _templates(settings: Settings) -> Jinja2Templates:
+def _templates(settings: ServeSettings) -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(os.path.join(WEB_DIR, "templates")),
                       autoescape=select_autoescape(default=True, default_for_string=True), auto_reload=False)
     env.globals.update(version=__version__, paste_enabled=settings.paste)

@@ -18,7 +18,7 @@ from unspun.web import DEFAULT_MAX_BODY, DEFAULT_PASTE_QUEUE, DEFAULT_PASTE_WORK
 
 
 @dataclass
-class Settings:
+class ServeSettings:
     """What ``unspun serve`` was told: the store, and how the paste page behaves."""
 
     db: str
@@ -38,7 +38,7 @@ class Settings:
         return store
 
 
-def settings_of(request: Request) -> Settings:
+def settings_of(request: Request) -> ServeSettings:
     return request.app.state.settings
 
 
