@@ -14,7 +14,7 @@ import pytest
 import unspun
 from unspun.article import Article
 from unspun.cli import main
-from unspun.stories.align import REWORDED, SHARED, align
+from unspun.stories.align import REWORDED, SHARED, align, align_pair
 from unspun.stories.diff import compare
 from unspun.stories.units import text_units, tokenize
 
@@ -228,6 +228,31 @@ def test_synonyms_in_the_same_word_order_are_a_rewording():
                     "\u201cI want to get our soldiers home,\u201d she said.")
     assert None not in got.values() and got["troops"] == REWORDED
 
+
+def test_a_moved_attribution_is_a_rewording_facing_the_source():
+    """"Reynolds says that X" rewritten "X, per Reynolds": the attribution moved, not added; an
+    attribution to a source the other version never names stays an addition."""
+    b_text = "Reynolds says that the show has drawn fire from all sides."
+    a = text_units("The show has drawn fire from all sides, per Reynolds.")
+    b = text_units(b_text)
+    got = align(a, b)
+    per = next(i for i, t in enumerate(a.tokens) if t.norm == "per")
+    reynolds = next(i for i, t in enumerate(a.tokens) if t.norm == "reynolds")
+    assert got[per] == got[reynolds] == REWORDED
+    lo, hi = align_pair(a, b)[1][reynolds]
+    assert "Reynolds" in b_text[b.tokens[lo].start:b.tokens[hi - 1].end]
+    got = labels_of("The show has drawn fire from all sides, according to a rival network.", b_text)
+    assert got["according"] is None and got["rival"] is None and got["network"] is None
+
+
+def test_a_sentence_finds_the_partner_closest_in_all_its_words():
+    """Sentences sharing as many content words: the partner is the one sharing most words of
+    any kind, so a rewording pairs with its original, not with an earlier sentence."""
+    a = "We think that individuals could be religious."
+    b = ("One reason we are a nation is that we think in freedom of religion. We believe that people "
+         "could be religious. We have no religious test.")
+    got = labels_of(a, b)
+    assert None not in got.values() and got["religious"] == SHARED and got["could"] == SHARED
 
 def test_a_different_aside_at_the_same_place_is_still_added():
     """Word order alone does not pair two different asides that share a few function words."""

@@ -75,7 +75,7 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
             shares = b_title is not None and _coverage(a, u.first, u.last, b_bags[b_title], b_words[b_title], 1) > 0
             sentence_partner.append(b_title if shares else None)
         else:
-            sentence_partner.append(_best(a, u.first, u.last, u.kind, index, b))
+            sentence_partner.append(_best(a, u.first, u.last, u.kind, index, b, b_words))
     # a partner is a real counterpart when the two sentences share enough of their words
     real = [p is not None and a.sentences[s].kind != "title"
             and (_related(_bag(a, a.sentences[s].first, a.sentences[s].last), b_bags[p])
@@ -95,7 +95,7 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
             partner = None  # a few words found in an unrelated sentence ("In reality, ...") are no match
         if partner is None or _coverage(a, first, last, b_bags[partner], b_words[partner]) < COVERAGE:
             # a clause moved to another sentence: stricter, as any sentence may be chosen
-            partner = _best(a, first, last, "body", index, b) if not short else None
+            partner = _best(a, first, last, "body", index, b, b_words) if not short else None
             if partner is not None and _coverage(a, first, last, b_bags[partner], b_words[partner],
                                                  MOVED_MIN, content_only=True) < MOVED:
                 partner = None
@@ -155,6 +155,23 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
                 and _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE, larger=True):
             unit = b.sentences[partner]
             _diff(a, first, last, b, unit.first, unit.last, labels, counter, window=False)
+    # A clause still without counterpart that only attributes its sentence ("per Reynolds", "as
+    # stated by a source") where the partner names the same source elsewhere ("Reynolds says
+    # that ...", "..., a source said") is the attribution moved: reworded, facing those words.
+    for c, (first, last, s) in enumerate(a.clauses):
+        partner = sentence_partner[s]
+        if partner is None or not real[s] or a.sentences[s].kind == "title":
+            continue
+        words = [i for i in range(first, last) if a.tokens[i].norm[0].isalnum()]
+        if any(labels[i] is not None for i in words) or not any(a.tokens[i].norm in ATTRIBUTION for i in words):
+            continue
+        source = {a.tokens[i].norm for i in words if a.tokens[i].content and a.tokens[i].norm not in ATTRIBUTION}
+        unit = b.sentences[partner]
+        at = [j for j in range(unit.first, unit.last) if b.tokens[j].norm in source]
+        if not source or {b.tokens[j].norm for j in at} != source:
+            continue
+        for i in words:
+            labels[i], counter[i] = REWORDED, (min(at), max(at) + 1)
     return labels, counter
 
 
@@ -230,8 +247,9 @@ def _coverage(a: Units, first: int, last: int, bag: Counter, words: Counter, min
     return hit / total
 
 
-def _best(a: Units, first: int, last: int, kind: str, index: dict, b: Units) -> int | None:
-    """The sentence of ``b`` of the same kind sharing most content words with ``a[first:last]``."""
+def _best(a: Units, first: int, last: int, kind: str, index: dict, b: Units, b_words: list[Counter]) -> int | None:
+    """The sentence of ``b`` of the same kind sharing most content words with ``a[first:last]``;
+    among sentences sharing as many, the one sharing most words of any kind (then the first)."""
     votes: Counter = Counter()
     for word, n in _bag(a, first, last).items():
         for j in index.get(word, ()):
@@ -239,7 +257,16 @@ def _best(a: Units, first: int, last: int, kind: str, index: dict, b: Units) -> 
                 votes[j] += n
     if not votes:
         return None
-    return min(votes, key=lambda j: (-votes[j], j))
+    top = max(votes.values())
+    tied = [j for j, n in votes.items() if n == top]
+    if len(tied) == 1:
+        return tied[0]
+    mine = _bag(a, first, last, content=False)
+
+    def shared_words(j: int) -> int:  # all words, function words too: "we ... that ... could be"
+        return sum(min(n, b_words[j].get(w, 0)) for w, n in mine.items())
+
+    return min(tied, key=lambda j: (-shared_words(j), j))
 
 
 def _diff(a: Units, first: int, last: int, b: Units, lo: int, hi: int, labels: list, counter: list,
