@@ -302,7 +302,7 @@ def test_migration_from_schema_3_keeps_occurrences(tmp_path):
     conn.execute("INSERT INTO occurrences (article_id, path, seen_at) VALUES (?, 'levy.txt', '2025-01-01')", (a.id,))
     conn.close()
     with Store(path) as store:
-        assert store.schema_version == LATEST == 5
+        assert store.schema_version == LATEST == 6
         assert store.conn.execute("SELECT path, raw FROM occurrences").fetchall() == [("levy.txt", "")]
         assert not store.stories_dirty
         with store.transaction():

@@ -14,7 +14,7 @@ from unspun.cli.output import Reporter, open_output, output_name
 from unspun.read import DEFAULT_MAX_BYTES, BadInput, Document, read_inputs, where
 from unspun.read.url import fetch, is_url
 
-FORMATS = ("text", "json", "jsonl", "html")
+FORMATS = ("text", "json", "jsonl", "html", "spin")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="never touch the network: a URL given as PATH is refused (exit 2)")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text: terminal report (default); json: one object, or an array for several; "
-                        "jsonl: one object per line; html: one standalone page")
+                        "jsonl: one object per line; html: one standalone page; spin: one JSON line per article "
+                        "with its spin summary (technique marks per 1,000 words by technique and voice, densest "
+                        "paragraph), keyed by id")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of standard output")
     p.add_argument("--outlet", metavar="NAME", help="the outlet, when the input does not name it")
     p.add_argument("--min-score", type=float, default=None, metavar="S",
@@ -148,6 +150,21 @@ def _write_json(articles: Iterator[Article], out: IO[str]) -> None:
     out.write("\n]\n")
 
 
+def _write_spin(articles: Iterator[Article], out: IO[str]) -> None:
+    """One line per article: its id, source, outlet, title and spin summary (``null`` when it has
+    no sentence): figures derived from the article's text and spans, so not part of its model."""
+    import json
+
+    from unspun.render import spin
+
+    for a in articles:
+        figures = spin(a)
+        out.write(json.dumps({"id": a.id, "source": a.source, "outlet": a.meta.get("outlet"),
+                              "title": a.meta.get("title"), "spin": figures.to_dict() if figures else None},
+                             ensure_ascii=False))
+        out.write("\n")
+
+
 def _write_text(articles: Iterator[Article], out: IO[str]) -> None:
     from rich.console import Console
 
@@ -168,4 +185,5 @@ def _write_html(articles: Iterator[Article], out: IO[str]) -> None:
         out.write(render_html(items[0]) if len(items) == 1 else render_html_many(items))
 
 
-WRITERS = {"text": _write_text, "json": _write_json, "jsonl": _write_jsonl, "html": _write_html}
+WRITERS = {"text": _write_text, "json": _write_json, "jsonl": _write_jsonl, "html": _write_html,
+           "spin": _write_spin}

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from unspun.article import FURNITURE_LAYERS, VOICES, Article, Span
@@ -314,6 +314,31 @@ class Spin:
     by_technique: list[tuple[str, float]]
     by_voice: dict[str, float | None]  # None: no sentence of that voice
     densest: dict | None  # that paragraph: start, end, number (1 = first), marks, words, excerpt
+    words_by_voice: dict[str, int] = field(default_factory=dict)  # the counts behind the rates
+    marks_by_voice: dict[str, int] = field(default_factory=dict)
+    technique_marks: dict[tuple[str, str], int] = field(default_factory=dict)  # (technique, voice) -> marks
+
+    def to_dict(self) -> dict:
+        """The figures as JSON-ready data, counts beside rates (rates rounded to 4 decimals):
+        ``{"words", "marks", "per_1000", "by_voice": {voice: {"words", "marks", "per_1000"}},
+        "by_technique": {name: {"marks", "per_1000", "by_voice": {voice: marks}}}, "densest"}``."""
+        def rate(n: int, words: int) -> float | None:
+            return round(1000.0 * n / words, 4) if words else None
+
+        techniques: dict[str, dict] = {}
+        for name, _ in self.by_technique:
+            per_voice = {v: self.technique_marks.get((name, v), 0) for v in VOICES}
+            n = sum(per_voice.values())
+            techniques[name] = {"marks": n, "per_1000": rate(n, self.words),
+                                "by_voice": {v: c for v, c in per_voice.items() if c}}
+        return {
+            "words": self.words, "marks": self.marks, "per_1000": rate(self.marks, self.words),
+            "by_voice": {v: {"words": self.words_by_voice.get(v, 0), "marks": self.marks_by_voice.get(v, 0),
+                             "per_1000": rate(self.marks_by_voice.get(v, 0), self.words_by_voice.get(v, 0))}
+                         for v in VOICES},
+            "by_technique": techniques,
+            "densest": dict(self.densest) if self.densest else None,
+        }
 
 
 def spin(article: Article) -> Spin | None:
@@ -344,6 +369,7 @@ def spin(article: Article) -> Spin | None:
             words["own"] += n
     marks = {v: 0 for v in VOICES}
     names: Counter = Counter()
+    pairs: Counter = Counter()
     techniques = sorted(article.layer("technique"), key=lambda sp: sp.start)
     for mark in techniques:
         i = bisect_right(starts, mark.start) - 1
@@ -353,6 +379,7 @@ def spin(article: Article) -> Spin | None:
         voice = "own" if j >= 0 and mark.start < asides[j][1] else sentences[i].label
         marks[voice] += 1
         names[mark.label] += 1
+        pairs[mark.label, voice] += 1
     total_words, total = sum(words.values()), sum(marks.values())
     if not total_words:
         return None
@@ -371,7 +398,7 @@ def spin(article: Article) -> Spin | None:
         words=total_words, marks=total, per_1000=total * rate,
         by_technique=[(name, n * rate) for name, n in names.most_common()],
         by_voice={v: (1000.0 * marks[v] / words[v] if words[v] else None) for v in VOICES},
-        densest=densest,
+        densest=densest, words_by_voice=words, marks_by_voice=marks, technique_marks=dict(pairs),
     )
 
 

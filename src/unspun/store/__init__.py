@@ -3,8 +3,9 @@
 Articles are keyed by their ``id`` (the content hash, or a JSONL record's own id); every place an
 article was seen (source path and record, url, outlet) is an *occurrence*, so two outlets that
 ran identical text are both kept. Spans are kept in their own table for queries (technique
-rates, voice shares per outlet), the text and title in an FTS5 index for search, records that
-could not be read in ``quarantine``, and stories with their members and version comparison.
+rates, voice shares per outlet), each article's spin summary in ``spin`` and ``spin_techniques``
+(``unspun.store.spin``), the text and title in an FTS5 index for search, records that could not
+be read in ``quarantine``, and stories with their members and version comparison.
 
 >>> import tempfile, os
 >>> from unspun.article import Article
@@ -26,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from unspun.article import FURNITURE_LAYERS, Article, escape_surrogates, find_surrogate, merge_ranges
+from unspun.store import spin as _spin
 from unspun.store.migrations import APPLICATION_ID, LATEST, migrate, version
 
 __all__ = ["Store", "StoreError", "producer_key", "LATEST"]
@@ -240,6 +242,7 @@ class Store:
              for d in (s.to_dict() for s in article.spans)))  # a generator: no list of every row
         self.conn.execute("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
                           (rowid, escape_surrogates(article.meta.get("title") or ""), article.text))
+        _spin.write(self.conn, rowid, article)
         self.conn.execute("UPDATE store_info SET value = 1 WHERE key = 'stories_dirty' AND value = 0")
 
     def _add_occurrence(self, article: Article, raw: str = "") -> bool:

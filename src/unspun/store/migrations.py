@@ -25,11 +25,16 @@ with the version bump, so a store is never left half-migrated.
   verdicts, the decisions on grey pairs); and a ``stories_reanalysed`` flag in
   ``store_info``, set when a stored article is re-analysed (the next grouping is then a full
   one).
+- 6: the spin summary of every article (``unspun.store.spin``): ``spin``, one row per article
+  with sentences (words and technique marks in all, and by voice, an aside's counting as
+  ``own``; the densest paragraph), and ``spin_techniques`` (marks per technique and voice),
+  filled from the stored JSON of the articles already there.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Callable
 
 # "unsp" as a big-endian 32-bit integer: the SQLite application id of an unspun store.
 APPLICATION_ID = 0x756E7370
@@ -136,7 +141,39 @@ CREATE TABLE story_state (key TEXT PRIMARY KEY, value BLOB);
 INSERT INTO store_info (key, value) VALUES ('stories_reanalysed', 0);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+_V6_TABLES = """
+CREATE TABLE spin (
+    article_rowid INTEGER PRIMARY KEY REFERENCES articles(rowid) ON DELETE CASCADE,
+    words INTEGER NOT NULL,
+    marks INTEGER NOT NULL,
+    quote_words INTEGER NOT NULL, quote_marks INTEGER NOT NULL,
+    attributed_words INTEGER NOT NULL, attributed_marks INTEGER NOT NULL,
+    own_words INTEGER NOT NULL, own_marks INTEGER NOT NULL,
+    densest_number INTEGER, densest_start INTEGER, densest_end INTEGER, densest_marks INTEGER, densest_words INTEGER
+);
+CREATE TABLE spin_techniques (
+    article_rowid INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
+    technique TEXT NOT NULL,
+    voice TEXT NOT NULL,
+    marks INTEGER NOT NULL,
+    PRIMARY KEY (article_rowid, technique, voice)
+) WITHOUT ROWID;
+"""
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    """The spin tables, filled from the stored articles (figures computed in Python: words are
+    counted as the reports count them, which SQL cannot)."""
+    from unspun.store.spin import fill
+
+    for statement in _statements(_V6_TABLES):
+        conn.execute(statement)
+    if fill(conn):
+        conn.execute("UPDATE store_info SET value = value + 1 WHERE key = 'generation'")
+
+
+# a step is SQL, or a function of the connection for one that needs Python
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [_V1, _V2, _V3, _V4, _V5, _v6]
 LATEST = len(MIGRATIONS)
 
 
@@ -157,8 +194,12 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
         try:
             if current == 0:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            for statement in _statements(MIGRATIONS[current]):
-                conn.execute(statement)
+            step = MIGRATIONS[current]
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _statements(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {current + 1}")
             conn.execute("COMMIT")
         except BaseException:

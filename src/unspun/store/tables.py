@@ -119,6 +119,38 @@ def article_quote_rows(article) -> Iterator[tuple]:
         yield (article.id, q.number, q.kind, q.speaker, q.cue, q.text, q.start, q.end)
 
 
+# -- spin -----------------------------------------------------------------------------------
+
+SPIN_VOICES = ("own", "attributed", "quote")
+
+_SPIN_COLUMNS: list[Column] = [
+    ("article_id", "str"), ("outlet", "str"), ("words", "int"), ("marks", "int"), ("per_1k_words", "float"),
+    *[c for v in SPIN_VOICES for c in ((f"{v}_words", "int"), (f"{v}_marks", "int"), (f"{v}_per_1k_words", "float"))],
+    ("densest_paragraph", "int"), ("densest_start", "int"), ("densest_end", "int"), ("densest_marks", "int"),
+    ("densest_words", "int"),
+]
+
+
+def _spin_rows(store: Store) -> Iterator[tuple]:
+    voices = ", ".join(f"s.{v}_words, s.{v}_marks" for v in SPIN_VOICES)
+    last = 0
+    while True:
+        rows = store.conn.execute(
+            f"SELECT a.rowid, a.id, a.outlet, s.words, s.marks, {voices}, s.densest_number, s.densest_start, "
+            "s.densest_end, s.densest_marks, s.densest_words FROM spin s JOIN articles a ON a.rowid = s.article_rowid "
+            "WHERE a.rowid > ? ORDER BY a.rowid LIMIT 500", (last,)).fetchall()
+        if not rows:
+            return
+        for rowid, article_id, outlet, words, marks, *rest in rows:
+            counts, densest = rest[:2 * len(SPIN_VOICES)], rest[2 * len(SPIN_VOICES):]
+            by_voice = []
+            for i in range(len(SPIN_VOICES)):
+                w, m = counts[2 * i], counts[2 * i + 1]
+                by_voice += [w, m, _per_1k(m, w)]
+            yield (article_id, outlet, words, marks, _per_1k(marks, words), *by_voice, *densest)
+        last = rows[-1][0]
+
+
 # -- outlets --------------------------------------------------------------------------------
 
 _OUTLET_JOIN = ("FROM (SELECT DISTINCT article_id, outlet FROM occurrences) o "
@@ -127,7 +159,9 @@ _OUTLET_JOIN = ("FROM (SELECT DISTINCT article_id, outlet FROM occurrences) o "
 
 def outlet_stats(store: Store) -> list[dict]:
     """Per outlet: articles, words, sentences, own-voice share (of sentences), mean sentence
-    subjectivity (where scored), quotes, techniques per 1,000 body words and per technique."""
+    subjectivity (where scored), quotes, techniques per 1,000 body words and per technique; and
+    the spin summary's figures: technique marks per 1,000 words of sentences, in all and by the
+    voice of the sentence a mark starts in (marks and words summed over the outlet's articles)."""
     out = {}
     for outlet, articles, words, sents, own, attributed, quoted, quotes, techs, subj_sum, subj_n in store.conn.execute(
             "SELECT o.outlet, count(*), sum(a.words), sum(a.sentences), sum(a.own), sum(a.attributed), "
@@ -139,8 +173,19 @@ def outlet_stats(store: Store) -> list[dict]:
             "quote_share": _share(quoted, sents),
             "subjectivity": round(subj_sum / subj_n, 4) if subj_n else None,
             "quotes": quotes, "techniques": techs, "techniques_per_1k_words": _per_1k(techs, words),
+            "spin_words": 0, "spin_marks": 0, "spin_per_1k_words": None,
+            **{f"spin_{v}_per_1k_words": None for v in SPIN_VOICES},
             "by_technique": {},
         }
+    for outlet, words, marks, *by_voice in store.conn.execute(
+            "SELECT o.outlet, sum(s.words), sum(s.marks), "
+            + ", ".join(f"sum(s.{v}_words), sum(s.{v}_marks)" for v in SPIN_VOICES)
+            + f" {_OUTLET_JOIN} JOIN spin s ON s.article_rowid = a.rowid GROUP BY o.outlet"):
+        if outlet in out:
+            row = out[outlet]
+            row.update(spin_words=words, spin_marks=marks, spin_per_1k_words=_per_1k(marks, words))
+            for i, v in enumerate(SPIN_VOICES):
+                row[f"spin_{v}_per_1k_words"] = _per_1k(by_voice[2 * i + 1], by_voice[2 * i])
     for outlet, label, count in store.conn.execute(
             f"SELECT o.outlet, s.label, count(*) {_OUTLET_JOIN} "
             "JOIN spans s ON s.article_rowid = a.rowid AND s.layer = 'technique' GROUP BY o.outlet, s.label"):
@@ -164,13 +209,15 @@ def outlet_timeline(store: Store) -> list[dict]:
 def _outlet_table(store: Store) -> Table:
     stats = outlet_stats(store)
     techniques = sorted({t for row in stats for t in row["by_technique"]})
-    columns: list[Column] = [
+    fixed: list[Column] = [
         ("outlet", "str"), ("articles", "int"), ("words", "int"), ("sentences", "int"), ("own_share", "float"),
         ("attributed_share", "float"), ("quote_share", "float"), ("subjectivity", "float"), ("quotes", "int"),
         ("techniques", "int"), ("techniques_per_1k_words", "float"),
-        *[(f"technique:{t}", "int") for t in techniques],
+        ("spin_words", "int"), ("spin_marks", "int"), ("spin_per_1k_words", "float"),
+        *[(f"spin_{v}_per_1k_words", "float") for v in SPIN_VOICES],
     ]
-    rows = (tuple(row[c] for c, _ in columns[:11]) + tuple(row["by_technique"].get(t, 0) for t in techniques)
+    columns = [*fixed, *[(f"technique:{t}", "int") for t in techniques]]
+    rows = (tuple(row[c] for c, _ in fixed) + tuple(row["by_technique"].get(t, 0) for t in techniques)
             for row in stats)
     return Table("outlets", columns, rows)
 
@@ -180,8 +227,9 @@ _SIMPLE: dict[str, tuple[list[Column], Callable[[Store], Iterator[tuple]]]] = {
     "occurrences": (_OCCURRENCE_COLUMNS, _occurrence_rows),
     "spans": (_SPAN_COLUMNS, _span_rows),
     "quotes": (QUOTE_COLUMNS, _quote_rows),
+    "spin": (_SPIN_COLUMNS, _spin_rows),
 }
-TABLES = ("articles", "occurrences", "spans", "quotes", "outlets")
+TABLES = ("articles", "occurrences", "spans", "quotes", "spin", "outlets")
 
 
 def table(store: Store, name: str) -> Table:

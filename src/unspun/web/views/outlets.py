@@ -1,4 +1,5 @@
-"""Outlets compared: technique rates, own-voice share and subjectivity per outlet, and over time.
+"""Outlets compared: technique rates, own-voice share and subjectivity per outlet, and over time;
+spin (technique marks per 1,000 words of sentences) in all and by the voice a mark is in.
 
 Charts are server-rendered SVG (``unspun.web.charts``); the numbers are those of
 ``unspun export --table outlets`` (``unspun.store.tables``), which ``/outlets.csv`` downloads.
@@ -11,7 +12,7 @@ import threading
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from unspun.store.tables import outlet_stats, table, timeline_by_outlet
+from unspun.store.tables import SPIN_VOICES, outlet_stats, table, timeline_by_outlet
 from unspun.web.helpers import render, settings_of
 from unspun.web.charts import bar_chart, line_chart
 from unspun.web.downloads import csv_download
@@ -52,6 +53,10 @@ def outlets_page(request: Request) -> Response:
         "subjectivity": bar_chart([(_name(r["outlet"]), r["subjectivity"]) for r in top], max_value=1.0),
         "techniques": bar_chart([(_name(r["outlet"]), r["techniques_per_1k_words"]) for r in top]),
     }
+    spin_keys = ("spin_per_1k_words", *(f"spin_{v}_per_1k_words" for v in SPIN_VOICES))
+    spin_top = max((r[k] for r in top for k in spin_keys if r[k] is not None), default=0.0)
+    spin = {k: bar_chart([(_name(r["outlet"]), r[k]) for r in top], max_value=spin_top or None)
+            for k in spin_keys}  # one scale for all four, so voices compare across charts
     shown = [r["outlet"] for r in stats if r["outlet"] in timeline][:TIMELINE_OUTLETS]
     over_time = {
         "own": line_chart({_name(o): [(p["month"], p["own_share"]) for p in timeline[o]] for o in shown},
@@ -65,6 +70,7 @@ def outlets_page(request: Request) -> Response:
     return render(request, "outlets.html", {
         "stats": stats, "techniques": techniques, "charts": charts, "over_time": over_time,
         "has_subjectivity": has_subjectivity, "has_techniques": bool(techniques), "name": _name,
+        "spin": spin, "has_spin": any(r["spin_words"] for r in stats),
     })
 
 
