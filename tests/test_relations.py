@@ -115,3 +115,25 @@ def test_asides_are_the_outlets_clauses_in_reported_sentences(models):
     assert not any("1998" in f or "on strike" in f for f in found), found
     quotes = " ".join(a.text[q.start:q.end] for q in a.layer("quote"))
     assert "The deal is done" in quotes
+
+
+RELATIVE_ASIDES = """Harbour talks stall again
+
+The port authority, which has opposed the levy for three years, said it would appeal the ruling.
+
+“We will not sign this,” said Ann Roe, who chairs the dockworkers’ union in Veloria.
+
+Roe said the district saw 30 applicants for the board, which she said were evenly split.
+
+The board is divided, though, with most members absent from the vote, officials said.
+"""
+
+
+@pytest.mark.parametrize("models", [False, True], ids=["rules", "model"])
+def test_a_relative_clause_describing_the_source_is_the_outlets(models):
+    a = unspun.analyze(RELATIVE_ASIDES, models=models)
+    found = [a.text[s.start:s.end] for s in a.layer("aside")]
+    assert "which has opposed the levy for three years" in found, found
+    assert "who chairs the dockworkers’ union in Veloria" in found, found
+    # a clause that reports someone is theirs, not the outlet's; ", though," opens no clause
+    assert not any("evenly split" in f or "most members" in f for f in found), found
