@@ -1,8 +1,9 @@
 """``unspun export --db FILE --format csv|jsonl|parquet [--table T] [-o OUT]``: tables for papers.
 
 Tables (``unspun.store.tables``): ``articles`` (one row per article with its counts; in
-``jsonl`` the full DATA-MODEL.md JSON of each article), ``occurrences``, ``spans``, ``quotes``
-and ``outlets`` (per-outlet rates). Rows are streamed, so memory stays flat on any corpus.
+``jsonl`` the full DATA-MODEL.md JSON of each article), ``occurrences``, ``spans``, ``quotes``,
+``spin`` (technique marks per 1,000 words per article, overall and by voice) and ``outlets``
+(per-outlet rates). Rows are streamed, so memory stays flat on any corpus.
 Parquet needs pyarrow: ``pip install 'unspun[parquet]'``.
 
 In CSV, a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
