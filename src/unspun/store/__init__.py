@@ -221,8 +221,10 @@ class Store:
     def _insert(self, article: Article, rowid: int | None = None) -> None:
         stats = article_stats(article)
         hints = json.dumps(article.hints, ensure_ascii=False, default=str, sort_keys=True)
-        raw = article.to_json()
-        if find_surrogate(raw) >= 0:  # built outside the readers: see _escaped
+        raw: str | bytearray
+        try:  # the JSON as UTF-8, built piece by piece: a long article's JSON never exists as a str
+            raw = _utf8_json(article)
+        except UnicodeEncodeError:  # an unpaired surrogate, built outside the readers: see _escaped
             raw, hints = _escaped(article, hints)
         values = (article.id, raw, hints, article.meta.get("title"), article.meta.get("date"),
                   article.meta.get("outlet"), article.meta.get("language"), *stats,
@@ -230,11 +232,14 @@ class Store:
         values = tuple(escape_surrogates(v) if isinstance(v, str) else v for v in values)
         columns = ("id, json, hints, title, date, outlet, language, words, sentences, own, attributed, quoted, "
                    "quotes, techniques, subjectivity_sum, subjectivity_n, producer, analysed_at")
+        # ``json`` is bound as UTF-8 bytes and stored as TEXT (CAST reads the bytes in the
+        # database's encoding, UTF-8), so readers get the same str as before
+        marks = ["CAST(? AS TEXT)" if c.strip() == "json" else "?" for c in columns.split(",")]
         if rowid is None:
-            cur = self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * 18)})", values)
+            cur = self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join(marks)})", values)
             rowid = cur.lastrowid
         else:
-            sets = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
+            sets = ", ".join(f"{c.strip()} = {m}" for c, m in zip(columns.split(","), marks))
             self.conn.execute(f"UPDATE articles SET {sets} WHERE rowid = ?", (*values, rowid))
         self.conn.executemany(
             'INSERT INTO spans (article_rowid, start, "end", layer, label, attrs) VALUES (?, ?, ?, ?, ?, ?)',
@@ -502,6 +507,15 @@ class Store:
         rows = self.conn.execute("SELECT s.id, s.kind, s.size FROM story_members m JOIN stories s ON s.id = m.story_id "
                                  "WHERE m.article_id = ? ORDER BY s.kind, s.id", (article_id,))
         return [{"id": i, "kind": k, "size": n} for i, k, n in rows]
+
+
+def _utf8_json(article: Article) -> bytearray:
+    """``article.to_json().encode("utf-8")``, encoded piece by piece into one buffer (raises
+    UnicodeEncodeError on an unpaired surrogate)."""
+    out = bytearray()
+    for chunk in article.json_chunks():
+        out += chunk.encode("utf-8")
+    return out
 
 
 def _escaped(article: Article, hints: str) -> tuple[str, str]:
