@@ -189,3 +189,22 @@ def test_cli_groups_html_pages_by_their_extracted_article(tmp_path, capsys):
     copies = [s for s in json.loads(out)["stories"] if s["kind"] == "copy"]
     assert [len(s["members"]) for s in copies] == [2]
     assert {m["source"]["format"] for m in copies[0]["members"]} == {"html"}
+
+
+def test_grouping_reads_a_text_up_to_group_chars(monkeypatch):
+    """Features for grouping come from the first GROUP_CHARS characters: a text's tail beyond
+    them changes nothing (memory stays bounded on a 10 MB article)."""
+    import numpy as np
+
+    from unspun.stories import group
+
+    head = "Rebels took the town of Arven on Monday. The army said it would retake it within days. "
+    monkeypatch.setattr(group, "GROUP_CHARS", len(head))
+    a = group.chunk_features([head + "Farmers fled the valley as the dam filled."], group.Settings())
+    b = group.chunk_features([head + "An unrelated tail about football scores and weather."], group.Settings())
+    c = group.chunk_features([head], group.Settings())
+    for x, y, z in zip(a[:7], b[:7], c[:7]):
+        assert np.array_equal(x, y) and np.array_equal(x, z)
+    monkeypatch.setattr(group, "GROUP_CHARS", 10 * len(head))
+    d = group.chunk_features([head + "Farmers fled the valley as the dam filled."], group.Settings())
+    assert not np.array_equal(a[1], d[1])  # the tail counts when it is within the limit

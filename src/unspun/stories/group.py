@@ -45,6 +45,9 @@ from unspun.stories.minhash import MinHash, shingle_keys, unique_sorted
 from unspun.stories.verify import compare_sentences
 
 DF_BITS = 22  # the document-frequency sketch of words has 2**DF_BITS counters
+# Grouping reads the first this many characters of each text (a news article is far shorter;
+# a longer text would cost memory in proportion to its length for no better grouping).
+GROUP_CHARS = 200_000
 
 
 @dataclass
@@ -167,8 +170,9 @@ def chunk_features(texts: list[str], settings: Settings, head_chars: int = 0) ->
     ids, words per document, sentence hashes, sentences per document, the (masked) word ids
     seen per document for the document-frequency sketch, the packed heads (``DocumentHeads.pack``,
     with ``head_chars``) and the number of texts. Each document's values depend on its text
-    alone, not on the chunk it is in (the Spark engine cuts chunks differently)."""
-    batch = batch_features(texts)
+    alone, not on the chunk it is in (the Spark engine cuts chunks differently). A text is
+    read up to ``GROUP_CHARS`` characters."""
+    batch = batch_features([t[:GROUP_CHARS] for t in texts])
     docs = batch.doc_of_words()
     keys = shingle_keys(batch.words, batch.gsids, docs, settings.shingle)
     sigs = _hasher(settings.num_perm, settings.seed).signatures_of_keys(keys, len(texts))
