@@ -123,6 +123,8 @@ The port authority, which has opposed the levy for three years, said it would ap
 
 “We will not sign this,” said Ann Roe, who chairs the dockworkers’ union in Veloria.
 
+Even Tom Reyes, who hosts the weekly show “Harbour Talk,” said the deal was fair.
+
 Roe said the district saw 30 applicants for the board, which she said were evenly split.
 
 The board is divided, though, with most members absent from the vote, officials said.
@@ -135,5 +137,6 @@ def test_a_relative_clause_describing_the_source_is_the_outlets(models):
     found = [a.text[s.start:s.end] for s in a.layer("aside")]
     assert "which has opposed the levy for three years" in found, found
     assert "who chairs the dockworkers’ union in Veloria" in found, found
+    assert "who hosts the weekly show “Harbour Talk,”" in found, found  # its quotation marks whole
     # a clause that reports someone is theirs, not the outlet's; ", though," opens no clause
     assert not any("evenly split" in f or "most members" in f for f in found), found

@@ -95,6 +95,9 @@ def asides(article: Article) -> Article:
             start = m.end()
             end_m = _RELATIVE_END.search(text, start, sent.end)
             end = end_m.start() if end_m else sent.end
+            if text.count("“", start, end) > text.count("”", start, end):  # 'the show “Last Week Tonight,”'
+                close = text.find("”", end, min(end + 2, sent.end))
+                end = close + 1 if close >= 0 else end
             if (len(text[start:end].split()) < 3 or quoted.overlaps(start, end) or reports(start, end)
                     or any(w.lower().strip(",") in SPEECH_FORMS for w in text[start:end].split()[1:2])  # "who said ..."
                     or any(a < end and start < b for a, b in found)
