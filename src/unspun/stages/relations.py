@@ -87,8 +87,17 @@ def classify_relations(article: Article) -> Article:
                      "speaker": next((s.attrs.get("speaker") for s in spans if s.attrs.get("speaker")), None)}
     _share_coordinated_speakers(info, sentences, text)
     added = _content_before_cue(article, info, groups, sentences)
+    # from here on only each relation's kind and speaker are read; the spans are rebuilt one by
+    # one and each old span is let go as its copy is made (a long article holds hundreds of
+    # thousands: two full sets at once were the analysis's peak)
+    info = {rel: {"kind": m["kind"], "speaker": m["speaker"]} for rel, m in info.items()}
+    del groups
+    spans, article.spans = article.spans, []
+    spans.extend(added)
+    del added
     out = []
-    for span in article.spans + added:
+    for i in range(len(spans)):
+        span, spans[i] = spans[i], None
         rel = span.attrs.get("relation")
         if rel is None or rel not in info or span.layer not in ("source", "cue", "content", "quote"):
             out.append(span)
