@@ -61,6 +61,26 @@ def test_round_trip_json_is_the_article_json(store):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_long_article_json_written_in_pieces_reads_back_as_the_same_text(store, monkeypatch):
+    # from LARGE_SPANS spans the JSON goes into the row through blob I/O, then becomes TEXT
+    import unspun.store as store_module
+    monkeypatch.setattr(store_module, "LARGE_SPANS", 1)
+    a = make_article(" \u201cHarbour\u201d caf\u00e9 \u2014 noted.")
+    with store.transaction():
+        assert store.add(a) is True
+    assert store.article_json(a.id) == a.to_json()
+    assert store.article(a.id) == a
+    row = store.conn.execute("SELECT typeof(json), json_extract(json, '$.text') FROM articles").fetchone()
+    assert row == ("text", a.text)
+    b = make_article(" \u201cHarbour\u201d caf\u00e9 \u2014 noted.")
+    b.add("technique", 0, 7, "Loaded_Language", score=0.5)
+    b.sort_spans()
+    with store.transaction():
+        store.replace(b)
+    assert store.article_json(b.id) == b.to_json() != a.to_json()
+    assert store.conn.execute("SELECT typeof(json), count(*) FROM articles").fetchone() == ("text", 1)
+
+
 def test_identical_text_at_two_outlets_is_one_article_two_occurrences(store):
     a = make_article(outlet="The Harbour Gazette", path="gazette/levy.txt", url="https://gazette.example/levy")
     b = make_article(outlet="Portmere Daily", path="daily/levy.txt", url="https://daily.example/a/1")

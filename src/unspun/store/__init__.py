@@ -221,9 +221,13 @@ class Store:
     def _insert(self, article: Article, rowid: int | None = None) -> None:
         stats = article_stats(article)
         hints = json.dumps(article.hints, ensure_ascii=False, default=str, sort_keys=True)
-        raw: str | bytearray
+        raw: str | bytearray | None = None
+        size = 0
         try:  # the JSON as UTF-8, built piece by piece: a long article's JSON never exists as a str
-            raw = _utf8_json(article)
+            if len(article.spans) < LARGE_SPANS:
+                raw = _utf8_json(article)
+            else:  # written into the row in pieces below: only its size is needed here
+                size = sum(len(chunk.encode("utf-8")) for chunk in article.json_chunks())
         except UnicodeEncodeError:  # an unpaired surrogate, built outside the readers: see _escaped
             raw, hints = _escaped(article, hints)
         values = (article.id, raw, hints, article.meta.get("title"), article.meta.get("date"),
@@ -234,13 +238,24 @@ class Store:
                    "quotes, techniques, subjectivity_sum, subjectivity_n, producer, analysed_at")
         # ``json`` is bound as UTF-8 bytes and stored as TEXT (CAST reads the bytes in the
         # database's encoding, UTF-8), so readers get the same str as before
-        marks = ["CAST(? AS TEXT)" if c.strip() == "json" else "?" for c in columns.split(",")]
+        # A long article's JSON (LARGE_SPANS spans or more) is not bound at all: the row gets a
+        # zero-filled BLOB of its size, the pieces are written into it through SQLite's blob I/O,
+        # and one UPDATE turns it into TEXT (binding 86 MB of JSON cost three copies of it at once)
+        json_mark = "CAST(? AS TEXT)" if raw is not None else "zeroblob(?)"
+        if raw is None:
+            values = (values[0], size, *values[2:])
+        marks = [json_mark if c.strip() == "json" else "?" for c in columns.split(",")]
         if rowid is None:
             cur = self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({', '.join(marks)})", values)
             rowid = cur.lastrowid
         else:
             sets = ", ".join(f"{c.strip()} = {m}" for c, m in zip(columns.split(","), marks))
             self.conn.execute(f"UPDATE articles SET {sets} WHERE rowid = ?", (*values, rowid))
+        if raw is None:
+            with self.conn.blobopen("articles", "json", rowid) as blob:
+                for chunk in article.json_chunks():
+                    blob.write(chunk.encode("utf-8"))
+            self.conn.execute("UPDATE articles SET json = CAST(json AS TEXT) WHERE rowid = ?", (rowid,))
         self.conn.executemany(
             'INSERT INTO spans (article_rowid, start, "end", layer, label, attrs) VALUES (?, ?, ?, ?, ?, ?)',
             ((rowid, d["start"], d["end"], d["layer"], d["label"], json.dumps(d["attrs"], ensure_ascii=False))
@@ -507,6 +522,10 @@ class Store:
         rows = self.conn.execute("SELECT s.id, s.kind, s.size FROM story_members m JOIN stories s ON s.id = m.story_id "
                                  "WHERE m.article_id = ? ORDER BY s.kind, s.id", (article_id,))
         return [{"id": i, "kind": k, "size": n} for i, k, n in rows]
+
+
+# From this many spans (a JSON of about 3 MB) an article's JSON is written into its row in pieces.
+LARGE_SPANS = 20_000
 
 
 def _utf8_json(article: Article) -> bytearray:
