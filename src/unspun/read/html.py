@@ -2,7 +2,8 @@
 
 The ``Document`` text is the title line, a blank line, then the body paragraphs separated by
 blank lines (comments excluded). Extraction favours recall, so that paragraphs are not
-dropped; the clean stage marks what furniture is left.
+dropped; the clean stage marks what furniture is left. The date and site name are the ones the
+page shows a reader (``unspun.read.shown``), not its metadata's where they differ.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from unspun.article import normalise_newlines
 from unspun.errors import InputError
 from unspun.read import Document
 from unspun.read import where as where_of
+from unspun.outlets import host_of, known_names
 from unspun.read.decode import decode
+from unspun.read.shown import name_places, page_date, site_name, visible_lines
 
 EMPTY_BODY = "no article body found in the page (trafilatura extracted nothing)"
 
@@ -44,6 +47,8 @@ def document_from_html(html: str, source: dict) -> Document:
             tree = trafilatura.load_html(f"<html><body>{html}</body></html>")
         found = None
         headings = _headings(tree) if tree is not None else ([], "")
+        lines = visible_lines(tree) if tree is not None else []  # before the extractor prunes the tree
+        names = name_places(tree) if tree is not None else None
         if tree is not None:
             found = trafilatura.bare_extraction(
                 tree, url=url, with_metadata=True, include_comments=False, favor_recall=True,
@@ -64,7 +69,15 @@ def document_from_html(html: str, source: dict) -> Document:
         raise InputError(where, "no text found in the page (no title and no article body)")
 
     text = "\n\n".join(([title] if title else []) + paragraphs)
-    meta = _meta(found, title, url)
+    meta = _meta(found, title, url, names["url"][0] if names and names["url"] else None)
+    date = page_date(lines, title, headings[0], found.date)  # the date the page shows, else none
+    if date:
+        meta["date"] = date
+    if names is not None:
+        site = site_name(names, lines, host_of(meta.get("url")), found.sitename, known_names())
+        meta.pop("sitename", None)
+        if site and not _is_host(site, meta.get("url")):
+            meta["sitename"] = site
     warnings = [] if paragraphs else [EMPTY_BODY]
     return Document(text=text, source=dict(source), meta=meta, title_line=bool(title), warnings=warnings)
 
@@ -126,16 +139,16 @@ def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in normalise_newlines(text).split("\n") if line.strip()]
 
 
-def _meta(found, title: str, url: str | None) -> dict:
+def _meta(found, title: str, url: str | None, own_url: str | None = None) -> dict:
+    """Title, the extractor's byline and site name, and the page's address: ``url`` as given,
+    else the extractor's, else ``own_url`` (the page's ``og:url`` or canonical link)."""
     meta: dict = {}
     if title:
         meta["title"] = title
-    if found.date:
-        meta["date"] = found.date
     names = [n.strip() for n in (found.author or "").split(";") if n.strip()]
     if names:
         meta["byline"] = names
-    page_url = url or found.url
+    page_url = url or found.url or own_url
     site = (found.sitename or "").strip()
     if site and not _is_host(site, page_url):  # the extractor falls back on the URL's host: not a name
         meta["sitename"] = site

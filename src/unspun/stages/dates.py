@@ -2,7 +2,8 @@
 
 English month names (full, abbreviated, with or without a dot), weekday prefixes, ordinal
 days, times with zones, ISO 8601 and numeric dates. Numeric ``a/b/yyyy`` is read as US
-month/day unless the first number cannot be a month; ``a.b.yyyy`` is read as day.month.
+month/day unless the first number cannot be a month; ``a.b.yyyy`` is read as day.month
+unless the second number cannot be a month ("11.14.2019" is November 14).
 
 >>> iso_date("Sunday, July 3, 2016 17:49 GMT")
 '2016-07-03'
@@ -94,7 +95,7 @@ def _match_iso(m: re.Match) -> tuple[bool, str | None]:
         a, b, y = int(g("a4")), int(g("b4")), g("y4")
         if len(y) == 2:
             y = str(2000 + int(y) if int(y) < 70 else 1900 + int(y))
-        if g("sep") == "." or a > 12:
+        if (g("sep") == "." and b <= 12) or a > 12:
             day, month = a, b
         else:
             month, day = a, b
