@@ -81,6 +81,19 @@ def test_long_article_json_written_in_pieces_reads_back_as_the_same_text(store, 
     assert store.conn.execute("SELECT typeof(json), count(*) FROM articles").fetchone() == ("text", 1)
 
 
+def test_texts_give_each_stored_source_and_text(store):
+    # read from the search index and the head of the JSON, not by parsing the whole JSON
+    a = make_article(path="levy.txt")
+    b = make_article(" Second version.", path="d/" + "\u00e9" * 6000 + ".txt", url="https://gazette.example/x")
+    with store.transaction():
+        store.add(a)
+        store.add(b)
+    got = list(store.texts())
+    want = [(x.id, json.loads(store.article_json(x.id))["source"], x.text) for x in (a, b)]
+    assert got == want and got[1][1]["path"].startswith("d/\u00e9")
+    assert store.text_of(b.id) == b.text and store.text_of("nope") is None
+
+
 def test_identical_text_at_two_outlets_is_one_article_two_occurrences(store):
     a = make_article(outlet="The Harbour Gazette", path="gazette/levy.txt", url="https://gazette.example/levy")
     b = make_article(outlet="Portmere Daily", path="daily/levy.txt", url="https://daily.example/a/1")

@@ -90,7 +90,8 @@ def _span_rows(store: Store) -> Iterator[tuple]:
     last = 0
     while True:
         rows = store.conn.execute(
-            "SELECT rowid, id, json_extract(json, '$.text') FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 200",
+            "SELECT a.rowid, a.id, f.text FROM articles a JOIN articles_fts f ON f.rowid = a.rowid "
+            "WHERE a.rowid > ? ORDER BY a.rowid LIMIT 200",
             (last,)).fetchall()
         if not rows:
             return
