@@ -1,7 +1,8 @@
 """Page metadata of HTML pages: the date the page shows and the name it gives itself.
 
 Every page is a short one written for these tests; each test is one rule of
-``unspun.read.shown`` (and of the HTML reader that uses it).
+``unspun.read.shown`` (and of the HTML reader that uses it). A page that shows no date takes
+the publication date of its metadata.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from unspun.read.html import document_from_html
-from unspun.read.shown import host_label, visible_lines
+from unspun.read.shown import host_label, metadata_day, visible_lines
 from unspun.stages.dates import iso_date
 
 BODY = ("<p>The harbour at Portmere reopened on Monday, three days after a storm tore boats from their "
@@ -55,7 +56,7 @@ def test_a_caption_with_a_date_under_the_headline_is_not_a_stamp():
     under = ("<figure><figcaption>Boats wait outside the harbour at Portmere, where the channel was blocked, "
              "on May 18, 2018.</figcaption></figure>")
     html = page(PUBLISHED, under=under)
-    assert "date" not in meta(html)  # the page shows no date of its own, and 2018 is not the article's
+    assert meta(html)["date"] == "2019-11-19"  # 2018 is not the article's: the metadata's publication date
 
 
 def test_a_date_line_just_above_the_headline_counts_and_a_claim_line_does_not():
@@ -66,19 +67,57 @@ def test_a_date_line_just_above_the_headline_counts_and_a_claim_line_does_not():
     assert meta(claim)["date"] == "2019-11-18"
 
 
-def test_a_page_that_shows_no_date_has_none():
-    """A date only the page's metadata (or address) holds is not one a reader of the page sees;
-    nor is "1 day ago" or a weekday without a date."""
+def test_a_page_that_shows_no_date_takes_its_metadata_publication_date_and_without_one_has_none():
+    """A page that shows no date ("1 day ago" and a weekday are not dates) takes the day its
+    metadata gives as the article's publication (as written: the UTC day here); a date only the
+    address holds is not taken."""
     for under in ("", "<time datetime='2019-11-19T11:45:59Z'>1 day ago</time>", "<time>Monday 6:30PM</time>"):
-        html = page(PUBLISHED, under=under)
-        assert "date" not in meta(html, url="https://news.example/2019/11/18/harbour")
+        assert meta(page(PUBLISHED, under=under), url="https://news.example/2019/11/18/harbour")["date"] == "2019-11-19"
+        assert "date" not in meta(page(under=under), url="https://news.example/2019/11/18/harbour")
 
 
 def test_no_date_from_the_body_either_on_a_page_without_one():
     import unspun
 
-    a = unspun.analyze(html=page(PUBLISHED), models=False)
+    assert unspun.analyze(html=page(PUBLISHED), models=False).meta["date"] == "2019-11-19"
+    a = unspun.analyze(html=page(under="<p>Ann Lee</p>"), models=False)  # "on Monday" in the body: not a date
     assert a.meta["date"] is None
+
+
+def test_the_metadata_date_is_the_publication_not_a_modification():
+    modified = '<meta property="article:modified_time" content="2019-11-21T10:00:00Z">'
+    assert "date" not in meta(page(modified + '<meta property="og:updated_time" content="2019-11-21T10:00:00Z">'))
+    assert meta(page(modified + PUBLISHED))["date"] == "2019-11-19"
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+          '"dateModified": "2019-11-19T12:45:41-05:00", "datePublished": "2019-11-18T17:30:00-05:00"}</script>')
+    assert meta(page(ld))["date"] == "2019-11-18"  # the day as the page's own offset writes it
+    nyt = '<meta itemprop="datePublished dateCreated" content="2019-11-18T17:56:27.000Z">'
+    assert meta(page(nyt + '<meta itemprop="dateModified" content="2019-11-19T00:37:03.000Z">'))["date"] == "2019-11-18"
+
+
+def test_json_ld_dates_of_comments_and_the_publisher_are_not_the_articles():
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+          '{"@type": "Organization", "name": "Portmere Ledger", "foundingDate": "1851-09-18", '
+          '"datePublished": "2001-01-01"}, {"@type": "Comment", "datePublished": "2019-11-25T08:00:00Z"}, '
+          '{"@type": "BlogPosting", "datePublished": "2019-11-20T09:00:00+00:00"}]}</script>')
+    assert meta(page(ld))["date"] == "2019-11-20"
+    only_comments = ('<script type="application/ld+json">[{"@type": "Comment", "datePublished": "2019-11-25"}]'
+                     '</script><script type="application/ld+json">{not json</script>')
+    assert "date" not in meta(page(only_comments))
+    dc = '<meta name="dc.date" content="2019-11-18"><meta name="dcterms.modified" content="2019-11-22">'
+    assert meta(page(dc))["date"] == "2019-11-18"
+
+
+def test_metadata_day_reads_the_forms_pages_write_and_rejects_placeholders_and_future_days():
+    from datetime import date
+
+    today = date(2026, 12, 5)
+    assert metadata_day("2019-11-18T17:30:00-05:00", today) == "2019-11-18"
+    assert metadata_day("20191119", today) == "2019-11-19"
+    assert metadata_day("Tue Nov 19 2019 03:05:46 GMT+0000", today) == "2019-11-19"
+    assert metadata_day("1970-01-01T00:00:00Z", today) is None  # an epoch placeholder
+    assert metadata_day("2027-01-01", today) is None  # not come yet: not a publication
+    assert metadata_day("2019-13-45", today) is None and metadata_day("November 2019", today) is None
 
 
 def test_the_metadata_day_shown_elsewhere_on_the_page_gives_the_shown_day():
@@ -101,7 +140,7 @@ def test_inline_pieces_are_read_apart_and_screen_reader_hidden_text_is_seen():
     shown = page(PUBLISHED, under="<p aria-hidden='true'><time>Mon 18 Nov 2019 18.54 GMT</time></p>")
     assert meta(shown)["date"] == "2019-11-18"
     unseen = page(PUBLISHED, under="<p style='display: none'>Mon 18 Nov 2019</p><p hidden>Nov 17, 2019</p>")
-    assert "date" not in meta(unseen)
+    assert meta(unseen)["date"] == "2019-11-19"  # not the unseen days: the metadata's publication date
 
 
 def test_a_dotted_date_whose_second_number_cannot_be_a_month_is_month_day():

@@ -330,7 +330,7 @@ def test_html_page_title_line_paragraphs_and_meta(tmp_path):
     assert "Harbour reopens after storm" not in body  # the <h1> is not repeated in the body
     assert "Great news for the town" not in doc.text  # comments excluded
     assert doc.meta["title"] == "Harbour reopens after storm"
-    assert "date" not in doc.meta  # only the metadata holds one: the page shows no date
+    assert doc.meta["date"] == "2024-05-06"  # the page shows none: its metadata's publication date
     assert doc.meta["byline"] == ["Ann Lee", "Bob Roe"]
     assert doc.meta["sitename"] == "The Portmere Ledger"
     assert doc.meta["url"] == "https://ledger.example/2024/05/harbour-reopens"
@@ -423,7 +423,7 @@ def test_jsonl_good_records_and_bad_lines(tmp_path, name):
     assert page.source["format"] == "jsonl" and page.title_line is True
     assert page.text.startswith("Harbour reopens after storm\n\nThe harbour at Portmere")
     assert page.meta["title"] == "Record title wins" and page.meta["outlet"] == "Ledger Wire"
-    assert page.meta["url"] == "https://b.example/h" and "date" not in page.meta  # the page shows none
+    assert page.meta["url"] == "https://b.example/h" and page.meta["date"] == "2024-05-06"  # the metadata's
 
 
 def test_jsonl_long_line_is_skipped_and_reading_goes_on(tmp_path):

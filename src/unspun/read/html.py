@@ -3,7 +3,8 @@
 The ``Document`` text is the title line, a blank line, then the body paragraphs separated by
 blank lines (comments excluded). Extraction favours recall, so that paragraphs are not
 dropped; the clean stage marks what furniture is left. The date and site name are the ones the
-page shows a reader (``unspun.read.shown``), not its metadata's where they differ.
+page shows a reader (``unspun.read.shown``), not its metadata's where they differ; a page that
+shows no date takes the publication date of its metadata.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from unspun.read import Document
 from unspun.read import where as where_of
 from unspun.outlets import host_of, known_names
 from unspun.read.decode import decode
-from unspun.read.shown import name_places, page_date, site_name, visible_lines
+from unspun.read.shown import name_places, page_date, published_date, site_name, visible_lines
 
 EMPTY_BODY = "no article body found in the page (trafilatura extracted nothing)"
 
@@ -49,6 +50,7 @@ def document_from_html(html: str, source: dict) -> Document:
         headings = _headings(tree) if tree is not None else ([], "")
         lines = visible_lines(tree) if tree is not None else []  # before the extractor prunes the tree
         names = name_places(tree) if tree is not None else None
+        published = published_date(tree) if tree is not None else None
         if tree is not None:
             found = trafilatura.bare_extraction(
                 tree, url=url, with_metadata=True, include_comments=False, favor_recall=True,
@@ -70,7 +72,8 @@ def document_from_html(html: str, source: dict) -> Document:
 
     text = "\n\n".join(([title] if title else []) + paragraphs)
     meta = _meta(found, title, url, names["url"][0] if names and names["url"] else None)
-    date = page_date(lines, title, headings[0], found.date)  # the date the page shows, else none
+    # the date the page shows, else the publication date its metadata gives the article
+    date = page_date(lines, title, headings[0], found.date, published)
     if date:
         meta["date"] = date
     if names is not None:

@@ -5,15 +5,17 @@ where the page shows the local day, the first-published date where the page show
 ``og:site_name`` written as the host ("CBSSports.com") or with a tagline ("LinkNaija |
 Nigeria's popular news platform"), a JSON-LD publisher that is the wire or the company
 ("Associated Press" on a newspaper's page). The HTML reader (``unspun.read.html``) asks this
-module for the date and site name a reader of the page would give.
+module for the date and site name a reader of the page would give; when the page shows no
+date, the date its metadata gives as the article's publication (``published_date``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date as _date
 
-from unspun.stages.dates import date_line, find_dates
+from unspun.stages.dates import date_line, find_dates, iso_date
 
 # Elements whose text a reader does not see, and elements that start a new line.
 _HIDDEN = {"script", "style", "noscript", "template", "svg", "head", "iframe", "select", "option", "button",
@@ -167,12 +169,14 @@ def _timed_stamp(lines: Lines, at: int) -> str | None:
     return None
 
 
-def page_date(lines: list[str], headline: str, h1s: list[str], meta_date: str | None) -> str | None:
-    """The date a reader of the page would give: the stamp under the headline (a ``<time>``
-    element's under any copy of the headline first, else the first stamp under its first
-    copy); else the metadata's date as the page shows it somewhere (its own day or a day
-    either side); else None: a date that only the page's metadata or address holds is not
-    one the page shows."""
+def page_date(lines: list[str], headline: str, h1s: list[str], meta_date: str | None,
+              published: str | None = None) -> str | None:
+    """The date of the article on the page: the date a reader of the page would give, the
+    stamp under the headline (a ``<time>`` element's under any copy of the headline first,
+    else the first stamp under its first copy), else the metadata's date as the page shows it
+    somewhere (its own day or a day either side); else, when the page shows no date (only
+    its metadata or address holds one, or it shows "1 day ago"), ``published``: the
+    publication date its metadata gives the article (``published_date``), else None."""
     at = headline_at(lines, headline, h1s)
     for i in at:
         stamp = _timed_stamp(lines, i)
@@ -182,9 +186,113 @@ def page_date(lines: list[str], headline: str, h1s: list[str], meta_date: str | 
         stamp = stamp_date(lines, at[0])
         if stamp:
             return stamp
-    if not meta_date:
+    shown = shown_anywhere(lines, meta_date) if meta_date else None
+    return shown or published
+
+
+# -- the publication date in the page's metadata ----------------------------------------------
+
+# ``<meta>`` names (name, property or itemprop, lower case) that give the article's publication
+# date, most trusted first; modified/updated dates, a site's founding date and the like are not
+# among them.
+_PUBLISHED_KEYS = (
+    ("article:published_time", "og:article:published_time", "article:published", "og:published_time",
+     "datepublished"),
+    ("dc.date.issued", "dcterms.issued", "dcterms.created", "dc.date.created", "dc.date", "dcterms.date",
+     "parsely-pub-date", "pubdate", "publishdate", "publish-date", "publish_date", "publication_date",
+     "article.published", "sailthru.date", "pdate", "article_date_original", "originalpublicationdate",
+     "date"),
+)
+# JSON-LD objects whose ``datePublished`` is not the article's: a comment or review on the page,
+# the publisher, a person.
+_NOT_THE_ARTICLE = {"comment", "answer", "question", "review", "rating", "organization", "newsmediaorganization",
+                    "person", "website", "imageobject", "breadcrumblist"}
+_ISO_START = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?![\d])")
+_COMPACT = re.compile(r"^\s*((?:19|20)\d{2})(\d{2})(\d{2})\s*$")
+MIN_YEAR = 1990  # earlier: a placeholder (1970-01-01), not a news page's date
+
+
+def metadata_day(value: str, today: _date | None = None) -> str | None:
+    """The day (``YYYY-MM-DD``) a metadata date value gives: an ISO timestamp's day as written
+    (the page's own offset, "2019-11-18T17:30:00-05:00" -> 2019-11-18), ``20191119``, or a
+    written date ("Tue Nov 19 2019 03:05:46 GMT+0000"); None for a value that is not a full
+    date, before ``MIN_YEAR`` or after ``today`` (a date not yet come is not a publication)."""
+    value = " ".join((value or "").split())[:80]
+    m = _ISO_START.match(value) or _COMPACT.match(value)
+    iso = "-".join(m.groups()) if m else (iso_date(value) if value else None)
+    if not iso:
         return None
-    return shown_anywhere(lines, meta_date)
+    try:
+        day = _date.fromisoformat(iso)
+    except ValueError:
+        return None
+    if day.year < MIN_YEAR or day > (today or _date.today()):
+        return None
+    return iso
+
+
+def _ld_objects(data, depth: int = 0):
+    """The JSON-LD objects that may be the page's article: the top-level ones, those of a
+    ``@graph`` and a ``mainEntity`` (not nested comments, reviews or parts)."""
+    if depth > 3:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_objects(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if isinstance(data.get(key), (dict, list)):
+                yield from _ld_objects(data[key], depth + 1)
+
+
+def _ld_types(obj: dict) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).rsplit("/", 1)[-1].lower() for k in kinds if k}
+
+
+def published_date(tree, today: _date | None = None) -> str | None:
+    """The article's publication date as the page's metadata gives it: ``<meta>``
+    ``article:published_time`` (and its kin), else the JSON-LD ``datePublished`` of an object
+    that may be the article (not a comment, review, publisher or person), else a Dublin Core,
+    parse.ly, sailthru or plain ``date``/``pubdate`` ``<meta>``; never a modified or updated
+    date. The day as the value writes it (``metadata_day``), else None."""
+    metas: dict[str, str] = {}
+    for m in tree.iter("meta"):
+        content = m.get("content")
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            for key in (m.get(attr) or "").lower().split():  # itemprop="datePublished dateCreated"
+                metas.setdefault(key, content)
+
+    def from_metas(keys) -> str | None:
+        for key in keys:
+            if key in metas:
+                day = metadata_day(metas[key], today)
+                if day:
+                    return day
+        return None
+
+    first, rest = _PUBLISHED_KEYS
+    day = from_metas(first)
+    if day:
+        return day
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        for obj in _ld_objects(data):
+            value = obj.get("datePublished")
+            if isinstance(value, str) and not (_ld_types(obj) & _NOT_THE_ARTICLE):
+                day = metadata_day(value, today)
+                if day:
+                    return day
+    return from_metas(rest)
 
 
 # -- the site's name -------------------------------------------------------------------------
