@@ -15,6 +15,7 @@ import json
 import re
 from datetime import date as _date
 
+from unspun.stages.clean import copyright_holder
 from unspun.stages.dates import date_line, find_dates, iso_date
 
 # Elements whose text a reader does not see, and elements that start a new line.
@@ -299,10 +300,7 @@ def published_date(tree, today: _date | None = None) -> str | None:
 
 _SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|»|·|•)\s+|:\s+")
 _HOSTLIKE = re.compile(r"^(?:https?://)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?$", re.IGNORECASE)
-_COPYRIGHT = re.compile(
-    r"(?i:©|\(c\)|copyright)\s*(?:©\s*)?(?:(?:19|20)\d{2}\s*(?:[-–—]\s*(?:(?:19|20)\d{2})?\s*)?)?,?\s*"
-    r"(?P<name>[A-Z][\w&'’.-]*(?:\s+[A-Z&][\w&'’.-]*){0,4})")
-_COMPANY = re.compile(r"[\s,]+(?:LLC|Inc|Ltd|Limited|GmbH|plc|Corp|Co)\.?$", re.IGNORECASE)
+_COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)  # where a copyright notice starts
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "gv"}
 
 
@@ -390,7 +388,7 @@ def copyright_holders(lines: list[str]) -> list[str]:
         if len(line) > 300:
             continue
         for m in _COPYRIGHT.finditer(line):
-            name = _COMPANY.sub("", re.split(r"\.\s", m.group("name"))[0]).strip(" .,")
+            name = copyright_holder(line[m.start():])
             if name and not name.lower().startswith(("all rights", "copyright", "policy")):
                 out.append(name)
     return out

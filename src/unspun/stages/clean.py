@@ -126,7 +126,7 @@ def _hint_byline(value) -> list[str] | None:
     return None
 
 
-def _copyright_holder(line: str) -> str | None:
+def copyright_holder(line: str) -> str | None:
     """"© 2007-2023 Solve Israel's Problems. All Rights Reserved" -> "Solve Israel's Problems"."""
     m = _COPYRIGHT_HOLDER.match(line.strip())
     if not m:
@@ -268,7 +268,7 @@ class _Cleaner:
         """Names a site-name line may carry: copyright holder, known site name, URL host."""
         for line in reversed(self.lines[-20:]):
             if furniture_kind(line.text) == "copyright":
-                holder = _copyright_holder(line.text)
+                holder = copyright_holder(line.text)
                 if holder:
                     self.holder = holder
                     agency = canonical(holder)
