@@ -4,6 +4,7 @@
     python benchmarks/spark_bench.py stories benchmarks/out/stories-100k.jsonl.gz
     python benchmarks/spark_bench.py resume benchmarks/out/stories-20k.jsonl.gz -n 120 --files 12
     python benchmarks/spark_bench.py listing
+    python benchmarks/spark_bench.py grow benchmarks/out/stories-200k.jsonl.gz --base 20000 --batch 2000 --batches 5
 
 ``analyze``: the first ``-n`` records of a JSONL corpus (written to a temporary file) through
 plain ``unspun index --db`` with ``-j 1`` and ``-j 2`` (subprocesses, as a user runs them) and
@@ -26,6 +27,14 @@ resumed output holds the same articles.
 ``listing``: 100,000 small files (``--n-files``) in 100 folders under /tmp (deleted after):
 ``spark_io.list_inputs`` on a ``file://`` glob and on the folder (Spark's file index), against
 Python's ``os.scandir`` walk, ``glob.glob`` and ``read.input_files`` (the plain-path listing).
+
+``grow``: stories of a Spark output grown run by run (no analysis: each run's articles are
+written as Parquet with only their text in ``json``, so reading an article costs less than a
+real one's). ``--base`` records are grouped from scratch, then each of ``--batches`` runs of
+``--batch`` records is added and the stories regrouped as ``unspun index --engine spark
+--resume`` does (``spark._regroup``: against the stored state). The peer, in the same session:
+the final output grouped from scratch (its state and stories deleted). Reports each
+grouping's seconds and whether the grown stories equal the peer's.
 
 Corpora come from ``benchmarks/storygen.py`` (needs ../shared/data; never committed). Run
 under the CPU lock on a shared machine; prints Markdown tables.
@@ -319,6 +328,71 @@ def listing(args: argparse.Namespace) -> None:
         print(f"| {name} | {sec:.2f} | {got:,} | {sec / peer:.1f}x |")
 
 
+def grow(args: argparse.Namespace) -> None:
+    from unspun.engines.spark import _regroup, session
+    from unspun.engines.spark_io import FILES, Output, committed_runs
+
+    import pyarrow.parquet as pq
+
+    total = args.base + args.batch * args.batches
+    records = []
+    with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            if len(records) >= total:
+                break
+            r = json.loads(line)
+            records.append((r["id"], r["text"]))
+    work = Path(tempfile.mkdtemp(prefix="unspun-grow-", dir="/tmp"))
+    spark, _ = session("local[2]", partitions=args.partitions)
+    commit = {"mapreduce.fileoutputcommitter.marksuccessfuljobs": "true"}
+
+    def add_run(out_dir: Path, run: int, part: list) -> None:
+        rows = [((run << 32) | (k + 1), rid, json.dumps({"path": f"batch{run}.jsonl", "url": None, "format": "jsonl",
+                                                         "record": k + 1}), json.dumps({"text": text}))
+                for k, (rid, text) in enumerate(part)]
+        (spark.createDataFrame(rows, "seq long, id string, source string, json string").repartition(args.partitions)
+         .write.options(**commit).parquet(str(out_dir / "articles" / f"run={run}")))
+        (spark.createDataFrame([(run, f"batch{run}.jsonl", f"file:///batch{run}.jsonl", len(part), 0)], FILES)
+         .coalesce(1).write.options(**commit).parquet(str(out_dir / "files" / f"run={run}")))
+
+    def stories_of(out_dir: Path) -> list:
+        return sorted((r for p in committed_runs(str(out_dir), "stories") for r in pq.read_table(p).to_pylist()),
+                      key=lambda r: r["rank"])
+
+    out_dir = work / "out"
+    timings = []
+    try:
+        bounds = [(0, args.base)] + [(args.base + k * args.batch, args.base + (k + 1) * args.batch)
+                                     for k in range(args.batches)]
+        for run, (lo, hi) in enumerate(bounds):
+            add_run(out_dir, run, records[lo:hi])
+            lines: list[str] = []
+            t = time.perf_counter()
+            _regroup(spark, Output(spark, str(out_dir)), list(range(run + 1)), args.embeddings, lines.append)
+            timings.append((run, lo, hi - lo, time.perf_counter() - t, lines[-1]))
+            print(f"run {run}: {timings[-1][3]:.1f} s; {lines[-1]}", flush=True)
+        scratch = work / "scratch"
+        shutil.copytree(out_dir, scratch, ignore=shutil.ignore_patterns("stories", "storystate"))
+        lines = []
+        t = time.perf_counter()
+        _regroup(spark, Output(spark, str(scratch)), list(range(len(bounds))), args.embeddings, lines.append)
+        full_s = time.perf_counter() - t
+        print(f"from scratch: {full_s:.1f} s; {lines[-1]}", flush=True)
+        grown, peer = stories_of(out_dir), stories_of(scratch)
+    finally:
+        spark.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{total:,} documents of {args.corpus.name}, local[2], {args.partitions} partitions, "
+          f"{'with' if args.embeddings else 'without'} sentence embeddings, {time.strftime('%Y-%m-%d')}\n")
+    print("| run | articles before | added | seconds | ratio to one grouping from scratch of all |")
+    print("|---:|---:|---:|---:|---:|")
+    for run, lo, n, sec, _ in timings:
+        print(f"| {run} {'(from scratch)' if run == 0 else ''} | {lo:,} | {n:,} | {sec:.1f} | {sec / full_s:.2f}x |")
+    print(f"| all {total:,}, from scratch | 0 | {total:,} | {full_s:.1f} | 1.00x |")
+    print(f"\ngrown stories identical to the peer's: {grown == peer} ({len(peer):,} stories, "
+          f"{sum(r['size'] > 1 for r in peer):,} of several members)")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="what", required=True)
@@ -334,8 +408,15 @@ def main() -> None:
     r.add_argument("--per-run", type=int, default=2, help="files per committed run")
     li = sub.add_parser("listing")
     li.add_argument("--n-files", type=int, default=100_000)
+    g = sub.add_parser("grow")
+    g.add_argument("corpus", type=Path)
+    g.add_argument("--base", type=int, default=20_000)
+    g.add_argument("--batch", type=int, default=2_000)
+    g.add_argument("--batches", type=int, default=5)
+    g.add_argument("--partitions", type=int, default=8)
+    g.add_argument("--embeddings", action="store_true", help="settle grey pairs with sentence embeddings")
     args = p.parse_args()
-    {"analyze": analyze, "stories": stories, "resume": resume, "listing": listing}[args.what](args)
+    {"analyze": analyze, "stories": stories, "resume": resume, "listing": listing, "grow": grow}[args.what](args)
 
 
 if __name__ == "__main__":

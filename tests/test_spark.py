@@ -284,6 +284,86 @@ def test_story_stages_match_group_on_a_larger_corpus(spark):
     assert group_spark(spark, frame, settings, events=False) == group(docs, settings, events=False)
 
 
+def test_stories_grown_batch_by_batch_equal_a_grouping_from_scratch(spark):
+    """400 texts grouped in three batches, each against what the earlier grouping stored, with
+    thresholds the batches cross (buckets outgrow ``max_bucket``, sentences become too common):
+    after each batch the stories are those of ``group`` over every text so far."""
+    from unspun.engines.spark_stories import Prior, featurize, group_features
+
+    settings = Settings(max_bucket=6, common_df=4)
+    docs = [(text_id(d["text"]), {"path": "gen.jsonl", "record": i + 1}, d["text"])
+            for i, d in enumerate(corpus(400, seed=11))]
+    rows = [(i * 7 + 3, d[0], json.dumps(d[1]), d[2]) for i, d in enumerate(docs)]
+    frame = spark.createDataFrame(rows, "seq long, id string, source string, text string").repartition(5)
+    prior, dropped, reverified, held = None, 0, 0, []
+    for lo, hi in ((0, 200), (200, 330), (330, 400)):
+        batch = frame.where(f"seq >= {lo * 7 + 3} and seq < {hi * 7 + 3}")
+        features = featurize(batch, settings).persist()
+        if prior is not None:
+            features = prior.features.unionByName(features).persist()
+        held.append(features)
+        stats = Stats()
+        got, grown = group_features(spark, features, frame.where(f"seq < {hi * 7 + 3}"), settings,
+                                    settle=EmbeddingSettle(), stats=stats, prior=prior)
+        local = Stats()
+        assert got == group(docs[:hi], settings, settle=EmbeddingSettle(), stats=local)
+        assert stats.verified == local.verified and stats.grey_asked == local.grey_asked
+        dropped, reverified = dropped + grown.dropped, reverified + grown.reverified
+        prior = Prior(features, grown.verdicts, grown.decisions)
+    assert dropped > 0 and reverified > 0  # both thresholds were crossed
+    assert any(s["kind"] == "event" for s in got["stories"])
+    prior.verdicts.unpersist()
+    for features in held:
+        features.unpersist()
+
+
+def test_resume_groups_added_articles_against_the_stored_stories(spark, indexed, tmp_path):
+    """A resumed job groups only its new articles against the state the first job stored, and
+    its stories equal a grouping of the whole output from scratch (and ``unspun stories`` on
+    the same articles in the same order); a file read again after it changed regroups all."""
+    from unspun.engines.spark import run_index
+
+    shutil.copytree(indexed["root"] / "in", tmp_path / "in")  # one file changes below
+    texts, feed, warc = (str(tmp_path / "in" / os.path.basename(p)) for p in indexed["paths"])
+    out = tmp_path / "out"
+    lines: list[str] = []
+    run_index(spark, [texts, warc], str(out), max_bytes=10_000_000, partitions=4, report=lines.append)
+    assert not [line for line in lines if line.startswith("stories:")]  # a first grouping says nothing
+    lines.clear()
+    again = run_index(spark, [texts, feed, warc], str(out), max_bytes=10_000_000, partitions=4, mode="resume",
+                      report=lines.append)
+    assert again["skipped"] == 42  # the text files (the empty one is a bad record) and the WARC
+    assert [line.split(" (")[0] for line in lines if line.startswith("stories:")] == [
+        f"stories: {again['articles']} added articles grouped against 43 already grouped"]
+    stories = sorted(_table(out / "stories"), key=lambda r: r["rank"])
+    scratch = tmp_path / "scratch"
+    shutil.copytree(out, scratch)
+    shutil.rmtree(scratch / "stories")
+    shutil.rmtree(scratch / "storystate")
+    lines.clear()
+    run_index(spark, [texts, feed, warc], str(scratch), max_bytes=10_000_000, partitions=4, mode="resume",
+              report=lines.append)
+    assert not [line for line in lines if line.startswith("stories:")]
+    assert sorted(_table(scratch / "stories"), key=lambda r: r["rank"]) == stories
+    articles = sorted(_table(out / "articles"), key=lambda r: r["seq"])
+    expected = group([(a["id"], json.loads(a["source"]), json.loads(a["json"])["text"]) for a in articles],
+                     settle=EmbeddingSettle())
+    assert {"stories": [json.loads(r["json"]) for r in stories]} == expected
+    assert sum(len(s["members"]) > 1 for s in expected["stories"]) == again["stories"] >= 5
+    assert len(os.listdir(out / "storystate" / "pairs")) == 1  # the state of the last grouping only
+    assert sorted(os.listdir(out / "storystate" / "features")) == ["run=0", "run=1"]
+    # a text file that changed is read again, its old article dropped: the stories are regrouped
+    changed = os.path.join(texts, "a000.txt")
+    with open(changed, "a", encoding="utf-8") as f:
+        f.write("\nA line added later.\n")
+    lines.clear()
+    run_index(spark, [texts, feed, warc], str(out), max_bytes=10_000_000, partitions=4, mode="resume",
+              report=lines.append)
+    assert any("grouped from scratch (a file grouped before was read again after it changed)" in line
+               for line in lines)
+    assert sorted(os.listdir(out / "storystate" / "features")) == ["run=2"]
+
+
 def test_models_load_once_per_python_worker(spark):
     """Eight partitions on two task slots: each worker process loads spaCy and the ONNX model once."""
     from unspun.read import Document

@@ -260,7 +260,7 @@ def run_index(spark, paths: list[str], output: str, *, outlet: str | None = None
     del counts["shown"]
     grouped = out.stories_run()
     if stories and committed and (grouped is None or grouped < max(committed)):
-        rows = _regroup(spark, out, committed, embeddings)
+        rows = _regroup(spark, out, committed, embeddings, report)
         counts["stories"] = sum(1 for r in rows if r[3] > 1)
         for n in list(out.runs("stories")):
             if n < max(committed):
@@ -328,17 +328,106 @@ def committed_articles(spark, out, runs: list[int]):
     return frame
 
 
-def _regroup(spark, out, runs: list[int], embeddings: bool) -> list[tuple]:
-    """Group every committed article into stories; write them as ``stories/run=<last run>``."""
-    from unspun.engines.spark_stories import STORIES, group_spark, story_rows
+STATE = "storystate"  # DIR/storystate/{features,pairs,decisions,head}/run=S: what grouping S knew
+HEAD = "settings string, settle string, features array<int>, articles array<int>, docs long"
+
+
+def _prior(spark, out, runs: list[int], settings, settle) -> tuple[object, object, str]:
+    """The state the last grouping left (``storystate``: a ``spark_stories.Prior``) and its
+    head row (``HEAD``), or None, None and why the stories must be grouped from scratch."""
+    from unspun.engines.spark_io import ledger, live
+    from unspun.engines.spark_stories import Prior
+    from unspun.stories.incremental import settings_key, settle_key
+
+    grouped = out.stories_run()
+    if grouped is None:
+        return None, None, "no stories grouped yet"
+    if not out.exists(STATE, "head", f"run={grouped}", "_SUCCESS"):
+        return None, None, "no grouping state stored with the stories"
+    head = spark.read.parquet(out.join(STATE, "head", f"run={grouped}")).collect()[0]
+    if head.settings != settings_key(settings):
+        return None, None, "the grouping settings changed"
+    old = list(head.articles)
+    if not set(old) <= set(runs) or not all(out.exists(STATE, "features", f"run={n}", "_SUCCESS")
+                                            for n in head.features):
+        return None, None, "the grouping state is incomplete"
+    keep = live(ledger(spark, out, runs))
+    if keep is not None and any(run in old and file not in keep for file, _, _, _, run in ledger(spark, out, old)):
+        return None, None, "a file grouped before was read again after it changed"
+    features = _features(spark, out, head.features)
+    verdicts = spark.read.parquet(out.join(STATE, "pairs", f"run={grouped}"))
+    decisions = {}
+    if head.settle == settle_key(settle):
+        decisions = {(r.a, r.b): r.ok for r in spark.read.parquet(out.join(STATE, "decisions", f"run={grouped}"))
+                     .collect()}
+    return Prior(features, verdicts, decisions), head, ""
+
+
+def _features(spark, out, runs: list[int]):
+    """The stored stories features of the documents first grouped at ``runs``."""
+    from unspun.engines.spark_stories import FEATURES
+
+    frame = spark.read.schema(FEATURES).parquet(*(out.join(STATE, "features", f"run={n}") for n in runs))
+    return frame.select(*(c.split()[0] for c in FEATURES.split(", ")))
+
+
+def _regroup(spark, out, runs: list[int], embeddings: bool, report: Callable[[str], None] = print) -> list[tuple]:
+    """Group every committed article into stories; write them as ``stories/run=<last run>``,
+    with the state the next grouping grows from (``storystate``): the articles of runs the last
+    grouping saw are grouped against (``spark_stories.group_features`` with a ``Prior``), not
+    again; from scratch when there is no usable state."""
+    from unspun.engines.spark_stories import DECISIONS, STORIES, featurize, group_features, story_rows
+    from unspun.stories.group import Settings, Stats
+    from unspun.stories.incremental import settings_key, settle_key
     from unspun.stories.settle import EmbeddingSettle
 
-    articles = committed_articles(spark, out, runs).select("seq", "id", "source", "json")
-    if articles.limit(1).count() == 0:
+    settings = Settings()
+    settle = EmbeddingSettle() if embeddings else None
+    run = max(runs)
+    commit = {"mapreduce.fileoutputcommitter.marksuccessfuljobs": "true"}
+    prior, head, reason = _prior(spark, out, runs, settings, settle)
+    articles = committed_articles(spark, out, runs).select("seq", "id", "source", "json", "run")
+    fresh = articles.where(~articles.run.isin(list(head.articles))) if prior is not None else articles
+    for part in ("features", "pairs", "decisions", "head"):
+        out.delete(STATE, part, f"run={run}")  # a grouping at this run that never committed
+    featurize(fresh.drop("run"), settings).write.options(**commit).parquet(out.join(STATE, "features", f"run={run}"))
+    features = _features(spark, out, [run])
+    if prior is not None:
+        features = prior.features.unionByName(features)
+    features = features.persist()
+    stats = Stats()
+    stats.docs = features.count()
+    if stats.docs == 0:
+        features.unpersist()
         return []
-    result = group_spark(spark, articles, settle=EmbeddingSettle() if embeddings else None)
+    added = stats.docs - (head.docs if prior is not None else 0)
+    try:
+        result, grown = group_features(spark, features, articles.drop("run"), settings, settle=settle, stats=stats,
+                                       prior=prior)
+    finally:
+        features.unpersist()
+    try:
+        grown.verdicts.write.options(**commit).parquet(out.join(STATE, "pairs", f"run={run}"))
+    finally:
+        grown.verdicts.unpersist()
+    (spark.createDataFrame([(a, b, ok) for (a, b), ok in sorted(grown.decisions.items())], DECISIONS)
+     .coalesce(1).write.options(**commit).parquet(out.join(STATE, "decisions", f"run={run}")))
+    feature_runs = [*(head.features if prior is not None else []), run]
+    (spark.createDataFrame([(settings_key(settings), settle_key(settle), feature_runs, sorted(runs), stats.docs)], HEAD)
+     .coalesce(1).write.options(**commit).parquet(out.join(STATE, "head", f"run={run}")))
     rows = story_rows(result)
-    (spark.createDataFrame(rows, STORIES).coalesce(1).write
-     .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true")
-     .parquet(out.join("stories", f"run={max(runs)}")))
+    (spark.createDataFrame(rows, STORIES).coalesce(1).write.options(**commit)
+     .parquet(out.join("stories", f"run={run}")))  # the commit
+    for part in ("pairs", "decisions", "head"):
+        for n in list(out.runs(STATE + "/" + part)):
+            if n != run:
+                out.delete(STATE, part, f"run={n}")
+    for n in list(out.runs(STATE + "/features")):
+        if n not in feature_runs:
+            out.delete(STATE, "features", f"run={n}")
+    if prior is not None:
+        report(f"stories: {added:,} added articles grouped against {stats.docs - added:,} already grouped "
+               f"({grown.dropped:,} stored pairs dropped, {grown.reverified:,} verified again)")
+    elif reason != "no stories grouped yet":  # a first grouping says nothing
+        report(f"stories: all {stats.docs:,} articles grouped from scratch ({reason})")
     return rows

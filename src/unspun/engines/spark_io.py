@@ -33,7 +33,8 @@ GLOB = re.compile(r"[*?\[\]{}\\]")
 RUN = re.compile(r"run=(\d+)")
 MAX_BINARY = 2**31 - 1  # the largest file Spark's binaryFile source reads (one Java byte array)
 FILES = "file long, path string, key string, size long, mtime long"
-PARTS = ("articles", "errors", "files", "stories")
+STATE_PARTS = ("features", "pairs", "decisions", "head")  # storystate/<part>/run=S
+PARTS = ("articles", "errors", "files", "stories", "storystate")
 
 
 def is_uri(path: str) -> bool:
@@ -265,6 +266,11 @@ class Output:
         for n, ok in stories.items():
             if not ok:
                 self.delete("stories", f"run={n}")
+        grouped = self.stories_run()
+        for part in STATE_PARTS:  # what a grouping that never committed its stories wrote
+            for n in self.runs(f"storystate/{part}"):
+                if grouped is None or n > grouped:
+                    self.delete("storystate", part, f"run={n}")
         return gone
 
     def clear(self) -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -212,10 +213,12 @@ def components(edges):
             return labels, rounds
 
 
-def _settle(spark, docs, verdicts, labels, settle, stats: Stats) -> np.ndarray:
+def _settle(spark, docs, verdicts, labels, settle, stats: Stats, known: dict | None = None) -> np.ndarray:
     """The grey pairs ``settle`` joins (``settle.decide``, on the driver), asked about exactly
     the pairs ``group.copy_pairs`` asks about: grey pairs whose documents the verified pairs
-    leave in different stories, in pair order, with the same heads of their texts."""
+    leave in different stories, in pair order, with the same heads of their texts. ``known``
+    maps pairs this settler decided before to its decision (they are not asked again) and
+    receives the new decisions, as ``group.settle_grey`` does."""
     from pyspark.sql import functions as F
 
     la = labels.select(F.col("node").alias("a"), F.col("label").alias("la"))
@@ -235,11 +238,59 @@ def _settle(spark, docs, verdicts, labels, settle, stats: Stats) -> np.ndarray:
         out = [found[i] if column == "text" else json.loads(found[i])["text"] for i in wanted]
         return [t[:chars].replace("\x00", " ") for t in out] if chars else out  # as group.DocumentHeads keeps them
 
-    ok = np.asarray(settle.decide(pairs, texts), dtype=bool)
-    stats.settle_docs = getattr(settle, "documents", 0)
-    stats.settle_sentences = getattr(settle, "sentences", 0)
+    ok = np.zeros(len(pairs), dtype=bool)
+    ask = np.ones(len(pairs), dtype=bool)
+    if known:
+        for k, pair in enumerate(map(tuple, pairs.tolist())):
+            if pair in known:
+                ok[k], ask[k] = known[pair], False
+    asked = pairs[ask]
+    decided = np.asarray(settle.decide(asked, texts), dtype=bool) if len(asked) else np.zeros(0, dtype=bool)
+    ok[ask] = decided
+    if known is not None:
+        known.update(zip(map(tuple, asked.tolist()), decided.tolist()))
+    stats.settle_docs = getattr(settle, "documents", 0) if len(asked) else 0
+    stats.settle_sentences = getattr(settle, "sentences", 0) if len(asked) else 0
     stats.settled = int(ok.sum())
     return pairs[ok]
+
+
+VERDICTS = "a long, b long, agree boolean, copy boolean, grey boolean"
+DECISIONS = "a long, b long, ok boolean"
+
+
+def featurize(docs, settings: Settings | None = None):
+    """The stories features (``FEATURES``) of a DataFrame ``docs`` with columns ``seq``, ``id``,
+    ``source`` and ``text`` (or ``json``): lazy, one row per document."""
+    settings = settings or Settings()
+    cols = ["seq", "id", "source", "text" if "text" in docs.columns else "json"]
+    return docs.select(*cols).mapInArrow(_features(settings), FEATURES)
+
+
+@dataclass
+class Prior:
+    """What an earlier grouping of some of the documents knew, to group the rest against:
+    ``features`` of the documents it grouped (``FEATURES``), ``verdicts`` on every candidate
+    pair among them (``VERDICTS``) and the settler's ``decisions`` on grey pairs
+    (``{(a, b): joined}``, for the settler named by ``incremental.settle_key``)."""
+
+    features: object
+    verdicts: object
+    decisions: dict
+
+
+@dataclass
+class Grown:
+    """What ``group_features`` leaves for the next grouping besides the stories: the
+    ``verdicts`` on every candidate pair (persisted: unpersist when written), the settler's
+    ``decisions`` on pairs still grey, and, when it grew a ``Prior``, the stored pairs that
+    lost their candidacy (``dropped``) and those verified again because a sentence became too
+    common (``reverified``)."""
+
+    verdicts: object
+    decisions: dict
+    dropped: int = 0
+    reverified: int = 0
 
 
 def group_spark(spark, docs, settings: Settings | None = None, *, events: bool = True, settle=None,
@@ -250,17 +301,64 @@ def group_spark(spark, docs, settings: Settings | None = None, *, events: bool =
     ``(id, source, text)`` in ``seq`` order with the same ``settle`` (an object with
     ``decide(pairs, texts)``, such as ``settle.EmbeddingSettle``; it runs on the driver over
     the few grey pairs)."""
+    settings = settings or Settings()
+    stats = stats if stats is not None else Stats()
+    t = time.perf_counter()
+    features = featurize(docs, settings).persist()
+    stats.docs = features.count()
+    stats.seconds["features"] = time.perf_counter() - t
+    try:
+        result, grown = group_features(spark, features, docs, settings, events=events, settle=settle, stats=stats)
+        grown.verdicts.unpersist()
+        return result
+    finally:
+        features.unpersist()
+
+
+def _crossed(spark, features, prior: Prior, max_df: int) -> list[int]:
+    """The ``seq`` of the prior's documents holding a sentence that occurs more than
+    ``max_df`` times in ``features`` (all documents) but not among the prior's alone: a
+    sentence the added documents made too common to count (``incremental.crossed_documents``)."""
+    from pyspark.sql import functions as F
+
+    def common(frame) -> np.ndarray:
+        counted = frame.mapInArrow(_sentence_hashes, "h long").groupBy("h").agg(F.count("*").alias("n"))
+        return np.array([r.h for r in counted.mapInArrow(_common(max_df), "h long").collect()], dtype=np.int64)
+
+    crossed = np.setdiff1d(common(features), common(prior.features))
+    if not len(crossed):
+        return []
+    crossed_bc = spark.sparkContext.broadcast(np.sort(crossed).view(np.uint64))
+
+    def holding(batches):
+        pa = _arrow()
+        wanted = crossed_bc.value
+        for batch in batches:
+            seq = batch.column("seq").to_pylist()
+            hit = [s for s, h in zip(seq, batch.column("shashes").to_pylist())
+                   if np.isin(np.frombuffer(h, dtype=np.uint64), wanted).any()]
+            yield pa.RecordBatch.from_pydict({"seq": pa.array(hit, pa.int64())})
+
+    found = [r.seq for r in prior.features.select("seq", "shashes").mapInArrow(holding, "seq long").collect()]
+    crossed_bc.unpersist()
+    return sorted(found)
+
+
+def group_features(spark, features, docs, settings: Settings | None = None, *, events: bool = True, settle=None,
+                   stats: Stats | None = None, prior: Prior | None = None) -> tuple[dict, Grown]:
+    """``group_spark`` from the documents' ``features`` (persisted; ``docs``, the documents
+    themselves, give the settler its texts). With a ``prior`` (an earlier grouping of some of
+    the documents: ``features`` includes its), only the candidate pairs it did not verify,
+    and its pairs holding a sentence the added documents made too common, are verified; its
+    other verdicts and its settler's decisions stand, as in ``incremental.update_stories``: the
+    stories are those of a grouping from scratch."""
     from pyspark.sql import functions as F
 
     settings = settings or Settings()
     stats = stats if stats is not None else Stats()
     sc = spark.sparkContext
-    t = time.perf_counter()
-    cols = ["seq", "id", "source", "text" if "text" in docs.columns else "json"]
-    features = docs.select(*cols).mapInArrow(_features(settings), FEATURES).persist()
-    stats.docs = features.count()
-    stats.seconds["features"] = time.perf_counter() - t
-
+    if not stats.docs:
+        stats.docs = features.count()
     t = time.perf_counter()
     counted = features.mapInArrow(_sentence_hashes, "h long").groupBy("h").agg(F.count("*").alias("n"))
     common = np.sort(np.array([r.h for r in counted.mapInArrow(_common(settings.common_df), "h long").collect()],
@@ -273,9 +371,31 @@ def group_spark(spark, docs, settings: Settings | None = None, *, events: bool =
     def side(s: str):
         return features.select(F.col("seq").alias(s), *(F.col(c).alias(f"{c}_{s}") for c in ("sig", "words", "sids", "shashes")))
 
-    verdicts = (pairs.join(side("a"), "a").join(side("b"), "b")
-                .mapInArrow(_verify(settings, common_bc), "a long, b long, agree boolean, copy boolean, grey boolean")
-                .persist())
+    def verify(todo):
+        return todo.join(side("a"), "a").join(side("b"), "b").mapInArrow(_verify(settings, common_bc), VERDICTS)
+
+    dropped = reverified = 0
+    if prior is None:
+        verdicts = verify(pairs).persist()
+        decisions: dict = {}
+    else:
+        pairs = pairs.persist()
+        stored = prior.verdicts.join(pairs, ["a", "b"], "left_semi").persist()  # still candidates
+        dropped = prior.verdicts.count() - stored.count()
+        kept = stored
+        crossed = _crossed(spark, features, prior, settings.common_df)
+        if crossed:
+            gone = spark.createDataFrame([(s,) for s in crossed], "seq long")
+            kept = (stored.join(F.broadcast(gone.withColumnRenamed("seq", "a")), "a", "left_anti")
+                    .join(F.broadcast(gone.withColumnRenamed("seq", "b")), "b", "left_anti"))
+        kept = kept.select("a", "b", "agree", "copy", "grey").persist()
+        reverified = stored.count() - kept.count()
+        todo = pairs.join(kept.select("a", "b"), ["a", "b"], "left_anti")
+        verdicts = kept.unionByName(verify(todo)).persist()
+        verdicts.count()
+        for frame in (pairs, stored, kept):
+            frame.unpersist()
+        decisions = dict(prior.decisions)
     counts = verdicts.agg(F.count("*"), F.sum(F.col("agree").cast("long")), F.sum(F.col("copy").cast("long")),
                           F.sum(F.col("grey").cast("long"))).collect()[0]
     stats.candidates, stats.aligned, stats.verified, stats.grey = (int(x or 0) for x in counts)
@@ -286,13 +406,16 @@ def group_spark(spark, docs, settings: Settings | None = None, *, events: bool =
     labels, rounds = components(edges)
     if settle is not None and stats.grey:
         t_settle = time.perf_counter()
-        settled = _settle(spark, docs, verdicts, labels, settle, stats)
+        settled = _settle(spark, docs, verdicts, labels, settle, stats, decisions)
         if len(settled):
             edges = edges.union(spark.createDataFrame([tuple(p) for p in settled.tolist()], "a long, b long"))
             labels, more = components(edges)
             rounds += more
         stats.verified += stats.settled
         stats.seconds["settle"] = time.perf_counter() - t_settle
+    if decisions:  # keep the decisions on pairs that are still grey
+        still = {(r.a, r.b) for r in verdicts.where("grey").select("a", "b").collect()}
+        decisions = {p: v for p, v in decisions.items() if p in still}
     stats.seconds["components_rounds"] = rounds
     doc_labels = (features.select("seq", "id", "source", "n_words")
                   .join(labels.withColumnRenamed("node", "seq"), "seq", "left")
@@ -325,10 +448,9 @@ def group_spark(spark, docs, settings: Settings | None = None, *, events: bool =
             df_bc.unpersist()
     stats.seconds["events"] = time.perf_counter() - t
     out = assemble([r.id for r in rows], [json.loads(r.source) for r in rows], [r.label for r in rows], links, stats)
-    for frame in (features, verdicts, doc_labels):
-        frame.unpersist()
+    doc_labels.unpersist()
     common_bc.unpersist()
-    return {"stories": out}
+    return {"stories": out}, Grown(verdicts, decisions, dropped, reverified)
 
 
 STORIES = "rank int, id string, kind string, size int, json string"
