@@ -234,3 +234,24 @@ def test_the_pages_own_address_names_a_known_outlet_over_a_section_site_name():
                                         ("news.example.com.au", "example"), ("localhost", None)])
 def test_host_label(host, label):
     assert host_label(host) == label
+
+
+# -- credits ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("author, byline, wire", [
+    ("Tom Krisher; Ap Auto Writer", ["Tom Krisher"], ["AP"]),  # the wire's credit line, title-cased
+    ("DANICA KIRKA; JILL LAWLESS Associated Press", ["Danica Kirka", "Jill Lawless"], ["AP"]),
+    ("Paul Takahashi; Staff writer", ["Paul Takahashi"], []),
+    ("Analysis by Chris Cillizza; CNN Editor-at-large", ["Chris Cillizza"], []),
+    ("Tom Gillespie News reporter", ["Tom Gillespie"], []),
+    ("The Associated Press", [], ["AP"]),
+    ("Ana Lopez", ["Ana Lopez"], []),  # a first name that is also an agency's initials in capitals
+])
+def test_the_pages_author_entries_are_people_and_wire_credits(author, byline, wire):
+    import unspun
+
+    html = page(f'<meta name="author" content="{author}">')
+    found = meta(html)
+    assert found.get("byline", []) == byline and found.get("wire", []) == wire
+    article = unspun.analyze(html=html, models=False)
+    assert article.meta["byline"] == byline and article.meta["wire"] == wire

@@ -148,9 +148,11 @@ def _meta(found, title: str, url: str | None, own_url: str | None = None) -> dic
     meta: dict = {}
     if title:
         meta["title"] = title
-    names = [n.strip() for n in (found.author or "").split(";") if n.strip()]
+    names, wire = credits([n.strip() for n in (found.author or "").split(";") if n.strip()])
     if names:
         meta["byline"] = names
+    if wire:
+        meta["wire"] = wire
     page_url = url or found.url or own_url
     site = (found.sitename or "").strip()
     if site and not _is_host(site, page_url):  # the extractor falls back on the URL's host: not a name
@@ -158,6 +160,62 @@ def _meta(found, title: str, url: str | None, own_url: str | None = None) -> dic
     if page_url:
         meta["url"] = page_url
     return meta
+
+
+_BY_WORD = re.compile(r"(?i)^\w+\s+by\s")
+_IS_A = re.compile(r"\s+is\s+(?:a|an|the)\s+\w.*$")
+_ROLE_END = re.compile(r"(?i)\b(?:writer|reporter|correspondent|editor|editor-at-large|columnist)$")
+
+
+def credits(entries: list[str]) -> tuple[list[str], list[str]]:
+    """The people and the wire agencies among the extractor's author entries: "Tom Krisher;
+    Ap Auto Writer" is a person and the AP's credit line, "ERIC TUCKER Associated Press" both,
+    "Staff Writer" neither. An entry the byline parser cannot read is kept as a name."""
+    from unspun.stages.bylines import parse_byline
+
+    names: list[str] = []
+    wire: list[str] = []
+    for entry in entries:
+        entry = _IS_A.sub("", entry)  # "Phil Helsel is a reporter for NBC News"
+        b = parse_byline(entry) if _BY_WORD.search(entry) else None  # "Analysis by Chris Cillizza"
+        agency = _leading_agency(entry)
+        if b is None and agency is None:
+            words = entry.split()
+            for k in range(2, min(4, len(words) - 1) + 1):  # "ERIC TUCKER Associated Press", "Tom Gillespie News reporter"
+                tail = " ".join(words[k:])
+                if _agency(tail) or _ROLE_END.search(tail):
+                    split = parse_byline("By " + " ".join(words[:k]) + ", " + tail)
+                    if split is not None and split.names:
+                        b = split
+                        break
+        b = b or parse_byline("By " + entry)
+        if b is None:
+            found, agencies = [entry], []
+        elif b.names or b.wire:
+            found, agencies = b.names, b.wire
+        else:  # a role only: the agency it names, if any ("AP Auto Writer", "Reuters Staff")
+            found, agencies = [], [agency] if agency else []
+        names += [n for n in found if n not in names]
+        wire += [a for a in agencies if a not in wire]
+    return names, wire
+
+
+def _agency(name: str) -> str | None:
+    """The wire agency ``name`` is ("Associated Press", "Ap" as an extractor title-cases "AP";
+    not "Ana" or "Efe", which are first names too), or None."""
+    from unspun.stages.agencies import canonical
+
+    return canonical({"Ap": "AP", "Afp": "AFP"}.get(name, name))
+
+
+def _leading_agency(entry: str) -> str | None:
+    """The agency the first words of a credit line name ("AP Auto Writer", "Reuters Staff")."""
+    words = entry.split()
+    for k in range(min(3, len(words) - 1), 0, -1):
+        found = _agency(" ".join(words[:k]))
+        if found:
+            return found
+    return None
 
 
 def _is_host(name: str, url: str | None) -> bool:

@@ -30,7 +30,7 @@ class Byline:
     date: tuple[int, int, str | None] | None = None
 
 
-_BY = re.compile(r"^(?:(?:written|posted|reported|words|story|text|compiled|edited|interview)\s+)?by\s*:?\s+(?=\S)", re.IGNORECASE)
+_BY = re.compile(r"^(?:(?:written|posted|reported|words|story|text|compiled|edited|interview|analysis|commentary)\s+)?by\s*:?\s+(?=\S)", re.IGNORECASE)
 _LABEL = re.compile(r"^(?:authors?|writers?|reporters?|byline|correspondent)\s*:\s*(?=\S)", re.IGNORECASE)
 _REPORTING = re.compile(r"^[(\[]?\s*(?:additional\s+)?(?:reporting|writing)\s+by\s+(?P<who>[^;)\]]+?)\s*(?:;[^)\]]*)?[)\]]?\.?$",
                         re.IGNORECASE)

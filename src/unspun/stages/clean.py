@@ -541,6 +541,9 @@ class _Cleaner:
         for _, name in sorted(found):
             if name not in wire:
                 wire.append(name)
+        hinted = hints.get("wire")  # a page's credit line among its authors ("AP Auto Writer")
+        if isinstance(hinted, list):
+            wire += [name for name in hinted if isinstance(name, str) and name not in wire]
         meta["wire"] = wire
 
         outlet = self.holder if self.holder and not canonical(self.holder) else None
