@@ -245,6 +245,37 @@ def test_a_moved_attribution_is_a_rewording_facing_the_source():
     assert got["according"] is None and got["rival"] is None and got["network"] is None
 
 
+def test_a_named_source_with_other_words_around_it_is_the_attribution_moved():
+    """"According to a statement from X, ..." against "..., X said": the attribution moved, not
+    an addition; a source the other version never names stays an addition."""
+    b_text = ("The dig at Marsh End Quarry found five extensive trackways, one of which measured more than "
+              "150 metres in length, researchers from the Universities of Leeds and York said on Thursday.")
+    got = labels_of("According to a statement from the Universities of Leeds and York, five extensive trackways "
+                    "were identified, one stretching over 150 meters.", b_text)
+    assert got["according"] == got["statement"] == got["leeds"] == got["york"] == REWORDED
+    got = labels_of("According to a statement from the Universities of Hull and Derby, five extensive trackways "
+                    "were identified, one stretching over 150 meters.", b_text)
+    assert got["according"] is None and got["hull"] is None and got["derby"] is None
+
+
+def test_a_free_rewording_naming_the_same_person_once_is_reworded():
+    """A level-graded rewrite shares the name and a few words, not a run of wording: the
+    sentence is the wire sentence reworded (the name is not an addition), while an own sentence
+    naming a person the wire names in several sentences stays an addition."""
+    wire = ("The buried prints came to light when quarry worker Tom Blake felt strange bumps as he was "
+            "stripping the clay to expose the quarry floor. Scientists said the tracks were 166 million years old.")
+    graded = ("The excavation began after a quarry worker, Tom Blake, noticed odd patterns while preparing "
+              "the quarry floor. The tracks are 166 million years old, scientists said.")
+    got = labels_of(graded, wire)
+    assert got["tom"] == got["blake"] == got["quarry"] == got["floor"] == SHARED
+    assert got["excavation"] == got["began"] == REWORDED  # facing "The buried prints came to light"
+    wire2 = ("Tom Blake said the tracks were old. Tom Blake said the quarry floor was clay. "
+             "Scientists dated the tracks.")
+    got = labels_of("The excavation began after a quarry worker, Tom Blake, noticed odd patterns while "
+                    "preparing the quarry floor.", wire2)
+    assert got["excavation"] is None and got["began"] is None  # the name is in two wire sentences
+
+
 def test_a_sentence_finds_the_partner_closest_in_all_its_words():
     """Sentences sharing as many content words: the partner is the one sharing most words of
     any kind, so a rewording pairs with its original, not with an earlier sentence."""

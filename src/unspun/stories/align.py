@@ -16,7 +16,10 @@ inside aligned sentences, then word by word inside aligned clauses.
   ones faces the partner's words left between them (``_facing``). Two stretches whose words,
   function words included, are mostly the same and in the same order (``SIMILAR``: "The novel
   schemes will not solve ..." / "The fresh plans will not solve ...") are one rewording of the
-  other even when synonyms leave too few content words in common.
+  other even when synonyms leave too few content words in common. A sentence that names a
+  person or body (two words or more) that no other sentence of either version names, and
+  shares ``NAMED`` of its content words with the sentence of the other version naming it, is
+  that sentence freely reworded (a level-graded rewrite keeps names, not wording).
 - Words: inside an aligned clause a diff (difflib) keeps runs of equal words ``SHARED``;
   replaced words (a synonym, "he" -> "his eminence") and words that moved or that carry no
   content ("was ... by" of a passive) are ``REWORDED``; an inserted run holding a content word
@@ -47,6 +50,7 @@ PARAPHRASE = 0.6  # the same, for a whole sentence none of whose clauses aligned
 ORDERED = 0.7  # share of a landing clause's content words that stand in its order in the partner
 PHRASE = 4  # or: this many content words in one unbroken run in order
 SIMILAR = 0.6  # ordered word similarity (all words) that makes two stretches a rewording of each other
+NAMED = 0.4  # the same, for two sentences that share a name of two words or more
 ATTRIBUTION = frozenset({"according", "per", "stated"})  # "according to X", "per X", "as stated by X"
 
 
@@ -109,10 +113,14 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
     # counterpart, words the partner lacks stay additions.
     for s, u in enumerate(a.sentences):
         partner = sentence_partner[s]
-        if not real[s] or any(c in landed for c in range(a.clause_of[u.first], a.clause_of[u.last - 1] + 1)):
+        if partner is None or u.kind == "title" \
+                or any(c in landed for c in range(a.clause_of[u.first], a.clause_of[u.last - 1] + 1)):
             continue
         unit = b.sentences[partner]
-        if _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE, larger=True) \
+        named = not real[s] and _named(a, u, b, unit, b_bags[partner]) and _mutual(a, s, b, partner)
+        if not (real[s] or named):
+            continue
+        if named or _related(_bag(a, u.first, u.last), b_bags[partner], PARAPHRASE, larger=True) \
                 or _similar(a, u.first, u.last, b, unit.first, unit.last):
             _diff(a, u.first, u.last, b, unit.first, unit.last, labels, counter, window=False)
             landed.update({c: (partner, unit.first, unit.last)
@@ -156,8 +164,9 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
             unit = b.sentences[partner]
             _diff(a, first, last, b, unit.first, unit.last, labels, counter, window=False)
     # A clause still without counterpart that only attributes its sentence ("per Reynolds", "as
-    # stated by a source") where the partner names the same source elsewhere ("Reynolds says
-    # that ...", "..., a source said") is the attribution moved: reworded, facing those words.
+    # stated by a source", "according to a statement from X") where the partner names the same
+    # source elsewhere ("Reynolds says that ...", "..., a source said", "X said") is the
+    # attribution moved: reworded, facing those words.
     for c, (first, last, s) in enumerate(a.clauses):
         partner = sentence_partner[s]
         if partner is None or not real[s] or a.sentences[s].kind == "title":
@@ -166,13 +175,63 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
         if any(labels[i] is not None for i in words) or not any(a.tokens[i].norm in ATTRIBUTION for i in words):
             continue
         source = {a.tokens[i].norm for i in words if a.tokens[i].content and a.tokens[i].norm not in ATTRIBUTION}
+        # a named source must be named there; its other words may differ ("a statement from")
+        named = {a.tokens[i].norm for i in words if a.tokens[i].norm in source and a.text[a.tokens[i].start].isupper()}
         unit = b.sentences[partner]
         at = [j for j in range(unit.first, unit.last) if b.tokens[j].norm in source]
-        if not source or {b.tokens[j].norm for j in at} != source:
+        if not source or not (named or source) <= {b.tokens[j].norm for j in at}:
             continue
         for i in words:
             labels[i], counter[i] = REWORDED, (min(at), max(at) + 1)
     return labels, counter
+
+
+def _names(units: Units, first: int, last: int) -> set[tuple[str, ...]]:
+    """Runs of two or more capitalised words ("Gary Johnson", "Universities of Oxford and
+    Birmingham" gives "Universities" alone, "Oxford", "Birmingham": runs only) in a token range,
+    the sentence's first word left out (it is capitalised anyway)."""
+    runs: set[tuple[str, ...]] = set()
+    run: list[str] = []
+    for i in range(first + 1, last + 1):
+        t = units.tokens[i] if i < last else None
+        if t is not None and t.norm[0].isalpha() and units.text[t.start].isupper():
+            run.append(t.norm)
+            continue
+        if len(run) >= 2:
+            runs.add(tuple(run))
+        run = []
+    return runs
+
+
+def _named(a: Units, u, b: Units, unit, bag: Counter) -> bool:
+    """Is sentence ``u`` of ``a`` a free rewording of ``unit`` of ``b`` ("a quarry worker, Gary
+    Johnson, noticed peculiar surface patterns ..." / "quarry worker Gary Johnson felt unusual
+    bumps ...")? They name the same person or body by a name of two words or more that no
+    other sentence of either version names, and ``NAMED`` of the smaller bag of content words
+    is common to both."""
+    shared = _names(a, u.first, u.last) & _names(b, unit.first, unit.last)
+    if not shared:
+        return False
+    for units, this in ((a, u), (b, unit)):
+        for other in units.sentences:
+            if other is not this and other.kind == "body":
+                shared -= _names(units, other.first, other.last)
+    return bool(shared) and _related(_bag(a, u.first, u.last), bag, NAMED)
+
+
+def _mutual(a: Units, s: int, b: Units, partner: int) -> bool:
+    """Is sentence ``s`` of ``a`` also the best match in ``a`` of its partner in ``b`` (no other
+    sentence of ``a`` shares more of its content words)?"""
+    unit = b.sentences[partner]
+    theirs = _bag(b, unit.first, unit.last)
+    mine = _bag(a, a.sentences[s].first, a.sentences[s].last)
+    hit = sum(min(n, mine.get(w, 0)) for w, n in theirs.items())
+    for k, other in enumerate(a.sentences):
+        if k != s and other.kind == "body":
+            bag = _bag(a, other.first, other.last)
+            if sum(min(n, bag.get(w, 0)) for w, n in theirs.items()) >= hit:
+                return False
+    return True
 
 
 def _facing(a: Units, first: int, last: int, b: Units, lo: int, hi: int) -> bool:
