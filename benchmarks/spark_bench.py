@@ -369,15 +369,15 @@ def grow(args: argparse.Namespace) -> None:
             lines: list[str] = []
             t = time.perf_counter()
             _regroup(spark, Output(spark, str(out_dir)), list(range(run + 1)), args.embeddings, lines.append)
-            timings.append((run, lo, hi - lo, time.perf_counter() - t, lines[-1]))
-            print(f"run {run}: {timings[-1][3]:.1f} s; {lines[-1]}", flush=True)
+            timings.append((run, lo, hi - lo, time.perf_counter() - t, lines[-1] if lines else "from scratch"))
+            print(f"run {run}: {timings[-1][3]:.1f} s; {timings[-1][4]}", flush=True)
         scratch = work / "scratch"
         shutil.copytree(out_dir, scratch, ignore=shutil.ignore_patterns("stories", "storystate"))
         lines = []
         t = time.perf_counter()
         _regroup(spark, Output(spark, str(scratch)), list(range(len(bounds))), args.embeddings, lines.append)
         full_s = time.perf_counter() - t
-        print(f"from scratch: {full_s:.1f} s; {lines[-1]}", flush=True)
+        print(f"from scratch: {full_s:.1f} s", flush=True)
         grown, peer = stories_of(out_dir), stories_of(scratch)
     finally:
         spark.stop()
