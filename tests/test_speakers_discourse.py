@@ -106,6 +106,21 @@ def test_appositive_name_beats_the_client_and_a_possessor_is_not_the_speaker():
     assert _resolve(LAWYERS, "Pettigrew's lawyer") != "Bram Pettigrew"
 
 
+AGENCY = """Fisherman hanged
+
+Eastvale's Harbour news agency said the fisherman was hanged at dawn.
+
+The Harbour report identified the two dead men as volunteers. The report accused him of trying to flee.
+"""
+
+
+def test_an_agency_named_alone_and_its_report_are_the_agency():
+    """"Harbour" after "Harbour news agency" is the agency; "the report" after "the Harbour
+    report" is the agency's."""
+    assert _resolve(AGENCY, "The Harbour report") == "Harbour news agency"
+    assert _resolve(AGENCY, "The report", "volunteers") == "Harbour news agency"
+
+
 @pytest.mark.parametrize("models", [False, True], ids=["rules", "model"])
 def test_quote_after_a_new_person_goes_to_that_person(models):
     a = unspun.analyze(TWO_LEADERS, models=models)
