@@ -119,6 +119,8 @@ def test_an_agency_named_alone_and_its_report_are_the_agency():
     report" is the agency's."""
     assert _resolve(AGENCY, "The Harbour report") == "Harbour news agency"
     assert _resolve(AGENCY, "The report", "volunteers") == "Harbour news agency"
+    chain = "Records unsealed\n\nThe Calder newspaper chain asked the court to unseal the records.\n"
+    assert _speakers(chain)._fuller("Calder") == "Calder"  # a newspaper chain is not a newspaper
 
 
 @pytest.mark.parametrize("models", [False, True], ids=["rules", "model"])

@@ -100,6 +100,7 @@ _INDEFINITE = frozenset("a an one some another any someone somebody anyone each 
 # Nouns that name no speaker: images and counts ("pictures showed", "twelve percent indicated")
 _DOCUMENTS = frozenset("report statement".split())  # "the report said": the report of a named outlet
 _OUTLET_NOUNS = "news agency|agency|newspaper|daily|television|TV|radio|broadcaster|news channel|channel|website"
+_COMPANY_NOUNS = r"(?:chains?|groups?|compan|publishers?|owners?|empire|industry|business|giant)"  # "newspaper chain"
 _NOT_SPEAKERS = frozenset("pictures picture photos photo images image footage video videos percent".split())
 # Singular person nouns that a description leaves unnamed ("a source", "the officer")
 _PERSON_NOUNS = frozenset("source person man woman officer witness resident someone police".split())
@@ -331,7 +332,7 @@ class Speakers:
 
     def _fuller(self, name: str) -> str:
         """``name`` with the outlet noun the article puts after it ("Mizan news agency")."""
-        pattern = re.compile(rf"(?<![\w-]){re.escape(name)}\s+({_OUTLET_NOUNS})\b")
+        pattern = re.compile(rf"(?<![\w-]){re.escape(name)}\s+({_OUTLET_NOUNS})\b(?!\s+{_COMPANY_NOUNS})")
         for doc in self._docs:
             m = pattern.search(doc.text)
             if m:
