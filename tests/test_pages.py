@@ -203,6 +203,17 @@ def test_paste_with_site_header_and_ticker():
         assert not any(text in ("45", "10:45", "TEHRAN") for _, text in _spans(a, layer))
 
 
+@pytest.mark.parametrize("line, kind", [
+    ("Back to Top «", "navigation"), ("Share All sharing options", "share"), ("Share this with", "share"),
+    ("Close share panel", "share"),
+])
+def test_share_and_top_links_between_paragraphs_are_furniture(line, kind):
+    text = PASTE.replace("Lawmakers are due", f"{line}\nLawmakers are due")
+    a = unspun.analyze(text, models=False)
+    assert (kind, line) in _spans(a, "boilerplate")
+    assert not any(line in s for _, s in _spans(a, "sentence"))
+
+
 CAPTIONS = """Storm floods coastal villages as rivers burst their banks
 
 Residents wade through a flooded street in Portmere on Monday. Picture: Alamy

@@ -76,7 +76,8 @@ _ANYWHERE = (
         re.IGNORECASE)),
     ("share", re.compile(
         r"^(?:click to |please )?share(?: this(?: (?:article|story|post|page|video))?)?"
-        r"(?:\s*(?:on|via|with|to)\s+(?:" + _SOCIAL + r"|your friends|friends)\b.{0,30})?\W*$"
+        r"(?:\s*(?:on|via|with|to)(?:\s+(?:" + _SOCIAL + r"|your friends|friends)\b.{0,30})?)?\W*$"
+        r"|^(?:share all sharing options|(?:close|open) share panel|sharing options)\W*$"
         r"|^(?:click to share on|share this (?:article|story|post|page)|share on|share via|sharing is caring|"
         r"follow us on|like us on|join us on|print (?:this|friendly)|follow @)\b.{0,60}$",
         re.IGNORECASE)),
@@ -137,7 +138,7 @@ _EDGE = (
 
 _LONG_FURNITURE = re.compile(r"[)\]]\s*$|\b(?:picture|photo|image|credit)s?\s*:|©|rights reserved|copyright|^\W*(?:read more|related|see also|also read|read also|click here)",
                              re.IGNORECASE)
-_BULLETS = re.compile(r"^[\s•·*>|»›\-–—]+|[\s|»›>]+$")
+_BULLETS = re.compile(r"^[\s•·*>|»›«‹\-–—]+|[\s|»›>«‹]+$")
 _SEPARATOR = re.compile(r"\s+(?:\||›|»|>|/|•|·|::)\s+")
 _SHARE_WORD = re.compile(r"\bshar(?:e|es|ing)\b", re.IGNORECASE)
 _COMMENT_WORD = re.compile(r"\bcomments?\b", re.IGNORECASE)
