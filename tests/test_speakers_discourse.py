@@ -50,6 +50,8 @@ Rights groups said the detainees were mistreated. A security source said the tol
 Pictures showed smoke over the harbour. The Norwegian military said it would not comment.
 
 Eastvale's Harbour news agency reported the arrests.
+
+Human Rights Activists in Eastvale said 40 people were detained.
 """
 
 LAWYERS = """Hearing delayed
@@ -96,6 +98,7 @@ def test_description_resolves_to_the_named_holder_with_hyphenated_first_name():
     ("Pictures", None),
     ("The Norwegian military", "Norwegian military"),
     ("Eastvale's Harbour news agency", "Harbour news agency"),
+    ("Human Rights Activists in Eastvale", "Human Rights Activists in Eastvale"),  # a body's name goes on
 ])
 def test_groups_and_organisations_keep_the_name_the_text_gives(phrase, speaker):
     assert _resolve(GROUPS, phrase) == speaker

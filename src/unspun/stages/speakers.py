@@ -98,6 +98,9 @@ _OTHER_PRONOUNS = frozenset("i me we us you they them it one someone somebody".s
 _DETERMINERS = frozenset("the a an this that these those".split())
 _INDEFINITE = frozenset("a an one some another any someone somebody anyone each every several many few".split())
 # Nouns that name no speaker: images and counts ("pictures showed", "twelve percent indicated")
+_BODY_HEADS = frozenset("""activists association associations committee council department ministry institute center
+centre foundation organization organisation union federation coalition network observatory university universities
+bureau society league board commission alliance movement academy""".split())  # a body's name may go on: "... in Iran"
 _DOCUMENTS = frozenset("report statement".split())  # "the report said": the report of a named outlet
 _OUTLET_NOUNS = "news agency|agency|newspaper|daily|television|TV|radio|broadcaster|news channel|channel|website"
 _COMPANY_NOUNS = r"(?:chains?|groups?|compan|publishers?|owners?|empire|industry|business|giant)"  # "newspaper chain"
@@ -378,6 +381,9 @@ class Speakers:
             if phrase and (t.lower_ in _PHRASE_END or t.text in _PHRASE_END) and not _inside_word(t):
                 break
             phrase.append(t)
+        named_body = _body_name(doc, phrase, toks)
+        if named_body:  # "Human Rights Activists in Iran": a body's name runs past its preposition
+            return named_body
         while len(phrase) > 1 and (phrase[-1].is_punct or phrase[-1].text in ("'s", "’s", "'", "’")):
             phrase.pop()
         head = phrase[-1]
@@ -652,6 +658,26 @@ def _titles(ent) -> list[str]:
         titles.append(_norm(ent.doc[i].text))
         i -= 1
     return titles
+
+
+def _body_name(doc, phrase, toks) -> str | None:
+    """The whole name of a body whose name goes on past a preposition: a capitalised run ending
+    in a body's noun ("Human Rights Activists", "Association"), "in", "of" or "for", and a
+    capitalised run inside the source ("... in Iran", "... of Flight Attendants")."""
+    if not phrase or not all(_capitalised(t) for t in phrase) or phrase[-1].lower_ not in _BODY_HEADS:
+        return None
+    end = phrase[-1].i + 1
+    if end >= len(doc) or doc[end].lower_ not in ("in", "of", "for") or doc[end] not in toks:
+        return None
+    run = []
+    k = end + 1
+    while k < len(doc) and doc[k] in toks and (_capitalised(doc[k]) or (run and doc[k].lower_ in ("and", "of", "&")
+                                                                   and k + 1 < len(doc) and _capitalised(doc[k + 1]))):
+        run.append(doc[k])
+        k += 1
+    if not run or not _capitalised(run[-1]):
+        return None
+    return _join([*phrase, doc[end], *run])
 
 
 def _join(tokens) -> str:
