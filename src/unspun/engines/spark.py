@@ -328,20 +328,20 @@ def committed_articles(spark, out, runs: list[int]):
     return frame
 
 
-STATE = "storystate"  # DIR/storystate/{features,pairs,decisions,head}/run=S: what grouping S knew
+FIRST = "no stories grouped yet"  # the reason a first grouping is from scratch (not reported)
 HEAD = "settings string, settle string, features array<int>, articles array<int>, docs long"
 
 
 def _prior(spark, out, runs: list[int], settings, settle) -> tuple[object, object, str]:
     """The state the last grouping left (``storystate``: a ``spark_stories.Prior``) and its
     head row (``HEAD``), or None, None and why the stories must be grouped from scratch."""
-    from unspun.engines.spark_io import ledger, live
+    from unspun.engines.spark_io import STATE, ledger, live
     from unspun.engines.spark_stories import Prior
     from unspun.stories.incremental import settings_key, settle_key
 
     grouped = out.stories_run()
     if grouped is None:
-        return None, None, "no stories grouped yet"
+        return None, None, FIRST
     if not out.exists(STATE, "head", f"run={grouped}", "_SUCCESS"):
         return None, None, "no grouping state stored with the stories"
     head = spark.read.parquet(out.join(STATE, "head", f"run={grouped}")).collect()[0]
@@ -351,8 +351,9 @@ def _prior(spark, out, runs: list[int], settings, settle) -> tuple[object, objec
     if not set(old) <= set(runs) or not all(out.exists(STATE, "features", f"run={n}", "_SUCCESS")
                                             for n in head.features):
         return None, None, "the grouping state is incomplete"
-    keep = live(ledger(spark, out, runs))
-    if keep is not None and any(run in old and file not in keep for file, _, _, _, run in ledger(spark, out, old)):
+    entries = ledger(spark, out, runs)
+    keep = live(entries)
+    if keep is not None and any(run in old and file not in keep for file, _, _, _, run in entries):
         return None, None, "a file grouped before was read again after it changed"
     features = _features(spark, out, head.features)
     verdicts = spark.read.parquet(out.join(STATE, "pairs", f"run={grouped}"))
@@ -365,6 +366,7 @@ def _prior(spark, out, runs: list[int], settings, settle) -> tuple[object, objec
 
 def _features(spark, out, runs: list[int]):
     """The stored stories features of the documents first grouped at ``runs``."""
+    from unspun.engines.spark_io import STATE
     from unspun.engines.spark_stories import FEATURES
 
     frame = spark.read.schema(FEATURES).parquet(*(out.join(STATE, "features", f"run={n}") for n in runs))
@@ -376,6 +378,7 @@ def _regroup(spark, out, runs: list[int], embeddings: bool, report: Callable[[st
     with the state the next grouping grows from (``storystate``): the articles of runs the last
     grouping saw are grouped against (``spark_stories.group_features`` with a ``Prior``), not
     again; from scratch when there is no usable state."""
+    from unspun.engines.spark_io import STATE, STATE_PARTS
     from unspun.engines.spark_stories import DECISIONS, STORIES, featurize, group_features, story_rows
     from unspun.stories.group import Settings, Stats
     from unspun.stories.incremental import settings_key, settle_key
@@ -388,7 +391,7 @@ def _regroup(spark, out, runs: list[int], embeddings: bool, report: Callable[[st
     prior, head, reason = _prior(spark, out, runs, settings, settle)
     articles = committed_articles(spark, out, runs).select("seq", "id", "source", "json", "run")
     fresh = articles.where(~articles.run.isin(list(head.articles))) if prior is not None else articles
-    for part in ("features", "pairs", "decisions", "head"):
+    for part in STATE_PARTS:
         out.delete(STATE, part, f"run={run}")  # a grouping at this run that never committed
     featurize(fresh.drop("run"), settings).write.options(**commit).parquet(out.join(STATE, "features", f"run={run}"))
     features = _features(spark, out, [run])
@@ -428,6 +431,6 @@ def _regroup(spark, out, runs: list[int], embeddings: bool, report: Callable[[st
     if prior is not None:
         report(f"stories: {added:,} added articles grouped against {stats.docs - added:,} already grouped "
                f"({grown.dropped:,} stored pairs dropped, {grown.reverified:,} verified again)")
-    elif reason != "no stories grouped yet":  # a first grouping says nothing
+    elif reason != FIRST:  # a first grouping says nothing
         report(f"stories: all {stats.docs:,} articles grouped from scratch ({reason})")
     return rows

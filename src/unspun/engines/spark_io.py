@@ -33,8 +33,9 @@ GLOB = re.compile(r"[*?\[\]{}\\]")
 RUN = re.compile(r"run=(\d+)")
 MAX_BINARY = 2**31 - 1  # the largest file Spark's binaryFile source reads (one Java byte array)
 FILES = "file long, path string, key string, size long, mtime long"
-STATE_PARTS = ("features", "pairs", "decisions", "head")  # storystate/<part>/run=S
-PARTS = ("articles", "errors", "files", "stories", "storystate")
+STATE = "storystate"  # DIR/storystate/<part>/run=S: what the grouping at run S knew
+STATE_PARTS = ("features", "pairs", "decisions", "head")
+PARTS = ("articles", "errors", "files", "stories", STATE)
 
 
 def is_uri(path: str) -> bool:
@@ -268,9 +269,9 @@ class Output:
                 self.delete("stories", f"run={n}")
         grouped = self.stories_run()
         for part in STATE_PARTS:  # what a grouping that never committed its stories wrote
-            for n in self.runs(f"storystate/{part}"):
+            for n in self.runs(f"{STATE}/{part}"):
                 if grouped is None or n > grouped:
-                    self.delete("storystate", part, f"run={n}")
+                    self.delete(STATE, part, f"run={n}")
         return gone
 
     def clear(self) -> None:

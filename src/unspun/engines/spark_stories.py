@@ -40,8 +40,8 @@ import numpy as np
 
 from unspun.stories.candidates import band_keys, bucket_kept
 from unspun.stories.events import links_from_vectors, story_vectors
-from unspun.stories.group import (DF_BITS, Settings, Stats, agreeing, assemble, chunk_features, seen_words,
-                                  too_common, verify_pair)
+from unspun.stories.group import (DF_BITS, Settings, Stats, agreeing, ask_settler, assemble, chunk_features,
+                                  seen_words, too_common, verify_pair)
 from unspun.stories.minhash import EMPTY
 
 
@@ -238,21 +238,7 @@ def _settle(spark, docs, verdicts, labels, settle, stats: Stats, known: dict | N
         out = [found[i] if column == "text" else json.loads(found[i])["text"] for i in wanted]
         return [t[:chars].replace("\x00", " ") for t in out] if chars else out  # as group.DocumentHeads keeps them
 
-    ok = np.zeros(len(pairs), dtype=bool)
-    ask = np.ones(len(pairs), dtype=bool)
-    if known:
-        for k, pair in enumerate(map(tuple, pairs.tolist())):
-            if pair in known:
-                ok[k], ask[k] = known[pair], False
-    asked = pairs[ask]
-    decided = np.asarray(settle.decide(asked, texts), dtype=bool) if len(asked) else np.zeros(0, dtype=bool)
-    ok[ask] = decided
-    if known is not None:
-        known.update(zip(map(tuple, asked.tolist()), decided.tolist()))
-    stats.settle_docs = getattr(settle, "documents", 0) if len(asked) else 0
-    stats.settle_sentences = getattr(settle, "sentences", 0) if len(asked) else 0
-    stats.settled = int(ok.sum())
-    return pairs[ok]
+    return pairs[ask_settler(pairs, settle, texts, stats, known)]
 
 
 VERDICTS = "a long, b long, agree boolean, copy boolean, grey boolean"
@@ -315,28 +301,35 @@ def group_spark(spark, docs, settings: Settings | None = None, *, events: bool =
         features.unpersist()
 
 
-def _crossed(spark, features, prior: Prior, max_df: int) -> list[int]:
-    """The ``seq`` of the prior's documents holding a sentence that occurs more than
-    ``max_df`` times in ``features`` (all documents) but not among the prior's alone: a
-    sentence the added documents made too common to count (``incremental.crossed_documents``)."""
+def _crossed(spark, common_bc, prior: Prior, max_df: int) -> list[int]:
+    """The ``seq`` of the prior's documents holding a sentence of ``common_bc`` (broadcast: the
+    sentences occurring more than ``max_df`` times among all documents) not too common among the prior's
+    alone: a sentence the added documents made too common to count
+    (``incremental.crossed_documents``)."""
     from pyspark.sql import functions as F
 
-    def common(frame) -> np.ndarray:
-        counted = frame.mapInArrow(_sentence_hashes, "h long").groupBy("h").agg(F.count("*").alias("n"))
-        return np.array([r.h for r in counted.mapInArrow(_common(max_df), "h long").collect()], dtype=np.int64)
+    common = common_bc.value
+    if not len(common):
+        return []
 
-    crossed = np.setdiff1d(common(features), common(prior.features))
+    def among(batches):  # the documents' sentence hashes that are in ``common``
+        pa = _arrow()
+        for batch in batches:
+            h = np.frombuffer(b"".join(batch.column("shashes").to_pylist()), dtype=np.uint64)
+            yield pa.RecordBatch.from_pydict({"h": h[np.isin(h, common_bc.value)].view(np.int64)})
+
+    old = (prior.features.select("shashes").mapInArrow(among, "h long")
+           .groupBy("h").agg(F.count("*").alias("n")).mapInArrow(_common(max_df), "h long").collect())
+    crossed = np.setdiff1d(common, np.array([r.h for r in old], dtype=np.int64).view(np.uint64))
     if not len(crossed):
         return []
-    crossed_bc = spark.sparkContext.broadcast(np.sort(crossed).view(np.uint64))
+    crossed_bc = spark.sparkContext.broadcast(crossed)
 
-    def holding(batches):
+    def holding(batches):  # the documents holding a crossed sentence
         pa = _arrow()
-        wanted = crossed_bc.value
         for batch in batches:
-            seq = batch.column("seq").to_pylist()
-            hit = [s for s, h in zip(seq, batch.column("shashes").to_pylist())
-                   if np.isin(np.frombuffer(h, dtype=np.uint64), wanted).any()]
+            hit = [s for s, h in zip(batch.column("seq").to_pylist(), batch.column("shashes").to_pylist())
+                   if np.isin(np.frombuffer(h, dtype=np.uint64), crossed_bc.value).any()]
             yield pa.RecordBatch.from_pydict({"seq": pa.array(hit, pa.int64())})
 
     found = [r.seq for r in prior.features.select("seq", "shashes").mapInArrow(holding, "seq long").collect()]
@@ -383,7 +376,7 @@ def group_features(spark, features, docs, settings: Settings | None = None, *, e
         stored = prior.verdicts.join(pairs, ["a", "b"], "left_semi").persist()  # still candidates
         dropped = prior.verdicts.count() - stored.count()
         kept = stored
-        crossed = _crossed(spark, features, prior, settings.common_df)
+        crossed = _crossed(spark, common_bc, prior, settings.common_df)
         if crossed:
             gone = spark.createDataFrame([(s,) for s in crossed], "seq long")
             kept = (stored.join(F.broadcast(gone.withColumnRenamed("seq", "a")), "a", "left_anti")

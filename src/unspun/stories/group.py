@@ -439,13 +439,22 @@ def settle_grey(n: int, kept: list[tuple[int, int]], grey_pairs: np.ndarray, set
     grey_pairs = grey_pairs[labels[grey_pairs[:, 0]] != labels[grey_pairs[:, 1]]]
     del labels
     stats.grey_asked = len(grey_pairs)
-    ok = np.zeros(len(grey_pairs), dtype=bool)
-    ask = np.ones(len(grey_pairs), dtype=bool)
+    ok = ask_settler(grey_pairs, settle, texts, stats, known)
+    stats.seconds["settle"] = time.perf_counter() - t
+    return [tuple(p) for p in grey_pairs[ok].tolist()]
+
+
+def ask_settler(pairs: np.ndarray, settle: Settle, texts: Callable, stats: Stats,
+                known: dict | None = None) -> np.ndarray:
+    """Which of the grey ``pairs`` ``settle`` joins (a mask). ``known`` maps pairs this settler
+    decided before to its decision (they are not asked again) and receives the new decisions."""
+    ok = np.zeros(len(pairs), dtype=bool)
+    ask = np.ones(len(pairs), dtype=bool)
     if known:
-        for k, (a, b) in enumerate(grey_pairs.tolist()):
-            if (a, b) in known:
-                ok[k], ask[k] = known[(a, b)], False
-    asked = grey_pairs[ask]
+        for k, pair in enumerate(map(tuple, pairs.tolist())):
+            if pair in known:
+                ok[k], ask[k] = known[pair], False
+    asked = pairs[ask]
     if hasattr(settle, "decide"):
         decided = np.asarray(settle.decide(asked, texts), dtype=bool) if len(asked) else np.zeros(0, dtype=bool)
         stats.settle_docs = getattr(settle, "documents", 0) if len(asked) else 0
@@ -456,8 +465,7 @@ def settle_grey(n: int, kept: list[tuple[int, int]], grey_pairs: np.ndarray, set
     if known is not None:
         known.update(zip(map(tuple, asked.tolist()), decided.tolist()))
     stats.settled = int(ok.sum())
-    stats.seconds["settle"] = time.perf_counter() - t
-    return [tuple(p) for p in grey_pairs[ok].tolist()]
+    return ok
 
 
 _SHARED: tuple | None = None  # (corpus, common-sentence mask) for forked verification workers
