@@ -98,16 +98,18 @@ _OTHER_PRONOUNS = frozenset("i me we us you they them it one someone somebody".s
 _DETERMINERS = frozenset("the a an this that these those".split())
 _INDEFINITE = frozenset("a an one some another any someone somebody anyone each every several many few".split())
 # Nouns that name no speaker: images and counts ("pictures showed", "twelve percent indicated")
-_BODY_HEADS = frozenset("""activists association associations committee council department ministry institute center
-centre foundation organization organisation union federation coalition network observatory university universities
-bureau society league board commission alliance movement academy""".split())  # a body's name may go on: "... in Iran"
-_DOCUMENTS = frozenset("report statement".split())  # "the report said": the report of a named outlet
-_OUTLET_NOUNS = "news agency|agency|newspaper|daily|television|TV|radio|broadcaster|news channel|channel|website"
-_COMPANY_NOUNS = r"(?:chains?|groups?|compan|publishers?|owners?|empire|industry|business|giant)"  # "newspaper chain"
 _NOT_SPEAKERS = frozenset("pictures picture photos photo images image footage video videos percent".split())
 # Singular person nouns that a description leaves unnamed ("a source", "the officer")
 _PERSON_NOUNS = frozenset("source person man woman officer witness resident someone police".split())
 _ROLE_REACH = 3  # words before a name read as its roles
+_BODY_HEADS = frozenset("""activists association associations committee council department ministry institute center
+centre foundation organization organisation union federation coalition network observatory university universities
+bureau society league board commission alliance movement academy""".split())  # a body's name may go on: "... in Iran"
+_DOCUMENTS = frozenset("report statement".split())  # "the report said": the report of a named outlet
+# "Iran's Mizan news agency": the outlet noun after a name ("Gannett newspaper chain" is a company, not a paper)
+_OUTLET = re.compile(r"(?<![\w'’-])((?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*)\s+(news agency|agency|newspaper|daily|television|TV|radio|"
+                     r"broadcaster|news channel|channel|website)\b"
+                     r"(?!\s+(?:chains?|groups?|compan|publishers?|owners?|empire|industry|business|giant))")
 _WORDS = re.compile(r"[^\W\d_]+")
 _QUOTATION = re.compile(r"“[^“”]*”|\"[^\"\n]*\"")
 _APPOS_REACH = 8  # words of an appositive after a name
@@ -152,6 +154,7 @@ class Speakers:
         self._quoted = [(base + m.start(), base + m.end()) for doc, base in zip(docs, bases)
                         for m in _QUOTATION.finditer(doc.text)]  # sorted: paragraphs are in order
         self._docs, self._bases = docs, bases
+        self._outlets: dict[str, str] | None = None  # built on first use by ``_fuller``
         self.people: dict[str, _Person] = {}
         self._mentions: list[tuple[int, str]] = []  # (position, canonical name), sorted
         self._ents: dict[tuple[int, int], object] = {}  # (doc index, token index) -> entity
@@ -335,12 +338,15 @@ class Speakers:
 
     def _fuller(self, name: str) -> str:
         """``name`` with the outlet noun the article puts after it ("Mizan news agency")."""
-        pattern = re.compile(rf"(?<![\w-]){re.escape(name)}\s+({_OUTLET_NOUNS})\b(?!\s+{_COMPANY_NOUNS})")
-        for doc in self._docs:
-            m = pattern.search(doc.text)
-            if m:
-                return f"{name} {m.group(1)}"
-        return name
+        if self._outlets is None:  # name (and each shorter end of it) -> the first outlet noun after it
+            self._outlets = {}
+            for doc in self._docs:
+                for m in _OUTLET.finditer(doc.text):
+                    words = m.group(1).split()
+                    for k in range(len(words)):
+                        self._outlets.setdefault(" ".join(words[k:]), m.group(2))
+        noun = self._outlets.get(name)
+        return f"{name} {noun}" if noun else name
 
     def _document_owner(self, noun: str, start: int, d: int) -> str | None:
         """Whose ``noun`` ("report") "the report" at ``start`` is: the name before the last

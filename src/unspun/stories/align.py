@@ -187,9 +187,9 @@ def align_pair(a: Units, b: Units) -> tuple[list[int | None], list[tuple[int, in
 
 
 def _names(units: Units, first: int, last: int) -> set[tuple[str, ...]]:
-    """Runs of two or more capitalised words ("Gary Johnson", "Universities of Oxford and
-    Birmingham" gives "Universities" alone, "Oxford", "Birmingham": runs only) in a token range,
-    the sentence's first word left out (it is capitalised anyway)."""
+    """The runs of two or more capitalised words in a token range ("Gary Johnson"; "the
+    Universities of Oxford and Birmingham" holds none), its first word left out (a sentence's
+    first word is capitalised anyway)."""
     runs: set[tuple[str, ...]] = set()
     run: list[str] = []
     for i in range(first + 1, last + 1):
